@@ -1,0 +1,77 @@
+"""`create_app(settings)`: wires one independent mock server into a Starlette app."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from . import media, rest
+from .errors import ApiError, InternalServerError, MethodNotAllowed, NotFound, error_response
+from .fixtures import Fixtures, load_fixtures
+from .graphql import GraphQLEndpoint, build_schema
+from .openapi import openapi
+from .service import Service
+from .settings import Settings
+
+logger = logging.getLogger("mockserver")
+
+
+async def healthz(request: Request) -> Response:
+    service: Service = request.app.state.service
+    return JSONResponse({"status": "ok", "clock": service.clock.describe()})
+
+
+async def openapi_json(request: Request) -> Response:
+    return JSONResponse(openapi())
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    error: ApiError
+    if exc.status_code == 404:
+        error = NotFound(f"no route for {request.method} {request.url.path}")
+    elif exc.status_code == 405:
+        error = MethodNotAllowed(f"method {request.method} is not allowed on {request.url.path}")
+    else:
+        error = ApiError(str(exc.detail))
+        error.status = exc.status_code
+    return error_response(error, headers=dict(exc.headers or {}))
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(InternalServerError("Internal server error, please retry"))
+
+
+def create_app(settings: Settings | None = None, fixtures: Fixtures | None = None) -> Starlette:
+    settings = settings or Settings()
+    fixtures = fixtures or load_fixtures(settings.fixtures)
+    service = Service(settings, fixtures)
+    graphql = GraphQLEndpoint(service, build_schema())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        service.close()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            Route("/openapi.json", openapi_json, methods=["GET"]),
+            Mount("/v1", routes=rest.routes),
+            *media.routes,
+        ],
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.service = service
+    return app

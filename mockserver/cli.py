@@ -1,0 +1,124 @@
+"""`doitong-mock` / `python -m mockserver`: serve the mock with uvicorn.
+
+Every option can also come from the environment as DOITONG_MOCK_<OPTION> (dashes become
+underscores); a command-line flag wins over the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .clock import format_speed, parse_speed
+from .fixtures import FixtureError, load_fixtures, summary
+from .settings import Settings
+
+ENV_PREFIX = "DOITONG_MOCK_"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(ENV_PREFIX + name.upper().replace("-", "_"), default)
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError
+    return port
+
+
+_port.__name__ = "port"
+
+
+def _speed(value: str) -> float:
+    try:
+        return parse_speed(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="doitong-mock",
+        description="Local mock server of the Doitong API fronting Hedra's talking avatars.",
+        epilog="Each option may also be set as DOITONG_MOCK_<OPTION>, e.g. DOITONG_MOCK_PORT=9000.",
+    )
+    p.add_argument("--host", default=_env("host", "127.0.0.1"), help="address to listen on (default 127.0.0.1; 0.0.0.0 in containers)")
+    p.add_argument("--port", type=_port, default=_env("port", "8080"), help="port to listen on (default 8080; 0 picks a free one)")
+    p.add_argument("--fixtures", type=Path, default=_env("fixtures"), help="directory whose YAML files replace the bundled ones, file by file")
+    p.add_argument("--seed", type=int, default=_env("seed"), help="seed for job ids, timings and fake data (deterministic runs)")
+    p.add_argument("--speed", type=_speed, default=_env("speed", "realtime"), help="realtime, instant, or a factor such as 10 (ten times faster)")
+    p.add_argument("--clock", choices=["real", "virtual"], default=_env("clock", "real"), help="real wall time, or virtual time that only moves when advanced")
+    p.add_argument("--public-url", default=_env("public-url"), help="base URL written into output and portrait URLs (default: the URL the client used)")
+    p.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"], default=_env("log-level", "info"))
+    p.add_argument("--no-access-log", action="store_true", default=_env("no-access-log", "") not in ("", "0", "false"), help="do not log one line per request")
+    p.add_argument("--version", action="version", version=f"doitong-mock {__version__}")
+    return p
+
+
+def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        port = _port(str(args.port))
+    except ValueError:
+        parser.error(f"argument --port: invalid port {args.port!r}")
+    try:
+        seed = int(args.seed) if args.seed is not None else None
+    except ValueError:
+        parser.error(f"argument --seed: invalid integer {args.seed!r}")
+    speed = args.speed if isinstance(args.speed, float) else _speed(str(args.speed))
+    return Settings(
+        host=args.host,
+        port=port,
+        fixtures=Path(args.fixtures) if args.fixtures else None,
+        seed=seed,
+        speed=speed,
+        virtual_clock=args.clock == "virtual",
+        public_url=args.public_url,
+        log_level=args.log_level,
+        access_log=not args.no_access_log,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    settings = settings_from_args(argv)
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    log = logging.getLogger("mockserver")
+    try:
+        fixtures = load_fixtures(settings.fixtures)
+    except FixtureError as exc:
+        print(f"doitong-mock: bad fixture file {exc.file}: key {exc.key or '(top level)'}: {exc.reason}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(settings, fixtures)
+    log.info("fixtures: %s", summary(fixtures))
+    log.info(
+        "doitong-mock %s listening on http://%s:%s (speed %s, %s clock); GraphQL at /graphql, REST at /v1",
+        __version__,
+        settings.host,
+        settings.port,
+        format_speed(settings.speed),
+        "virtual" if settings.virtual_clock else "real",
+    )
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=settings.access_log,
+        timeout_keep_alive=5,
+        timeout_graceful_shutdown=3,
+    )

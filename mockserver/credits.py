@@ -1,0 +1,106 @@
+"""Per-account credit ledger: held on acceptance, charged on completion, released otherwise.
+
+Every method runs without awaiting, on the event loop thread, so check-and-hold is atomic
+however many requests arrive at once; the balance can never go negative.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from .clock import Clock, isoformat
+from .errors import InsufficientCredits
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    at: float
+    kind: str
+    amount: int
+    job_id: str | None
+    available: int
+    held: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "at": isoformat(self.at),
+            "kind": self.kind,
+            "amount": self.amount,
+            "jobId": self.job_id,
+            "balanceAfter": self.available + self.held,
+            "availableAfter": self.available,
+            "heldAfter": self.held,
+        }
+
+
+class Ledger:
+    def __init__(self, clock: Clock, initial: int, max_entries: int = 1000) -> None:
+        self._clock = clock
+        self.available = 0
+        self.held = 0
+        self.charged = 0
+        self.granted = 0
+        self._holds: dict[str, int] = {}
+        self.entries: deque[Entry] = deque(maxlen=max_entries)
+        self.grant(initial, kind="initial")
+
+    @property
+    def balance(self) -> int:
+        """Credits the account still owns: spendable plus held for jobs in flight."""
+        return self.available + self.held
+
+    def _record(self, kind: str, amount: int, job_id: str | None) -> None:
+        self.entries.append(
+            Entry(self._clock.now(), kind, amount, job_id, self.available, self.held)
+        )
+
+    def grant(self, amount: int, kind: str = "grant") -> None:
+        self.available += amount
+        self.granted += amount
+        self._record(kind, amount, None)
+
+    def set_available(self, amount: int) -> None:
+        """Control-API adjustment: what is spendable becomes `amount`; holds stay."""
+        delta = amount - self.available
+        self.available = amount
+        self.granted += delta
+        self._record("adjust", delta, None)
+
+    def check(self, amount: int) -> None:
+        if amount > self.available:
+            raise InsufficientCredits(required=amount, available=self.available)
+
+    def hold(self, job_id: str, amount: int) -> None:
+        self.check(amount)
+        self.available -= amount
+        self.held += amount
+        self._holds[job_id] = amount
+        self._record("hold", amount, job_id)
+
+    def charge(self, job_id: str) -> None:
+        amount = self._holds.pop(job_id, None)
+        if amount is None:
+            return
+        self.held -= amount
+        self.charged += amount
+        self._record("charge", amount, job_id)
+
+    def release(self, job_id: str) -> None:
+        amount = self._holds.pop(job_id, None)
+        if amount is None:
+            return
+        self.held -= amount
+        self.available += amount
+        self._record("release", amount, job_id)
+
+    def to_dict(self, last: int = 20) -> dict[str, Any]:
+        recent = list(self.entries)[-last:] if last > 0 else []
+        return {
+            "balance": self.balance,
+            "available": self.available,
+            "held": self.held,
+            "charged": self.charged,
+            "entries": [e.to_dict() for e in reversed(recent)],
+        }

@@ -1,0 +1,147 @@
+"""The one family of API errors and the one place they become the document's error format.
+
+`{"errors": [{"message": ..., "extensions": {"code": ..., ...}}]}` with the HTTP status of the
+document's table, on the REST and the GraphQL surface alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import JSONResponse
+
+
+class ApiError(Exception):
+    status: int = 400
+    code: str = "BAD_USER_INPUT"
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions = {k: v for k, v in extensions.items() if v is not None}
+        self.headers: dict[str, str] = {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"message": self.message, "extensions": {"code": self.code, **self.extensions}}
+
+
+class GraphQLDocumentError(ApiError):
+    """A query that cannot run: the locations point into the query text."""
+
+    def __init__(self, message: str, locations: list[dict[str, int]] | None = None) -> None:
+        super().__init__(message)
+        self.locations = locations
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        if self.locations:
+            out["locations"] = self.locations
+        return out
+
+
+class BadUserInput(ApiError):
+    status = 400
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, message: str, field: str | None = None, **extensions: Any) -> None:
+        super().__init__(message, field=field, **extensions)
+
+
+class GraphQLParseFailed(GraphQLDocumentError):
+    status = 400
+    code = "GRAPHQL_PARSE_FAILED"
+
+
+class GraphQLValidationFailed(GraphQLDocumentError):
+    status = 400
+    code = "GRAPHQL_VALIDATION_FAILED"
+
+
+class Unauthenticated(ApiError):
+    status = 401
+    code = "UNAUTHENTICATED"
+
+
+class InsufficientCredits(ApiError):
+    status = 402
+    code = "INSUFFICIENT_CREDITS"
+
+    def __init__(self, required: int, available: int) -> None:
+        super().__init__(
+            "Insufficient credits for this operation",
+            creditsRequired=required,
+            creditsAvailable=available,
+        )
+
+
+class Forbidden(ApiError):
+    status = 403
+    code = "FORBIDDEN"
+
+
+class NotFound(ApiError):
+    status = 404
+    code = "NOT_FOUND"
+
+
+class MethodNotAllowed(ApiError):
+    status = 405
+    code = "METHOD_NOT_ALLOWED"
+
+
+class Conflict(ApiError):
+    status = 409
+    code = "CONFLICT"
+
+
+class JobAlreadyFinished(Conflict):
+    code = "JOB_ALREADY_FINISHED"
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class UnsupportedMediaType(BadUserInput):
+    """Kept at 400: the issue asks for a 400 naming the problem for a wrong content type."""
+
+
+class TooManyRequests(ApiError):
+    status = 429
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, limit: int, retry_after: int, **extensions: Any) -> None:
+        super().__init__(message, limit=limit, retryAfter=retry_after, **extensions)
+        self.headers["Retry-After"] = str(retry_after)
+
+
+class RateLimited(TooManyRequests):
+    code = "RATE_LIMITED"
+
+
+class ConcurrencyLimitExceeded(TooManyRequests):
+    code = "CONCURRENCY_LIMIT_EXCEEDED"
+
+
+class DailyLimitExceeded(TooManyRequests):
+    code = "DAILY_LIMIT_EXCEEDED"
+
+
+class InternalServerError(ApiError):
+    status = 500
+    code = "INTERNAL_SERVER_ERROR"
+
+
+def error_body(*errors: ApiError) -> dict[str, Any]:
+    return {"errors": [e.to_dict() for e in errors]}
+
+
+def error_response(error: ApiError, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        error_body(error), status_code=error.status, headers={**(headers or {}), **error.headers}
+    )

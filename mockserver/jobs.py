@@ -1,0 +1,258 @@
+"""Jobs and their lifecycle: queued -> processing -> completed | failed | cancelled.
+
+Transitions are timers on the app's scheduler, never polling; `progress` is worked out from
+the clock when a job is read. Listeners hear every transition (the ledger settles credits,
+webhooks are sent, subscribers are told).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .clock import Clock, Scheduler, Timer, isoformat
+from .errors import BadUserInput, JobAlreadyFinished, NotFound
+from .fixtures import ProcessingFile
+from .inputs import JobPlan
+
+QUEUED = "queued"
+PROCESSING = "processing"
+COMPLETED = "completed"
+FAILED = "failed"
+CANCELLED = "cancelled"
+STATUSES = (QUEUED, PROCESSING, COMPLETED, FAILED, CANCELLED)
+ACTIVE = frozenset((QUEUED, PROCESSING))
+FINAL = frozenset((COMPLETED, FAILED, CANCELLED))
+
+ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+Listener = Callable[["Job", str], None]
+
+
+@dataclass(eq=False, slots=True)
+class Job:
+    id: str
+    seq: int
+    account_key: str
+    plan: JobPlan
+    base_url: str
+    created_at: float
+    processing_seconds: float
+    status: str = QUEUED
+    started_at: float | None = None
+    ends_at: float | None = None
+    finished_at: float | None = None
+    stopped_progress: float = 0.0
+    error: dict[str, str] | None = None
+    timer: Timer | None = field(default=None, repr=False)
+
+    @property
+    def output_url(self) -> str | None:
+        if self.status != COMPLETED:
+            return None
+        return f"{self.base_url}/outputs/{self.id}.mp4"
+
+    def progress(self, now: float) -> float:
+        if self.status == COMPLETED:
+            return 1.0
+        if self.status in FINAL:
+            return self.stopped_progress
+        if self.status == QUEUED or self.started_at is None or self.ends_at is None:
+            return 0.0
+        span = self.ends_at - self.started_at
+        if span <= 0:
+            return 0.0
+        return round(min(max((now - self.started_at) / span, 0.0), 0.99), 3)
+
+    def view(self, now: float) -> dict[str, Any]:
+        """The job as both surfaces show it (REST body, GraphQL field values, webhook source)."""
+        plan = self.plan
+        req = plan.request
+        url = self.output_url
+        return {
+            "id": self.id,
+            "status": self.status,
+            "type": req.type,
+            "provider": req.provider,
+            "service": req.provider,
+            "url": url,
+            "videoUrl": url,
+            "metadata": {"duration": plan.duration, "width": plan.width, "height": plan.height},
+            "creditCost": plan.credit_cost,
+            "createdAt": isoformat(self.created_at),
+            "startedAt": isoformat(self.started_at),
+            "completedAt": isoformat(self.finished_at),
+            "progress": self.progress(now),
+            "duration": plan.duration,
+            "webhookUrl": req.webhook_url,
+            "error": self.error,
+            "text": req.text,
+            "avatarId": req.avatar_id,
+            "imageUrl": req.image_url,
+            "audioUrl": req.audio_url,
+            "voice": req.voice,
+            "language": req.language,
+            "version": req.version,
+            "aspectRatio": req.aspect_ratio,
+            "resolution": req.resolution,
+        }
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"job:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, number = raw.partition(":")
+        if prefix != "job":
+            raise ValueError
+        return int(number)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadUserInput(f"invalid cursor {cursor!r}", field="after") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    jobs: list[Job]
+    has_next: bool
+    end_cursor: str | None
+    total: int
+
+
+class Jobs:
+    def __init__(
+        self,
+        clock: Clock,
+        scheduler: Scheduler,
+        processing: ProcessingFile,
+        seed: int | None,
+    ) -> None:
+        self.clock = clock
+        self.scheduler = scheduler
+        self.processing = processing
+        self._id_rng = random.Random(f"{seed}:ids") if seed is not None else random.Random()
+        self._time_rng = random.Random(f"{seed}:times") if seed is not None else random.Random()
+        self._seq = 0
+        self.by_id: dict[str, Job] = {}
+        self.by_account: dict[str, list[Job]] = {}
+        self.active: dict[str, int] = {}
+        self.listeners: list[Listener] = []
+
+    def new_id(self) -> str:
+        while True:
+            job_id = "".join(self._id_rng.choices(ID_ALPHABET, k=12))
+            if job_id not in self.by_id:
+                return job_id
+
+    def create(self, account_key: str, plan: JobPlan, base_url: str, job_id: str) -> Job:
+        now = self.clock.now()
+        self._seq += 1
+        job = Job(
+            id=job_id,
+            seq=self._seq,
+            account_key=account_key,
+            plan=plan,
+            base_url=base_url,
+            created_at=now,
+            processing_seconds=self._processing_seconds(plan.duration),
+        )
+        self.by_id[job.id] = job
+        self.by_account.setdefault(account_key, []).append(job)
+        self.active[account_key] = self.active.get(account_key, 0) + 1
+        self._emit(job, "")
+        queue = self.clock.scaled(self.processing.queue_seconds)
+        if queue > 0:
+            job.timer = self.scheduler.call_at(now + queue, lambda at: self._start(job, at))
+        else:
+            self._start(job, now)
+        return job
+
+    def _processing_seconds(self, duration: float) -> float:
+        p = self.processing
+        seconds = p.base_seconds + p.seconds_per_speech_second * duration
+        if p.jitter:
+            seconds *= 1.0 + self._time_rng.uniform(-p.jitter, p.jitter)
+        return round(seconds, 3)
+
+    def _set(self, job: Job, status: str, at: float) -> None:
+        old = job.status
+        if old in FINAL:
+            return
+        job.status = status
+        if status in FINAL:
+            job.finished_at = at
+            self.active[job.account_key] -= 1
+            if job.timer is not None:
+                job.timer.cancel()
+                job.timer = None
+        self._emit(job, old)
+
+    def _emit(self, job: Job, old: str) -> None:
+        for listener in self.listeners:
+            listener(job, old)
+
+    def _start(self, job: Job, at: float) -> None:
+        if job.status != QUEUED:
+            return
+        job.started_at = at
+        job.ends_at = at + self.clock.scaled(job.processing_seconds)
+        job.timer = self.scheduler.call_at(job.ends_at, lambda t: self.complete(job, t))
+        self._set(job, PROCESSING, at)
+
+    def complete(self, job: Job, at: float | None = None) -> Job:
+        if job.status in FINAL:
+            raise JobAlreadyFinished(f"job {job.id} is already {job.status}")
+        if job.started_at is None:
+            job.started_at = at if at is not None else self.clock.now()
+        self._set(job, COMPLETED, at if at is not None else self.clock.now())
+        return job
+
+    def fail(self, job: Job, code: str, message: str, at: float | None = None) -> Job:
+        if job.status in FINAL:
+            raise JobAlreadyFinished(f"job {job.id} is already {job.status}")
+        now = at if at is not None else self.clock.now()
+        job.stopped_progress = job.progress(now)
+        job.error = {"code": code, "message": message}
+        self._set(job, FAILED, now)
+        return job
+
+    def cancel(self, job: Job) -> Job:
+        if job.status == CANCELLED:
+            return job
+        if job.status in FINAL:
+            raise JobAlreadyFinished(f"job {job.id} is already {job.status} and cannot be cancelled")
+        now = self.clock.now()
+        job.stopped_progress = job.progress(now)
+        self._set(job, CANCELLED, now)
+        return job
+
+    def get(self, account_key: str, job_id: str) -> Job:
+        job = self.by_id.get(job_id)
+        if job is None or job.account_key != account_key:
+            raise NotFound(f"no job with id {job_id!r}")
+        return job
+
+    def page(
+        self, account_key: str, *, first: int, after: str | None, status: str | None
+    ) -> Page:
+        if not 1 <= first <= 100:
+            raise BadUserInput("first must be between 1 and 100", field="first")
+        if status is not None and status not in STATUSES:
+            raise BadUserInput(
+                f"unknown status {status!r} (known: {', '.join(STATUSES)})", field="status"
+            )
+        before_seq = decode_cursor(after) if after else None
+        jobs = self.by_account.get(account_key, [])
+        matching = [j for j in reversed(jobs) if status is None or j.status == status]
+        if before_seq is not None:
+            matching = [j for j in matching if j.seq < before_seq]
+        chosen = matching[:first]
+        total = len(jobs) if status is None else sum(1 for j in jobs if j.status == status)
+        end = encode_cursor(chosen[-1].seq) if chosen else None
+        return Page(chosen, len(matching) > first, end, total)

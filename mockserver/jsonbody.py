@@ -1,0 +1,40 @@
+"""Reading a JSON request body with the checks both surfaces need, as 4xx API errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+from .errors import BadUserInput, PayloadTooLarge
+
+DEFAULT_MAX_BODY = 1024 * 1024
+
+
+async def read_json(request: Request, max_bytes: int = DEFAULT_MAX_BODY) -> Any:
+    ctype = request.headers.get("content-type")
+    media = ctype.split(";", 1)[0].strip().lower() if ctype else ""
+    if media != "application/json" and not media.endswith("+json"):
+        got = f"got {ctype!r}" if ctype else "none was sent"
+        raise BadUserInput(f"Content-Type must be application/json ({got})", field="Content-Type")
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > max_bytes:
+        raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
+    if not body.strip():
+        raise BadUserInput("request body is empty: send a JSON object")
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError:
+        raise BadUserInput("request body is not UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise BadUserInput(
+            f"malformed JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise BadUserInput("malformed JSON: nested too deeply") from None

@@ -1,0 +1,30 @@
+"""Server settings: what the CLI, the environment or a test passes to `create_app`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .clock import parse_speed
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    fixtures: Path | None = None
+    seed: int | None = None
+    speed: float = 1.0
+    virtual_clock: bool = False
+    start_time: float | None = None
+    public_url: str | None = None
+    log_level: str = "info"
+    access_log: bool = True
+
+    def __post_init__(self) -> None:
+        if isinstance(self.speed, str):
+            object.__setattr__(self, "speed", parse_speed(self.speed))
+        if isinstance(self.fixtures, str):
+            object.__setattr__(self, "fixtures", Path(self.fixtures))
+        if self.public_url is not None:
+            object.__setattr__(self, "public_url", self.public_url.rstrip("/"))
