@@ -29,9 +29,11 @@ async def read_json(request: Request, max_bytes: int = DEFAULT_MAX_BODY) -> Any:
     if not body.strip():
         raise BadUserInput("request body is empty: send a JSON object")
     try:
-        return json.loads(body)
+        text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise BadUserInput("request body is not UTF-8") from None
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadUserInput(
             f"malformed JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mockserver import Settings, create_app
+
+DOC_KEY = "YOUR_API_KEY"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    """A real `python -m mockserver` process on a real port."""
+
+    base_url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.base_url}/graphql"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server(tmp_dir: Path, *args: str, env: dict[str, str] | None = None) -> LiveServer:
+    port = free_port()
+    log_path = tmp_dir / f"server-{port}.log"
+    log_file = log_path.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "--port", str(port), *args],
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+        cwd=tmp_dir,
+    )
+    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"mock server exited with {process.returncode}:\n{server.log()}")
+        try:
+            if httpx.get(f"{server.base_url}/healthz", timeout=0.5).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.05)
+    server.stop()
+    raise RuntimeError(f"mock server did not become healthy:\n{server.log()}")
+
+
+@pytest.fixture(scope="session")
+def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
+    started: list[LiveServer] = []
+
+    def factory(*args: str, env: dict[str, str] | None = None) -> LiveServer:
+        server = start_server(tmp_path_factory.mktemp("server"), *args, env=env)
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(server_factory: Callable[..., LiveServer]) -> LiveServer:
+    """A real server with instant jobs, shared by the integration tests."""
+    return server_factory("--speed", "instant", "--seed", "7")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(speed="instant", seed=1)
+
+
+@pytest.fixture
+def app(settings: Settings):
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    """In-process: the app runs on the test's own event loop, timers included."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock.test") as c:
+        yield c
+
+
+GENERATE = (
+    "mutation Generate($input: GenerateInput!) { generate(input: $input) "
+    "{ id status type provider url metadata creditCost createdAt } }"
+)
+
+
+def generate_vars(text: str = "Hello, welcome to our platform!", **options) -> dict:
+    return {
+        "input": {
+            "type": "AVATAR",
+            "provider": "hedra",
+            "input": {"text": text, "avatarId": "professional-1"},
+            "options": {"voice": "en-US-neural", **options},
+        }
+    }
+
+
+def bearer(key: str = DOC_KEY) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def api_key(key: str = DOC_KEY) -> dict[str, str]:
+    return {"X-API-Key": key}
+
+
+def words(n: int) -> str:
+    """Text of exactly n short words (150 words a minute: 2.5 words a second)."""
+    return " ".join(["talk"] * n)

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import asyncio
+import math
+
+import pytest
+
+from mockserver.clock import INSTANT, Clock, Scheduler, isoformat, parse_speed
+
+
+@pytest.mark.parametrize(
+    ("text", "speed"),
+    [("realtime", 1.0), ("instant", INSTANT), ("10", 10.0), ("2.5", 2.5), ("10x", 10.0)],
+)
+def test_parse_speed(text, speed):
+    assert parse_speed(text) == speed
+
+
+@pytest.mark.parametrize("text", ["fast", "0", "-3", "nan", ""])
+def test_parse_speed_rejects_nonsense(text):
+    with pytest.raises(ValueError):
+        parse_speed(text)
+
+
+def test_speed_scales_durations():
+    assert Clock(speed=10).scaled(60) == 6
+    assert Clock(speed=INSTANT).scaled(60) == 0
+
+
+def test_advance_runs_timers_in_due_order_at_their_own_time():
+    clock = Clock(virtual=True, start=1000.0)
+    scheduler = Scheduler(clock)
+    seen: list[tuple[str, float, float]] = []
+
+    def record(name: str):
+        return lambda at: seen.append((name, at, clock.now()))
+
+    scheduler.call_at(1030, record("c"))
+    scheduler.call_at(1010, record("a"))
+    scheduler.call_at(1020, lambda at: (seen.append(("b", at, clock.now())), scheduler.call_at(at + 5, record("b2"))))
+    late = scheduler.call_at(1100, record("late"))
+    cancelled = scheduler.call_at(1015, record("cancelled"))
+    cancelled.cancel()
+    assert scheduler.advance(40) == 4
+    assert seen == [("a", 1010, 1010), ("b", 1020, 1020), ("b2", 1025, 1025), ("c", 1030, 1030)]
+    assert clock.now() == 1040
+    late.cancel()
+    assert scheduler.advance(100) == 0
+
+
+def test_virtual_clock_stands_still():
+    clock = Clock(virtual=True, start=5.0)
+    assert clock.now() == 5.0
+    clock.shift(2)
+    assert clock.now() == 7.0
+
+
+def test_the_clock_cannot_go_backwards():
+    with pytest.raises(ValueError):
+        Scheduler(Clock(virtual=True)).advance(-1)
+
+
+def test_real_mode_fires_on_the_event_loop_without_polling():
+    async def main() -> list[float]:
+        clock = Clock()
+        scheduler = Scheduler(clock)
+        fired: list[float] = []
+        done = asyncio.Event()
+        start = clock.now()
+        for i in range(1000):
+            scheduler.call_at(start + 3600 + i, fired.append)
+        scheduler.call_at(start + 0.05, lambda at: (fired.append(at), done.set()))
+        await asyncio.wait_for(done.wait(), 2)
+        handles = [h for h in asyncio.get_running_loop()._scheduled if not h.cancelled()]
+        scheduler.close()
+        return fired, len(handles)
+
+    fired, handles = asyncio.run(main())
+    assert len(fired) == 1
+    assert handles == 1  # one armed timer for 1000 pending ones
+
+
+def test_isoformat():
+    assert isoformat(1704067200) == "2024-01-01T00:00:00Z"
+    assert isoformat(1704067200.25) == "2024-01-01T00:00:00.250Z"
+    assert isoformat(None) is None
+    assert not math.isnan(parse_speed("1"))

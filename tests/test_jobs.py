@@ -1,0 +1,87 @@
+"""Job lifecycle on a virtual clock: every transition at its time, none before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mockserver import Settings, create_app
+from conftest import api_key
+import httpx
+
+pytestmark = pytest.mark.anyio
+
+BODY = {"service": "hedra", "text": "Hello, welcome to our platform!", "avatarId": "professional-1"}
+
+
+@pytest.fixture
+def fixtures_dir(tmp_path: Path) -> Path:
+    (tmp_path / "processing.yaml").write_text(
+        "queue_seconds: 5\nbase_seconds: 10\nseconds_per_speech_second: 0\njitter: 0\n"
+    )
+    return tmp_path
+
+
+@pytest.fixture
+def app(fixtures_dir):
+    return create_app(Settings(virtual_clock=True, start_time=1704067200, fixtures=fixtures_dir, seed=3))
+
+
+async def get(client, job_id):
+    return (await client.get(f"/v1/avatar/{job_id}", headers=api_key())).json()["data"]["avatar"]
+
+
+async def test_lifecycle_follows_the_clock(app, client):
+    scheduler = app.state.service.scheduler
+    created = (await client.post("/v1/avatar", json=BODY, headers=api_key())).json()["data"]["avatar"]
+    assert created["status"] == "queued" and created["progress"] == 0
+    assert created["createdAt"] == "2024-01-01T00:00:00Z"
+    scheduler.advance(4.9)
+    assert (await get(client, created["id"]))["status"] == "queued"
+    scheduler.advance(0.1)
+    job = await get(client, created["id"])
+    assert job["status"] == "processing" and job["startedAt"] == "2024-01-01T00:00:05Z"
+    progress = []
+    for _ in range(4):
+        scheduler.advance(2)
+        progress.append((await get(client, created["id"]))["progress"])
+    assert progress == [0.2, 0.4, 0.6, 0.8]
+    scheduler.advance(2)
+    job = await get(client, created["id"])
+    assert job["status"] == "completed" and job["progress"] == 1.0
+    assert job["completedAt"] == "2024-01-01T00:00:15Z"
+
+
+async def test_a_jump_over_many_transitions_stamps_each_at_its_own_time(app, client):
+    ids = []
+    for _ in range(3):
+        ids.append((await client.post("/v1/avatar", json=BODY, headers=api_key())).json()["data"]["avatar"]["id"])
+        app.state.service.scheduler.advance(1)
+    app.state.service.scheduler.advance(3600)
+    jobs = [await get(client, i) for i in ids]
+    assert [j["completedAt"] for j in jobs] == [
+        "2024-01-01T00:00:15Z", "2024-01-01T00:00:16Z", "2024-01-01T00:00:17Z",
+    ]
+
+
+async def test_completion_charges_held_credits(app, client):
+    await client.post("/v1/avatar", json=BODY, headers=api_key())
+    credits = (await client.get("/v1/account", headers=api_key())).json()["data"]["account"]["credits"]
+    assert (credits["available"], credits["held"], credits["charged"]) == (10000 - 54, 54, 0)
+    app.state.service.scheduler.advance(60)
+    credits = (await client.get("/v1/account", headers=api_key())).json()["data"]["account"]["credits"]
+    assert (credits["available"], credits["held"], credits["charged"]) == (10000 - 54, 0, 54)
+
+
+async def test_same_seed_gives_the_same_ids_and_two_apps_share_nothing(fixtures_dir):
+    async def ids(app) -> list[str]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m") as c:
+            return [(await c.post("/v1/avatar", json=BODY, headers=api_key())).json()["data"]["avatar"]["id"] for _ in range(3)]
+
+    one = create_app(Settings(seed=42, fixtures=fixtures_dir))
+    two = create_app(Settings(seed=42, fixtures=fixtures_dir))
+    assert await ids(one) == await ids(two)
+    assert len(one.state.service.jobs.by_id) == 3 and len(two.state.service.jobs.by_id) == 3
+    other = create_app(Settings(seed=43, fixtures=fixtures_dir))
+    assert await ids(other) != await ids(create_app(Settings(seed=42, fixtures=fixtures_dir)))

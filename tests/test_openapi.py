@@ -1,0 +1,45 @@
+"""The served OpenAPI document describes the REST routes truthfully."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+from starlette.routing import Mount
+
+from conftest import api_key
+
+pytestmark = pytest.mark.anyio
+
+
+def _validator(spec: dict, schema: dict):
+    resolver_root = {"components": spec["components"], **schema}
+    return jsonschema.Draft202012Validator(resolver_root)
+
+
+async def test_every_rest_route_is_documented(app, client):
+    spec = (await client.get("/openapi.json")).json()
+    mount = next(r for r in app.routes if isinstance(r, Mount) and r.path == "/v1")
+    for route in mount.routes:
+        path = "/v1" + route.path
+        assert path in spec["paths"], path
+        for method in route.methods - {"HEAD"}:
+            assert method.lower() in spec["paths"][path], (method, path)
+
+
+async def test_real_responses_match_the_documented_schemas(client):
+    spec = (await client.get("/openapi.json")).json()
+
+    def check(path: str, method: str, status: int, body: dict) -> None:
+        schema = spec["paths"][path][method]["responses"][str(status)]["content"]["application/json"]["schema"]
+        _validator(spec, schema).validate(body)
+
+    r = await client.post("/v1/avatar", json={"service": "hedra", "text": "hi", "avatarId": "casual-1"}, headers=api_key())
+    check("/v1/avatar", "post", 200, r.json())
+    job_id = r.json()["data"]["avatar"]["id"]
+    check("/v1/avatar/{job_id}", "get", 200, (await client.get(f"/v1/avatar/{job_id}", headers=api_key())).json())
+    check("/v1/avatar", "get", 200, (await client.get("/v1/avatar", headers=api_key())).json())
+    check("/v1/avatar", "post", 400, (await client.post("/v1/avatar", json={}, headers=api_key())).json())
+    check("/v1/avatar/{job_id}", "get", 404, (await client.get("/v1/avatar/nope", headers=api_key())).json())
+    check("/v1/estimate", "post", 200, (await client.post("/v1/estimate", json={"text": "hi"}, headers=api_key())).json())
+    with pytest.raises(jsonschema.ValidationError):
+        check("/v1/avatar", "post", 200, {"data": {"avatar": {"id": 1}}})
