@@ -232,6 +232,11 @@ class Jobs:
         self._set(job, CANCELLED, now)
         return job
 
+    def earliest_end(self, account_key: str) -> float | None:
+        """When the first of an account's jobs in flight is expected to finish."""
+        ends = [j.ends_at for j in self.by_account.get(account_key, ()) if j.status in ACTIVE and j.ends_at is not None]
+        return min(ends) if ends else None
+
     def get(self, account_key: str, job_id: str) -> Job:
         job = self.by_id.get(job_id)
         if job is None or job.account_key != account_key:

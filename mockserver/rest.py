@@ -79,18 +79,30 @@ def api(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 
     async def endpoint(request: Request) -> Response:
         service: Service = request.app.state.service
+        account = None
+        response: Response
         try:
-            account = service.authenticate(request.headers)
-            return JSONResponse({"data": await handler(request, service, account)})
+            account = service.admit(request.headers)
+            response = JSONResponse({"data": await handler(request, service, account)})
         except ApiError as error:
-            return error_response(error)
+            response = error_response(error)
+        if account is not None:
+            response.headers.update(service.rate_headers(account))
+        if getattr(request.state, "replayed", False):
+            response.headers["Idempotent-Replayed"] = "true"
+        return response
 
     return endpoint
 
 
 async def create_avatar(request: Request, service: Service, account: Account) -> dict:
     body = parse_body(AvatarBody, await read_json(request))
-    job = service.submit(account, from_flat(body.model_dump()), _base_url(request))
+    job, request.state.replayed = service.submit(
+        account,
+        from_flat(body.model_dump()),
+        _base_url(request),
+        request.headers.get("idempotency-key"),
+    )
     return {"avatar": service.view(job)}
 
 
@@ -128,7 +140,7 @@ async def list_avatars(request: Request, service: Service, account: Account) -> 
 
 
 async def get_account(request: Request, service: Service, account: Account) -> dict:
-    return {"account": account.to_dict(entries=_int_param(request, "entries", 20))}
+    return {"account": service.account_view(account, entries=_int_param(request, "entries", 20))}
 
 
 async def get_catalog(request: Request, service: Service, account: Account) -> dict:

@@ -11,8 +11,10 @@ from typing import Any
 from .accounts import Account, Accounts
 from .clock import Clock, Scheduler
 from .fixtures import Fixtures
+from .idempotency import IdempotencyStore, check_key
 from .inputs import JobRequest, plan_job, price_speech
 from .jobs import CANCELLED, COMPLETED, FAILED, Job, Jobs, Page
+from .ratelimit import RateLimiter
 from .settings import Settings
 
 
@@ -28,6 +30,8 @@ class Service:
         self.accounts = Accounts(self.clock, fixtures, self.fake)
         self.jobs = Jobs(self.clock, self.scheduler, fixtures.processing, settings.seed)
         self.jobs.listeners.append(self._settle_credits)
+        self.limiter = RateLimiter(self.clock, self.jobs.active)
+        self.idempotency = IdempotencyStore(self.clock)
 
     def fake(self) -> Any:
         """Faker is slow to import, so it is loaded the first time fake data is needed."""
@@ -50,12 +54,42 @@ class Service:
         self.sync()
         return self.accounts.authenticate(headers)
 
-    def submit(self, account: Account, request: JobRequest, base_url: str) -> Job:
+    def admit(self, headers: Any) -> Account:
+        """Authenticate and count the request against the per-minute window."""
+        account = self.authenticate(headers)
+        self.limiter.count_request(account)
+        return account
+
+    def rate_headers(self, account: Account) -> dict[str, str]:
+        return self.limiter.headers(account)
+
+    def submit(
+        self,
+        account: Account,
+        request: JobRequest,
+        base_url: str,
+        idempotency_key: str | None = None,
+    ) -> tuple[Job, bool]:
+        """Start a job, or return the one an earlier request with the same key started.
+
+        Nothing here awaits: under any concurrency the checks and the hold are one step.
+        Returns the job and whether it is a replay.
+        """
+        key = check_key(idempotency_key)
         plan = plan_job(request, self.fixtures)
+        if key is not None:
+            earlier = self.idempotency.lookup(account.key, key, plan.request)
+            if earlier is not None and earlier in self.jobs.by_id:
+                return self.jobs.by_id[earlier], True
+        self.limiter.check_job(account, lambda: self.jobs.earliest_end(account.key))
         account.ledger.check(plan.credit_cost)
         job_id = self.jobs.new_id()
         account.ledger.hold(job_id, plan.credit_cost)
-        return self.jobs.create(account.key, plan, self.settings.public_url or base_url, job_id)
+        job = self.jobs.create(account.key, plan, self.settings.public_url or base_url, job_id)
+        self.limiter.count_job(account)
+        if key is not None:
+            self.idempotency.remember(account.key, key, plan.request, job.id)
+        return job, False
 
     def job(self, account: Account, job_id: str) -> Job:
         return self.jobs.get(account.key, job_id)
@@ -71,6 +105,9 @@ class Service:
     def estimate(self, text: str | None, audio_url: str | None) -> dict[str, Any]:
         duration, credits, tier = price_speech(text, audio_url, self.fixtures)
         return {"duration": duration, "credits": credits, "tier": tier}
+
+    def account_view(self, account: Account, entries: int = 20) -> dict[str, Any]:
+        return {**account.to_dict(entries), "usage": self.limiter.to_dict(account)}
 
     def view(self, job: Job) -> dict[str, Any]:
         return job.view(self.clock.now())

@@ -145,3 +145,36 @@ def api_key(key: str = DOC_KEY) -> dict[str, str]:
 def words(n: int) -> str:
     """Text of exactly n short words (150 words a minute: 2.5 words a second)."""
     return " ".join(["talk"] * n)
+
+
+LIMITS_ACCOUNTS = """
+accounts:
+  - {key: rich, plan: unlimited, credits: 1000, webhook_secret: s1}
+  - {key: three-at-once, plan: three, credits: 1000000, webhook_secret: s2}
+  - {key: ten-a-minute, plan: ten, credits: 1000000, webhook_secret: s3}
+  - {key: five-a-day, plan: five, credits: 1000000, webhook_secret: s4}
+  - {key: once, plan: unlimited, credits: 1000000, webhook_secret: s5}
+  - {key: free, plan: free, credits: 1000, webhook_secret: s6}
+  - {key: YOUR_API_KEY, plan: pro, credits: 10000, webhook_secret: s7}
+  - {key: test-broke, plan: free, credits: 50, webhook_secret: s8}
+"""
+
+LIMITS_PLANS = """
+plans:
+  unlimited: {name: Unlimited}
+  three: {name: Three, concurrent_jobs: 3}
+  ten: {name: Ten, requests_per_minute: 10}
+  five: {name: Five, daily_jobs: 5}
+  free: {name: Free, requests_per_minute: 10, concurrent_jobs: 1, daily_jobs: 100}
+  pro: {name: Pro, requests_per_minute: 60, concurrent_jobs: 10, daily_jobs: 10000}
+"""
+
+
+@pytest.fixture(scope="session")
+def limits_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Accounts made to hit one limit each; jobs stay in flight for ten minutes."""
+    d = tmp_path_factory.mktemp("limits")
+    (d / "accounts.yaml").write_text(LIMITS_ACCOUNTS)
+    (d / "plans.yaml").write_text(LIMITS_PLANS)
+    (d / "processing.yaml").write_text("queue_seconds: 0\nbase_seconds: 600\nseconds_per_speech_second: 0\njitter: 0\n")
+    return d

@@ -53,9 +53,14 @@ class Context:
     account: Account
     request: Request
     base_url: str
+    replayed: bool = False
 
     def submit(self, job_request: JobRequest) -> Job:
-        return self.service.submit(self.account, job_request, self.base_url)
+        job, replayed = self.service.submit(
+            self.account, job_request, self.base_url, self.request.headers.get("idempotency-key")
+        )
+        self.replayed = self.replayed or replayed
+        return job
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +165,7 @@ class GraphQLEndpoint:
         if extract_key(request.headers) is None and _is_introspection_only(operation):
             account = None
         else:
-            account = service.authenticate(request.headers)
+            account = service.admit(request.headers)
         base_url = str(request.base_url).rstrip("/")
         context = Context(service, account, request, base_url)  # type: ignore[arg-type]
         result = execute(
@@ -170,13 +175,20 @@ class GraphQLEndpoint:
             variable_values=variables,
             operation_name=operation_name,
         )
+        response: Response
         if not result.errors:
-            return JSONResponse({"data": result.data})
-        status, errors = self._format_errors(result.errors)
-        body: dict[str, Any] = {"errors": errors}
-        if result.data is not None:
-            body["data"] = result.data
-        return JSONResponse(body, status_code=status)
+            response = JSONResponse({"data": result.data})
+        else:
+            status, headers, errors = self._format_errors(result.errors)
+            body: dict[str, Any] = {"errors": errors}
+            if result.data is not None:
+                body["data"] = result.data
+            response = JSONResponse(body, status_code=status, headers=headers)
+        if account is not None:
+            response.headers.update(service.rate_headers(account))
+        if context.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return response
 
     @staticmethod
     def _unpack(data: Any, get: bool) -> tuple[str, dict | None, str | None]:
@@ -203,8 +215,12 @@ class GraphQLEndpoint:
             raise BadUserInput(f"unknown key {sorted(unknown)[0]!r} in the request body")
         return query, variables, operation_name
 
-    def _format_errors(self, errors: list[GraphQLError]) -> tuple[int, list[dict[str, Any]]]:
+    def _format_errors(
+        self, errors: list[GraphQLError]
+    ) -> tuple[int, dict[str, str], list[dict[str, Any]]]:
+        """Errors in the document's format; status and headers (Retry-After) of the first."""
         status = 0
+        headers: dict[str, str] = {}
         out = []
         for error in errors:
             original = error.original_error
@@ -222,6 +238,7 @@ class GraphQLEndpoint:
             if error.path:
                 item["path"] = list(error.path)
             out.append(item)
-            status = status or api_error.status
-        return status or 400, out
+            if not status:
+                status, headers = api_error.status, api_error.headers
+        return status or 400, headers, out
 

@@ -44,7 +44,8 @@ def resolve_generations(
 
 @query.field("account")
 def resolve_account(_: Any, info: GraphQLResolveInfo) -> dict:
-    return _ctx(info).account.to_dict(entries=1000)
+    ctx = _ctx(info)
+    return ctx.service.account_view(ctx.account, entries=1000)
 
 
 @credits.field("entries")
