@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from . import media, rest
+from . import control, media, rest
 from .errors import ApiError, InternalServerError, MethodNotAllowed, NotFound, error_response
 from .fixtures import Fixtures, load_fixtures
 from .graphql import GraphQLEndpoint, build_schema
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        service.close()
+        await service.close()
 
     app = Starlette(
         routes=[
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
             Route("/openapi.json", openapi_json, methods=["GET"]),
             Mount("/v1", routes=rest.routes),
             *media.routes,
+            *control.routes,
         ],
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,

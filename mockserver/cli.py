@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--speed", type=_speed, default=_env("speed", "realtime"), help="realtime, instant, or a factor such as 10 (ten times faster)")
     p.add_argument("--clock", choices=["real", "virtual"], default=_env("clock", "real"), help="real wall time, or virtual time that only moves when advanced")
     p.add_argument("--public-url", default=_env("public-url"), help="base URL written into output and portrait URLs (default: the URL the client used)")
+    p.add_argument("--webhook-allow", default=_env("webhook-allow", ""), help="comma-separated host patterns webhooks may be sent to, e.g. 'localhost,*.internal' (default: any)")
+    p.add_argument("--webhook-timeout", type=float, default=_env("webhook-timeout", "5"), help="seconds to wait for a webhook receiver (default 5)")
+    p.add_argument("--webhook-attempts", type=int, default=_env("webhook-attempts", "12"), help="attempts per delivery before it is marked failed (default 12)")
     p.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"], default=_env("log-level", "info"))
     p.add_argument("--no-access-log", action="store_true", default=_env("no-access-log", "") not in ("", "0", "false"), help="do not log one line per request")
     p.add_argument("--version", action="version", version=f"doitong-mock {__version__}")
@@ -83,7 +86,20 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
         public_url=args.public_url,
         log_level=args.log_level,
         access_log=not args.no_access_log,
+        webhook_allow=args.webhook_allow,
+        webhook_timeout=_positive(parser, "--webhook-timeout", args.webhook_timeout),
+        webhook_attempts=int(_positive(parser, "--webhook-attempts", args.webhook_attempts)),
     )
+
+
+def _positive(parser: argparse.ArgumentParser, name: str, value: str | float) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        parser.error(f"argument {name}: invalid number {value!r}")
+    if not number > 0:
+        parser.error(f"argument {name}: must be greater than 0")
+    return number
 
 
 def main(argv: Sequence[str] | None = None) -> None:

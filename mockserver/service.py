@@ -16,6 +16,7 @@ from .inputs import JobRequest, plan_job, price_speech
 from .jobs import CANCELLED, COMPLETED, FAILED, Job, Jobs, Page
 from .ratelimit import RateLimiter
 from .settings import Settings
+from .webhooks import Webhooks, WebhookSettings, check_webhook_url
 
 
 class Service:
@@ -31,6 +32,19 @@ class Service:
         self.jobs = Jobs(self.clock, self.scheduler, fixtures.processing, settings.seed)
         self.jobs.listeners.append(self._settle_credits)
         self.limiter = RateLimiter(self.clock, self.jobs.active)
+        self.webhooks = Webhooks(
+            self.clock,
+            self.scheduler,
+            WebhookSettings(
+                max_attempts=settings.webhook_attempts,
+                timeout=settings.webhook_timeout,
+                first_retry=settings.webhook_first_retry,
+                allow=settings.webhook_allow,
+            ),
+            self.accounts.by_key.get,
+            settings.seed,
+        )
+        self.jobs.listeners.append(self.webhooks.on_transition)
         self.idempotency = IdempotencyStore(self.clock)
 
     def fake(self) -> Any:
@@ -77,6 +91,8 @@ class Service:
         """
         key = check_key(idempotency_key)
         plan = plan_job(request, self.fixtures)
+        if plan.request.webhook_url is not None:
+            check_webhook_url(plan.request.webhook_url, self.settings.webhook_allow)
         if key is not None:
             earlier = self.idempotency.lookup(account.key, key, plan.request)
             if earlier is not None and earlier in self.jobs.by_id:
@@ -141,5 +157,6 @@ class Service:
         elif job.status in (FAILED, CANCELLED):
             account.ledger.release(job.id)
 
-    def close(self) -> None:
+    async def close(self) -> None:
         self.scheduler.close()
+        await self.webhooks.close()

@@ -20,11 +20,18 @@ class Settings:
     public_url: str | None = None
     log_level: str = "info"
     access_log: bool = True
+    webhook_attempts: int = 12
+    webhook_timeout: float = 5.0
+    webhook_first_retry: float = 10.0
+    webhook_allow: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.speed, str):
             object.__setattr__(self, "speed", parse_speed(self.speed))
         if isinstance(self.fixtures, str):
             object.__setattr__(self, "fixtures", Path(self.fixtures))
+        if isinstance(self.webhook_allow, str):
+            patterns = tuple(p.strip() for p in self.webhook_allow.split(",") if p.strip())
+            object.__setattr__(self, "webhook_allow", patterns)
         if self.public_url is not None:
             object.__setattr__(self, "public_url", self.public_url.rstrip("/"))

@@ -178,3 +178,11 @@ def limits_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (d / "plans.yaml").write_text(LIMITS_PLANS)
     (d / "processing.yaml").write_text("queue_seconds: 0\nbase_seconds: 600\nseconds_per_speech_second: 0\njitter: 0\n")
     return d
+
+
+@pytest.fixture
+def receiver() -> Iterator["WebhookReceiver"]:
+    from mockserver.receiver import WebhookReceiver
+
+    with WebhookReceiver() as r:
+        yield r

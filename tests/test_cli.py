@@ -54,6 +54,6 @@ def test_start_up_says_where_it_listens_and_logs_each_request(server_factory):
     server = server_factory("--seed", "1")
     httpx.get(f"{server.base_url}/v1/account", headers={"X-API-Key": "test-pro"})
     log = server.log()
-    assert "7 accounts, 4 plans, 6 avatars, 10 voices" in log
+    assert "8 accounts, 4 plans, 6 avatars, 10 voices" in log
     assert f"listening on {server.base_url}" in log
     assert '"GET /v1/account HTTP/1.1" 200' in log

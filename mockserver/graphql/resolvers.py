@@ -13,6 +13,7 @@ from ..jobs import encode_cursor
 query = QueryType()
 mutation = MutationType()
 credits = ObjectType("Credits")
+generation = ObjectType("Generation")
 catalog = ObjectType("Catalog")
 
 
@@ -51,6 +52,11 @@ def resolve_account(_: Any, info: GraphQLResolveInfo) -> dict:
 @credits.field("entries")
 def resolve_entries(obj: dict, _: GraphQLResolveInfo, last: int = 20) -> list:
     return obj["entries"][: max(last, 0)]
+
+
+@generation.field("deliveries")
+def resolve_deliveries(obj: dict, info: GraphQLResolveInfo) -> list:
+    return [d.to_dict() for d in _ctx(info).service.webhooks.for_job(obj["id"])]
 
 
 @query.field("catalog")
@@ -92,4 +98,4 @@ def resolve_cancel(_: Any, info: GraphQLResolveInfo, id: str) -> dict:
     return ctx.service.view(ctx.service.cancel(ctx.account, id))
 
 
-bindables = [query, mutation, credits, catalog]
+bindables = [query, mutation, credits, catalog, generation]

@@ -1,0 +1,361 @@
+"""Signed webhook deliveries: real POSTs from the background, retried with back-off, all logged.
+
+When a job with a `webhookUrl` reaches a final state the document's payload is POSTed, signed
+`X-Doitong-Signature: sha256=<hex HMAC of the exact body>` with the account's secret (and, for
+accounts that ask for it, with the Standard Webhooks headers too). Attempts are timers on the
+app's scheduler, so `--speed` and the virtual clock move retries like everything else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import logging
+import random
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from . import __version__
+from .clock import Clock, Scheduler, Timer, isoformat
+from .errors import BadUserInput, NotFound
+from .jobs import FAILED, FINAL, Job
+
+if TYPE_CHECKING:
+    from .accounts import Account
+
+logger = logging.getLogger("mockserver.webhooks")
+
+USER_AGENT = f"doitong-mock/{__version__} (webhooks)"
+PENDING, DELIVERED, FAILED_DELIVERY = "pending", "delivered", "failed"
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The value of `X-Doitong-Signature` for a body."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
+    """Check `X-Doitong-Signature` against the raw body bytes, in constant time.
+
+    For receivers written in Python: pass the body exactly as received, before any JSON parsing.
+    """
+    if not header:
+        return False
+    expected = sign(secret, body)
+    return hmac.compare_digest(expected.encode(), header.strip().lower().encode())
+
+
+def standard_webhooks_key(secret: str) -> bytes:
+    """The signing key of a `whsec_<base64>` secret, decoded as the spec's own libraries do."""
+    try:
+        key = base64.b64decode(secret.removeprefix("whsec_") + "==")
+    except (binascii.Error, ValueError):
+        key = b""
+    return key or secret.encode()
+
+
+def standard_signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    digest = hmac.new(standard_webhooks_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def payload(job_view: dict[str, Any]) -> dict[str, Any]:
+    """The document's webhook payload, plus `error` when the job failed."""
+    body = {
+        "id": job_view["id"],
+        "status": job_view["status"],
+        "url": job_view["url"],
+        "service": job_view["service"],
+        "createdAt": job_view["createdAt"],
+        "completedAt": job_view["completedAt"],
+        "metadata": job_view["metadata"],
+    }
+    if job_view["status"] == FAILED:
+        body["error"] = job_view["error"]
+    return body
+
+
+def host_allowed(host: str, patterns: tuple[str, ...]) -> bool:
+    if not patterns:
+        return True
+    host = host.lower().rstrip(".")
+    return any(fnmatch(host, p.lower()) for p in patterns)
+
+
+def check_webhook_url(url: str, patterns: tuple[str, ...]) -> None:
+    host = urlsplit(url).hostname or ""
+    if not host_allowed(host, patterns):
+        raise BadUserInput(
+            f"webhookUrl host {host!r} is not allowed by this server's --webhook-allow "
+            f"({', '.join(patterns)})",
+            field="webhookUrl",
+        )
+
+
+@dataclass(slots=True)
+class Attempt:
+    number: int
+    at: float
+    url: str
+    status_code: int | None
+    error: str | None
+    latency_ms: float
+    manual: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "at": isoformat(self.at),
+            "url": self.url,
+            "statusCode": self.status_code,
+            "error": self.error,
+            "latencyMs": round(self.latency_ms, 1),
+            "manual": self.manual,
+        }
+
+
+@dataclass(eq=False, slots=True)
+class Delivery:
+    id: str
+    job_id: str
+    account_key: str
+    url: str
+    event: str
+    body: bytes
+    secret: str
+    standard: bool
+    created_at: float
+    state: str = PENDING
+    attempts: list[Attempt] = field(default_factory=list)
+    next_attempt_at: float | None = None
+    timer: Timer | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "jobId": self.job_id,
+            "url": self.url,
+            "event": self.event,
+            "state": self.state,
+            "createdAt": isoformat(self.created_at),
+            "nextAttemptAt": isoformat(self.next_attempt_at),
+            "attempts": [a.to_dict() for a in self.attempts],
+            "payload": json.loads(self.body),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    max_attempts: int = 12
+    timeout: float = 5.0
+    first_retry: float = 10.0
+    factor: float = 3.0
+    jitter: float = 0.1
+    allow: tuple[str, ...] = ()
+    max_kept: int = 10_000
+    concurrency: int = 64
+
+
+class Webhooks:
+    def __init__(
+        self,
+        clock: Clock,
+        scheduler: Scheduler,
+        settings: WebhookSettings,
+        account_for: Any,
+        seed: int | None,
+    ) -> None:
+        self.clock = clock
+        self.scheduler = scheduler
+        self.settings = settings
+        self._account_for = account_for
+        self._rng = random.Random(f"{seed}:webhooks") if seed is not None else random.Random()
+        self._ids = random.Random(f"{seed}:delivery-ids") if seed is not None else None
+        self.deliveries: OrderedDict[str, Delivery] = OrderedDict()
+        self.by_job: dict[str, list[str]] = {}
+        self._client: httpx.AsyncClient | None = None
+        self._semaphore: asyncio.Semaphore | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _new_id(self) -> str:
+        if self._ids is not None:
+            return "dlv_" + "%032x" % self._ids.getrandbits(128)
+        return "dlv_" + uuid.uuid4().hex
+
+    def retry_delay(self, attempts_made: int) -> float:
+        """Simulated seconds before the next attempt: 10, 30, 90, ... with jitter."""
+        s = self.settings
+        delay = s.first_retry * s.factor ** (attempts_made - 1)
+        if s.jitter:
+            delay *= 1.0 + self._rng.uniform(-s.jitter, s.jitter)
+        return delay
+
+    def on_transition(self, job: Job, old: str) -> None:
+        """Job listener: a final state with a webhookUrl starts a delivery."""
+        if job.status not in FINAL or not job.plan.request.webhook_url:
+            return
+        account: Account | None = self._account_for(job.account_key)
+        if account is None:
+            return
+        view = job.view(self.clock.now())
+        body = json.dumps(payload(view), separators=(",", ":")).encode()
+        delivery = Delivery(
+            id=self._new_id(),
+            job_id=job.id,
+            account_key=job.account_key,
+            url=job.plan.request.webhook_url,
+            event=f"avatar.{job.status}",
+            body=body,
+            secret=account.webhook_secret,
+            standard=account.standard_webhooks,
+            created_at=self.clock.now(),
+        )
+        self._keep(delivery)
+        self._schedule(delivery, self.clock.now())
+
+    def _keep(self, delivery: Delivery) -> None:
+        self.deliveries[delivery.id] = delivery
+        self.by_job.setdefault(delivery.job_id, []).append(delivery.id)
+        while len(self.deliveries) > self.settings.max_kept:
+            _, old = self.deliveries.popitem(last=False)
+            ids = self.by_job.get(old.job_id)
+            if ids is not None:
+                ids.remove(old.id)
+                if not ids:
+                    del self.by_job[old.job_id]
+
+    def _schedule(self, delivery: Delivery, at: float) -> None:
+        delivery.next_attempt_at = at
+        delivery.timer = self.scheduler.call_at(at, lambda _: self._launch(delivery, manual=False))
+
+    def _launch(self, delivery: Delivery, manual: bool) -> asyncio.Task[None] | None:
+        if not manual:
+            delivery.timer = None
+            delivery.next_attempt_at = None
+            if delivery.state == DELIVERED:
+                return None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            logger.warning("no event loop to deliver %s from", delivery.id)
+            return None
+        task = loop.create_task(self._attempt(delivery, manual))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                timeout=self.settings.timeout,
+                follow_redirects=False,
+                limits=httpx.Limits(max_connections=self.settings.concurrency),
+                headers={"User-Agent": USER_AGENT},
+            )
+            self._semaphore = asyncio.Semaphore(self.settings.concurrency)
+        return self._client
+
+    def _headers(self, delivery: Delivery, number: int) -> dict[str, str]:
+        timestamp = int(self.clock.now())
+        headers = {
+            "Content-Type": "application/json",
+            "X-Doitong-Signature": sign(delivery.secret, delivery.body),
+            "X-Doitong-Delivery": delivery.id,
+            "X-Doitong-Timestamp": str(timestamp),
+            "X-Doitong-Event": delivery.event,
+            "X-Doitong-Attempt": str(number),
+        }
+        if delivery.standard:
+            headers["webhook-id"] = delivery.id
+            headers["webhook-timestamp"] = str(timestamp)
+            headers["webhook-signature"] = standard_signature(
+                delivery.secret, delivery.id, timestamp, delivery.body
+            )
+        return headers
+
+    async def _attempt(self, delivery: Delivery, manual: bool) -> None:
+        client = self._http()
+        assert self._semaphore is not None
+        async with self._semaphore:
+            number = len(delivery.attempts) + 1
+            at = self.clock.now()
+            started = time.perf_counter()
+            status_code: int | None = None
+            error: str | None = None
+            try:
+                if not host_allowed(urlsplit(delivery.url).hostname or "", self.settings.allow):
+                    error = "host not allowed by --webhook-allow"
+                else:
+                    response = await client.post(
+                        delivery.url, content=delivery.body, headers=self._headers(delivery, number)
+                    )
+                    status_code = response.status_code
+            except httpx.TimeoutException:
+                error = f"timed out after {self.settings.timeout:g} s"
+            except httpx.HTTPError as exc:
+                error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            latency = (time.perf_counter() - started) * 1000
+        delivery.attempts.append(Attempt(number, at, delivery.url, status_code, error, latency, manual))
+        if status_code is not None and 200 <= status_code < 300:
+            delivery.state = DELIVERED
+            if delivery.timer is not None:
+                delivery.timer.cancel()
+                delivery.timer = None
+                delivery.next_attempt_at = None
+            return
+        if manual or delivery.state == DELIVERED:
+            return
+        automatic = sum(1 for a in delivery.attempts if not a.manual)
+        if automatic >= self.settings.max_attempts:
+            delivery.state = FAILED_DELIVERY
+            return
+        delay = self.clock.scaled(self.retry_delay(automatic))
+        self._schedule(delivery, self.clock.now() + delay)
+
+    async def resend(self, delivery_id: str) -> Delivery:
+        """Send a delivery once more now, whatever its state, and wait for the answer.
+
+        A failed re-send changes nothing and schedules no retries; a successful one marks the
+        delivery delivered."""
+        delivery = self.get(delivery_id)
+        task = self._launch(delivery, manual=True)
+        if task is not None:
+            await asyncio.wait({task}, timeout=self.settings.timeout + 5)
+        return delivery
+
+    def get(self, delivery_id: str) -> Delivery:
+        delivery = self.deliveries.get(delivery_id)
+        if delivery is None:
+            raise NotFound(f"no webhook delivery {delivery_id!r}")
+        return delivery
+
+    def for_job(self, job_id: str) -> list[Delivery]:
+        return [self.deliveries[i] for i in self.by_job.get(job_id, ()) if i in self.deliveries]
+
+    def for_account(self, account_key: str) -> list[Delivery]:
+        return [d for d in self.deliveries.values() if d.account_key == account_key]
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait until no attempt is running (tests and shutdown)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._tasks and asyncio.get_running_loop().time() < deadline:
+            await asyncio.wait(set(self._tasks), timeout=max(deadline - asyncio.get_running_loop().time(), 0))
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
