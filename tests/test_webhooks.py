@@ -198,3 +198,34 @@ def test_submissions_stay_fast_while_deliveries_hang(server_factory, receiver):
         assert {a["status"] for a in r.json()["data"]["avatars"]} == {"completed"}
         assert receiver.in_flight >= 1 and receiver.deliveries == []  # every delivery still hanging
     receiver.wait(timeout=15, count=10)
+
+
+def test_the_readmes_node_verifier_accepts_a_real_delivery_and_rejects_a_forgery(tmp_path, receiver):
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    repo = Path(__file__).resolve().parent.parent
+    verifier = (repo / "examples" / "verify_webhook.mjs").read_text()
+    assert verifier.strip() in (repo / "README.md").read_text()
+
+    async def deliver() -> None:
+        app = make_app()
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+            await submit(client, receiver.url)
+            await wait_for(receiver)
+
+    asyncio.run(deliver())
+    got = receiver.deliveries[0]
+    (tmp_path / "body.bin").write_bytes(got.body)
+    (tmp_path / "forged.bin").write_bytes(got.body.replace(b"completed", b"failed"))
+    script = tmp_path / "check.mjs"
+    script.write_text(
+        f"import {{ readFileSync }} from 'node:fs';\n"
+        f"import {{ verifySignature }} from {json.dumps(str(repo / 'examples' / 'verify_webhook.mjs'))};\n"
+        f"for (const f of ['body.bin', 'forged.bin']) console.log(verifySignature({json.dumps(SECRET)}, readFileSync(f), {json.dumps(got.signature)}));\n"
+    )
+    out = subprocess.run(["node", str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=30, check=True).stdout
+    assert out.split() == ["true", "false"]
