@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -16,6 +17,7 @@ from . import control, media, rest
 from .errors import ApiError, InternalServerError, MethodNotAllowed, NotFound, error_response
 from .fixtures import Fixtures, load_fixtures
 from .graphql import GraphQLEndpoint, build_schema
+from .middleware import JournalMiddleware
 from .openapi import openapi
 from .service import Service
 from .settings import Settings
@@ -64,12 +66,14 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", healthz, methods=["GET"]),
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             Route("/openapi.json", openapi_json, methods=["GET"]),
             Mount("/v1", routes=rest.routes),
             *media.routes,
             *control.routes,
         ],
+        middleware=[Middleware(JournalMiddleware, service=service)],
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )

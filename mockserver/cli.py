@@ -19,6 +19,7 @@ from .fixtures import FixtureError, load_fixtures, summary
 from .settings import Settings
 
 ENV_PREFIX = "DOITONG_MOCK_"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -58,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--webhook-allow", default=_env("webhook-allow", ""), help="comma-separated host patterns webhooks may be sent to, e.g. 'localhost,*.internal' (default: any)")
     p.add_argument("--webhook-timeout", type=float, default=_env("webhook-timeout", "5"), help="seconds to wait for a webhook receiver (default 5)")
     p.add_argument("--webhook-attempts", type=int, default=_env("webhook-attempts", "12"), help="attempts per delivery before it is marked failed (default 12)")
+    p.add_argument("--admin-token", default=_env("admin-token"), help="require this token (X-Admin-Token header) on the /_mock control API")
+    p.add_argument("--journal-size", type=int, default=_env("journal-size", "1000"), help="requests kept in the journal, oldest dropped first (default 1000; 0 keeps none)")
     p.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"], default=_env("log-level", "info"))
     p.add_argument("--no-access-log", action="store_true", default=_env("no-access-log", "") not in ("", "0", "false"), help="do not log one line per request")
     p.add_argument("--version", action="version", version=f"doitong-mock {__version__}")
@@ -87,9 +90,21 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
         log_level=args.log_level,
         access_log=not args.no_access_log,
         webhook_allow=args.webhook_allow,
+        admin_token=args.admin_token or None,
+        journal_size=_count(parser, "--journal-size", args.journal_size),
         webhook_timeout=_positive(parser, "--webhook-timeout", args.webhook_timeout),
         webhook_attempts=int(_positive(parser, "--webhook-attempts", args.webhook_attempts)),
     )
+
+
+def _count(parser: argparse.ArgumentParser, name: str, value: str | int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        parser.error(f"argument {name}: invalid integer {value!r}")
+    if number < 0:
+        parser.error(f"argument {name}: must not be negative")
+    return number
 
 
 def _positive(parser: argparse.ArgumentParser, name: str, value: str | float) -> float:
@@ -129,6 +144,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         format_speed(settings.speed),
         "virtual" if settings.virtual_clock else "real",
     )
+    if settings.admin_token is None and settings.host not in LOOPBACK:
+        log.warning(
+            "listening on %s without --admin-token: anyone who can reach this port can reset state, "
+            "change credits and read the request journal through /_mock",
+            settings.host,
+        )
     uvicorn.run(
         app,
         host=settings.host,

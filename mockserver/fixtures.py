@@ -22,6 +22,7 @@ FIXTURE_FILES = (
     "voices.yaml",
     "processing.yaml",
     "service.yaml",
+    "scenarios.yaml",
 )
 
 
@@ -171,6 +172,32 @@ def _even(x: float) -> int:
     return int(round(x / 2)) * 2
 
 
+class ScenarioMatch(_Model):
+    """Every key given must match; a scenario with an empty match applies to every job."""
+
+    text_contains: NonEmpty | None = None
+    avatar_id: NonEmpty | None = None
+    voice: NonEmpty | None = None
+    account: NonEmpty | None = None
+
+
+class ScenarioFailure(_Model):
+    code: NonEmpty = "GENERATION_FAILED"
+    message: NonEmpty = "The avatar could not be generated"
+
+
+class ScenarioFixture(_Model):
+    name: NonEmpty
+    match: ScenarioMatch
+    queue_seconds: Annotated[float, Field(ge=0)] | None = None
+    processing_seconds: Annotated[float, Field(ge=0)] | None = None
+    fail: ScenarioFailure | None = None
+
+
+class ScenariosFile(_Model):
+    scenarios: list[ScenarioFixture] = []
+
+
 _MODELS: dict[str, type[_Model]] = {
     "accounts.yaml": AccountsFile,
     "plans.yaml": PlansFile,
@@ -179,6 +206,7 @@ _MODELS: dict[str, type[_Model]] = {
     "voices.yaml": VoicesFile,
     "processing.yaml": ProcessingFile,
     "service.yaml": ServiceFile,
+    "scenarios.yaml": ScenariosFile,
 }
 
 
@@ -191,6 +219,7 @@ class Fixtures:
     voices: VoicesFile
     processing: ProcessingFile
     service: ServiceFile
+    scenarios: ScenariosFile
     sources: dict[str, Path]
     avatar_by_id: dict[str, AvatarFixture] = field(default_factory=dict)
     voice_by_id: dict[str, VoiceFixture] = field(default_factory=dict)
@@ -263,6 +292,7 @@ def load_fixtures(directory: Path | str | None = None) -> Fixtures:
         voices=files["voices.yaml"],  # type: ignore[arg-type]
         processing=files["processing.yaml"],  # type: ignore[arg-type]
         service=files["service.yaml"],  # type: ignore[arg-type]
+        scenarios=files["scenarios.yaml"],  # type: ignore[arg-type]
         sources=sources,
     )
     _cross_check(fx)
@@ -314,6 +344,7 @@ def summary(fx: Fixtures) -> str:
     dirs = sorted({str(p.parent) for p in fx.sources.values()})
     return (
         f"{len(fx.accounts.accounts)} accounts, {len(fx.plans.plans)} plans, "
-        f"{len(fx.avatars.avatars)} avatars, {len(fx.voices.voices)} voices "
+        f"{len(fx.avatars.avatars)} avatars, {len(fx.voices.voices)} voices, "
+        f"{len(fx.scenarios.scenarios)} scenarios "
         f"from {', '.join(dirs)}"
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from .errors import BadUserInput
-from .fixtures import Fixtures
+from .fixtures import Fixtures, ScenarioFixture
 from .pricing import cost_for, speech_seconds
 
 JOB_TYPE = "AVATAR"
@@ -44,6 +44,23 @@ class JobPlan:
     tier: str
     width: int
     height: int
+    scenario: ScenarioFixture | None = None
+
+
+def find_scenario(req: JobRequest, account_key: str, fx: Fixtures) -> ScenarioFixture | None:
+    """The first scenario of `scenarios.yaml` whose every condition the request meets."""
+    for scenario in fx.scenarios.scenarios:
+        m = scenario.match
+        if m.text_contains is not None and m.text_contains not in (req.text or ""):
+            continue
+        if m.avatar_id is not None and m.avatar_id != req.avatar_id:
+            continue
+        if m.voice is not None and m.voice != req.voice:
+            continue
+        if m.account is not None and m.account != account_key:
+            continue
+        return scenario
+    return None
 
 
 def check_url(value: str, field: str) -> str:

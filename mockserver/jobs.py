@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .clock import Clock, Scheduler, Timer, isoformat
-from .errors import BadUserInput, JobAlreadyFinished, NotFound
+from .errors import BadUserInput, Conflict, JobAlreadyFinished, NotFound
 from .fixtures import ProcessingFile
 from .inputs import JobPlan
 
@@ -160,22 +160,26 @@ class Jobs:
             plan=plan,
             base_url=base_url,
             created_at=now,
-            processing_seconds=self._processing_seconds(plan.duration),
+            processing_seconds=self._processing_seconds(plan),
         )
         self.by_id[job.id] = job
         self.by_account.setdefault(account_key, []).append(job)
         self.active[account_key] = self.active.get(account_key, 0) + 1
         self._emit(job, "")
-        queue = self.clock.scaled(self.processing.queue_seconds)
+        scenario = plan.scenario
+        queued = scenario.queue_seconds if scenario and scenario.queue_seconds is not None else None
+        queue = self.clock.scaled(self.processing.queue_seconds if queued is None else queued)
         if queue > 0:
             job.timer = self.scheduler.call_at(now + queue, lambda at: self._start(job, at))
         else:
             self._start(job, now)
         return job
 
-    def _processing_seconds(self, duration: float) -> float:
+    def _processing_seconds(self, plan: JobPlan) -> float:
+        if plan.scenario is not None and plan.scenario.processing_seconds is not None:
+            return plan.scenario.processing_seconds
         p = self.processing
-        seconds = p.base_seconds + p.seconds_per_speech_second * duration
+        seconds = p.base_seconds + p.seconds_per_speech_second * plan.duration
         if p.jitter:
             seconds *= 1.0 + self._time_rng.uniform(-p.jitter, p.jitter)
         return round(seconds, 3)
@@ -202,8 +206,27 @@ class Jobs:
             return
         job.started_at = at
         job.ends_at = at + self.clock.scaled(job.processing_seconds)
-        job.timer = self.scheduler.call_at(job.ends_at, lambda t: self.complete(job, t))
+        job.timer = self.scheduler.call_at(job.ends_at, lambda t: self._finish(job, t))
         self._set(job, PROCESSING, at)
+
+    def _finish(self, job: Job, at: float) -> None:
+        job.timer = None
+        failure = job.plan.scenario.fail if job.plan.scenario is not None else None
+        if failure is not None:
+            self.fail(job, failure.code, failure.message, at)
+        else:
+            self.complete(job, at)
+
+    def start(self, job: Job) -> Job:
+        """Move a queued job to processing now (control API)."""
+        if job.status != QUEUED:
+            raise JobAlreadyFinished(f"job {job.id} is {job.status}, not queued") if job.status in FINAL else Conflict(
+                f"job {job.id} is already processing"
+            )
+        if job.timer is not None:
+            job.timer.cancel()
+        self._start(job, self.clock.now())
+        return job
 
     def complete(self, job: Job, at: float | None = None) -> Job:
         if job.status in FINAL:

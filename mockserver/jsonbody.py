@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
 from .errors import BadUserInput, PayloadTooLarge
@@ -40,3 +41,27 @@ async def read_json(request: Request, max_bytes: int = DEFAULT_MAX_BODY) -> Any:
         ) from None
     except RecursionError:
         raise BadUserInput("malformed JSON: nested too deeply") from None
+
+
+def _describe(error: dict[str, Any]) -> BadUserInput:
+    loc = ".".join(str(p) for p in error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return BadUserInput(f"unknown field {loc!r}", field=loc)
+    if kind == "missing":
+        return BadUserInput(f"missing required field {loc!r}", field=loc)
+    if kind == "model_type":
+        return BadUserInput("request body must be a JSON object")
+    return BadUserInput(f"field {loc!r}: {error['msg']}", field=loc or None)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_body(model: type[M], data: Any) -> M:
+    if not isinstance(data, dict):
+        raise BadUserInput("request body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _describe(exc.errors()[0]) from None

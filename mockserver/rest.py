@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -14,7 +14,7 @@ from .accounts import Account
 from .errors import ApiError, BadUserInput, error_response
 from .inputs import from_flat
 from .jobs import encode_cursor
-from .jsonbody import read_json
+from .jsonbody import parse_body, read_json
 from .service import Service
 
 Handler = Callable[[Request, Service, Account], Awaitable[dict[str, Any]]]
@@ -47,27 +47,6 @@ class EstimateBody(BaseModel):
 
     text: Text | None = None
     audioUrl: Url | None = None
-
-
-def _describe(error: dict[str, Any]) -> BadUserInput:
-    loc = ".".join(str(p) for p in error["loc"])
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return BadUserInput(f"unknown field {loc!r}", field=loc)
-    if kind == "missing":
-        return BadUserInput(f"missing required field {loc!r}", field=loc)
-    if kind == "model_type":
-        return BadUserInput("request body must be a JSON object")
-    return BadUserInput(f"field {loc!r}: {error['msg']}", field=loc or None)
-
-
-def parse_body(model: type[BaseModel], data: Any) -> BaseModel:
-    if not isinstance(data, dict):
-        raise BadUserInput("request body must be a JSON object")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise _describe(exc.errors()[0]) from None
 
 
 def _base_url(request: Request) -> str:
@@ -149,7 +128,7 @@ async def get_catalog(request: Request, service: Service, account: Account) -> d
 
 async def estimate(request: Request, service: Service, account: Account) -> dict:
     body = parse_body(EstimateBody, await read_json(request))
-    return {"estimate": service.estimate(body.text, body.audioUrl)}  # type: ignore[attr-defined]
+    return {"estimate": service.estimate(body.text, body.audioUrl)}
 
 
 routes = [

@@ -1,22 +1,33 @@
-"""The emulated service's operations, called alike by the GraphQL resolvers and REST routes.
+"""The emulated service's operations, called alike by the GraphQL resolvers, the REST routes
+and the control API.
 
-One `Service` per app holds all state (clock, scheduler, accounts, jobs), so two apps in one
-process share nothing.
+One `Service` per app holds all state (clock, scheduler, accounts, jobs, limits, webhooks), so
+two apps in one process share nothing. `reset()` rebuilds that state in place from fixtures.
 """
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import replace
 from typing import Any
 
 from .accounts import Account, Accounts
-from .clock import Clock, Scheduler
-from .fixtures import Fixtures
+from .clock import Clock, Scheduler, parse_speed
+from .errors import ApiError, BadUserInput, NotFound
+from .fixtures import AccountFixture, FixtureError, Fixtures, load_fixtures
+from .faults import Faults
 from .idempotency import IdempotencyStore, check_key
-from .inputs import JobRequest, plan_job, price_speech
-from .jobs import CANCELLED, COMPLETED, FAILED, Job, Jobs, Page
+from .inputs import JobRequest, find_scenario, plan_job, price_speech
+from .journal import Journal
+from .jobs import CANCELLED, COMPLETED, FAILED, PROCESSING, STATUSES, Job, Jobs, Page
 from .ratelimit import RateLimiter
 from .settings import Settings
 from .webhooks import Webhooks, WebhookSettings, check_webhook_url
+
+
+class FixturesInvalid(ApiError):
+    status = 400
+    code = "FIXTURES_INVALID"
 
 
 class Service:
@@ -26,8 +37,13 @@ class Service:
         self.clock = Clock(
             virtual=settings.virtual_clock, start=settings.start_time, speed=settings.speed
         )
-        self.scheduler = Scheduler(self.clock)
         self._faker: Any = None
+        self._build()
+
+    def _build(self) -> None:
+        """Everything but the clock, fresh from the fixtures."""
+        settings, fixtures = self.settings, self.fixtures
+        self.scheduler = Scheduler(self.clock)
         self.accounts = Accounts(self.clock, fixtures, self.fake)
         self.jobs = Jobs(self.clock, self.scheduler, fixtures.processing, settings.seed)
         self.jobs.listeners.append(self._settle_credits)
@@ -46,6 +62,8 @@ class Service:
         )
         self.jobs.listeners.append(self.webhooks.on_transition)
         self.idempotency = IdempotencyStore(self.clock)
+        self.journal = Journal(settings.journal_size)
+        self.faults = Faults()
 
     def fake(self) -> Any:
         """Faker is slow to import, so it is loaded the first time fake data is needed."""
@@ -63,6 +81,8 @@ class Service:
     def sync(self) -> None:
         """Catch up on anything that fell due, so a read never shows stale state."""
         self.scheduler.run_due()
+
+    # The emulated API
 
     def authenticate(self, headers: Any) -> Account:
         self.sync()
@@ -99,6 +119,7 @@ class Service:
                 return self.jobs.by_id[earlier], True
         self.limiter.check_job(account, lambda: self.jobs.earliest_end(account.key))
         account.ledger.check(plan.credit_cost)
+        plan = replace(plan, scenario=find_scenario(plan.request, account.key, self.fixtures))
         job_id = self.jobs.new_id()
         account.ledger.hold(job_id, plan.credit_cost)
         job = self.jobs.create(account.key, plan, self.settings.public_url or base_url, job_id)
@@ -156,6 +177,119 @@ class Service:
             account.ledger.charge(job.id)
         elif job.status in (FAILED, CANCELLED):
             account.ledger.release(job.id)
+
+    # Control operations (the /_mock API and the pytest plugin's in-process handle)
+
+    async def reset(self) -> None:
+        """Back to the loaded fixtures: accounts, jobs, limits, deliveries; the clock runs on."""
+        await self.webhooks.close()
+        self.scheduler.close()
+        self._build()
+
+    async def reload_fixtures(self) -> Fixtures:
+        try:
+            fixtures = load_fixtures(self.settings.fixtures)
+        except FixtureError as exc:
+            raise FixturesInvalid(
+                f"{exc.file}: {exc.key or '(top level)'}: {exc.reason}", file=exc.file, key=exc.key
+            ) from None
+        self.fixtures = fixtures
+        await self.reset()
+        return fixtures
+
+    def account(self, key: str) -> Account:
+        account = self.accounts.by_key.get(key)
+        if account is None:
+            raise NotFound(f"no account with key {key!r}")
+        return account
+
+    def create_account(
+        self,
+        *,
+        plan: str = "pro",
+        credits: int = 10_000,
+        key: str | None = None,
+        name: str | None = None,
+        webhook_secret: str | None = None,
+        standard_webhooks: bool = False,
+    ) -> Account:
+        """A throw-away account, so parallel tests never share credits, limits or jobs."""
+        self._check_plan(plan)
+        if credits < 0:
+            raise BadUserInput("credits must not be negative", field="credits")
+        key = key or "mock_" + secrets.token_hex(12)
+        if key in self.accounts.by_key:
+            raise BadUserInput(f"an account with key {key!r} already exists", field="key")
+        fixture = AccountFixture(
+            key=key,
+            name=name,
+            plan=plan,
+            credits=credits,
+            webhook_secret=webhook_secret or "whsec_" + secrets.token_urlsafe(24),
+            standard_webhooks=standard_webhooks,
+        )
+        account = self.accounts.from_fixture(fixture, ephemeral=True)
+        self.accounts.add(account)
+        return account
+
+    def update_account(
+        self,
+        key: str,
+        *,
+        credits: int | None = None,
+        plan: str | None = None,
+        enabled: bool | None = None,
+    ) -> Account:
+        account = self.account(key)
+        if credits is not None:
+            if credits < 0:
+                raise BadUserInput("credits must not be negative", field="credits")
+            account.ledger.set_available(credits)
+        if plan is not None:
+            self._check_plan(plan)
+            account.plan_id, account.plan = plan, self.fixtures.plans.plans[plan]
+        if enabled is not None:
+            account.enabled = enabled
+        return account
+
+    def _check_plan(self, plan: str) -> None:
+        if plan not in self.fixtures.plans.plans:
+            known = ", ".join(self.fixtures.plans.plans)
+            raise BadUserInput(f"unknown plan {plan!r} (known: {known})", field="plan")
+
+    def advance(self, seconds: float) -> int:
+        if not 0 <= seconds <= 10 * 365 * 86400:
+            raise BadUserInput("seconds must be between 0 and ten years", field="seconds")
+        return self.scheduler.advance(seconds)
+
+    def set_speed(self, speed: str | float) -> None:
+        """Applies to transitions scheduled from now on."""
+        try:
+            self.clock.speed = parse_speed(speed)
+        except ValueError as exc:
+            raise BadUserInput(str(exc), field="speed") from None
+
+    def any_job(self, job_id: str) -> Job:
+        job = self.jobs.by_id.get(job_id)
+        if job is None:
+            raise NotFound(f"no job with id {job_id!r}")
+        return job
+
+    def move_job(self, job_id: str, status: str, code: str | None = None, message: str | None = None) -> Job:
+        """Put a job into a state now: processing, completed, failed or cancelled."""
+        job = self.any_job(job_id)
+        if status == PROCESSING:
+            return self.jobs.start(job)
+        if status == COMPLETED:
+            return self.jobs.complete(job)
+        if status == FAILED:
+            return self.jobs.fail(job, code or "GENERATION_FAILED", message or "The job was failed from the control API")
+        if status == CANCELLED:
+            return self.jobs.cancel(job)
+        raise BadUserInput(
+            f"cannot move a job to {status!r} (use one of {', '.join(s for s in STATUSES if s != 'queued')})",
+            field="status",
+        )
 
     async def close(self) -> None:
         self.scheduler.close()

@@ -24,6 +24,8 @@ class Settings:
     webhook_timeout: float = 5.0
     webhook_first_retry: float = 10.0
     webhook_allow: tuple[str, ...] = ()
+    journal_size: int = 1000
+    admin_token: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.speed, str):

@@ -95,6 +95,13 @@ def _short(message: str) -> str:
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
 
 
+def _operation_names(operation: OperationDefinitionNode) -> str:
+    """For the journal: the operation's name and root fields, e.g. 'Generate,generate'."""
+    names = {operation.name.value} if operation.name is not None else set()
+    names.update(s.name.value for s in operation.selection_set.selections if isinstance(s, FieldNode))
+    return ",".join(sorted(names))
+
+
 def _is_introspection_only(operation: OperationDefinitionNode) -> bool:
     for selection in operation.selection_set.selections:
         if not isinstance(selection, FieldNode) or not selection.name.value.startswith("__"):
@@ -161,6 +168,7 @@ class GraphQLEndpoint:
         if request.method == "GET" and operation.operation != OperationType.QUERY:
             raise BadUserInput("only queries may be sent with GET; use POST for mutations")
 
+        request.state.graphql_operation = _operation_names(operation)
         service = self.service
         if extract_key(request.headers) is None and _is_introspection_only(operation):
             account = None
