@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
-
+from .background import BackgroundServer
 from .webhooks import verify_signature
 
 
@@ -58,9 +56,7 @@ class WebhookReceiver:
         self._script = _Script()
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
+        self._server = BackgroundServer(self, host=host, lifespan="on")
         self.port = 0
 
     @property
@@ -145,30 +141,13 @@ class WebhookReceiver:
             self._arrived.notify_all()
 
     def start(self) -> WebhookReceiver:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
-        self.port = sock.getsockname()[1]
-        self._socket = sock
-        config = uvicorn.Config(self, log_level="warning", access_log=False, timeout_graceful_shutdown=1, lifespan="on")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("webhook receiver did not start")
-            time.sleep(0.01)
+        self._server.port = self.port
+        self._server.start()
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        if self._socket is not None:
-            self._socket.close()
-        self._server = self._thread = self._socket = None
+        self._server.stop()
 
     def __enter__(self) -> WebhookReceiver:
         return self.start()

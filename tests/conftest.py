@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,9 +67,10 @@ def start_server(tmp_dir: Path, *args: str, env: dict[str, str] | None = None) -
         if process.poll() is not None:
             raise RuntimeError(f"mock server exited with {process.returncode}:\n{server.log()}")
         try:
-            if httpx.get(f"{server.base_url}/healthz", timeout=0.5).status_code == 200:
-                return server
-        except httpx.TransportError:
+            with urllib.request.urlopen(f"{server.base_url}/healthz", timeout=0.5) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
             time.sleep(0.05)
     server.stop()
     raise RuntimeError(f"mock server did not become healthy:\n{server.log()}")
