@@ -169,3 +169,10 @@ def test_worker_{i}(doitong_mock):
     for extra in ([], [f"--doitong-mock-url={live_server.base_url}"]):
         result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", *extra)
         result.assert_outcomes(passed=6)
+
+
+def test_the_readme_shows_the_sample_that_runs_here():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert SAMPLE.strip() in readme
