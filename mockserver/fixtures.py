@@ -113,6 +113,7 @@ class AvatarFixture(_Model):
     gender: Literal["female", "male", "neutral"] = "neutral"
     style: str = "professional"
     portrait: NonEmpty
+    mouth: tuple[Annotated[float, Field(ge=0, le=1)], Annotated[float, Field(ge=0, le=1)]] = (0.5, 0.54)
 
 
 class AvatarsFile(_Model):

@@ -19,6 +19,7 @@ from .faults import Faults
 from .idempotency import IdempotencyStore, check_key
 from .inputs import JobRequest, find_scenario, plan_job, price_speech
 from .journal import Journal
+from .media import MediaStore
 from .jobs import CANCELLED, COMPLETED, FAILED, PROCESSING, STATUSES, Job, Jobs, Page
 from .ratelimit import RateLimiter
 from .settings import Settings
@@ -38,6 +39,7 @@ class Service:
             virtual=settings.virtual_clock, start=settings.start_time, speed=settings.speed
         )
         self._faker: Any = None
+        self.media = MediaStore(fixtures, settings.render, settings.media_dir)
         self._build()
 
     def _build(self) -> None:
@@ -61,6 +63,7 @@ class Service:
             settings.seed,
         )
         self.jobs.listeners.append(self.webhooks.on_transition)
+        self.jobs.listeners.append(self.media.on_transition)
         self.idempotency = IdempotencyStore(self.clock)
         self.journal = Journal(settings.journal_size)
         self.faults = Faults()
@@ -194,6 +197,7 @@ class Service:
                 f"{exc.file}: {exc.key or '(top level)'}: {exc.reason}", file=exc.file, key=exc.key
             ) from None
         self.fixtures = fixtures
+        self.media.fixtures = fixtures
         await self.reset()
         return fixtures
 
@@ -293,4 +297,5 @@ class Service:
 
     async def close(self) -> None:
         self.scheduler.close()
+        self.media.close()
         await self.webhooks.close()

@@ -25,6 +25,8 @@ class Settings:
     webhook_first_retry: float = 10.0
     webhook_allow: tuple[str, ...] = ()
     journal_size: int = 1000
+    render: bool = True
+    media_dir: Path | None = None
     admin_token: str | None = None
 
     def __post_init__(self) -> None:
@@ -32,6 +34,8 @@ class Settings:
             object.__setattr__(self, "speed", parse_speed(self.speed))
         if isinstance(self.fixtures, str):
             object.__setattr__(self, "fixtures", Path(self.fixtures))
+        if isinstance(self.media_dir, str):
+            object.__setattr__(self, "media_dir", Path(self.media_dir))
         if isinstance(self.webhook_allow, str):
             patterns = tuple(p.strip() for p in self.webhook_allow.split(",") if p.strip())
             object.__setattr__(self, "webhook_allow", patterns)
