@@ -11,12 +11,13 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from . import control, media, rest
 from .errors import ApiError, InternalServerError, MethodNotAllowed, NotFound, error_response
 from .fixtures import Fixtures, load_fixtures
 from .graphql import GraphQLEndpoint, build_schema
+from .graphql.websocket import websocket_app
 from .middleware import JournalMiddleware
 from .openapi import openapi
 from .service import Service
@@ -56,7 +57,8 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
     settings = settings or Settings()
     fixtures = fixtures or load_fixtures(settings.fixtures)
     service = Service(settings, fixtures)
-    graphql = GraphQLEndpoint(service, build_schema())
+    schema = build_schema()
+    graphql = GraphQLEndpoint(service, schema)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", healthz, methods=["GET"]),
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", websocket_app(service, schema)),
             Route("/openapi.json", openapi_json, methods=["GET"]),
             Mount("/v1", routes=rest.routes),
             *media.routes,

@@ -23,6 +23,7 @@ from .media import MediaStore
 from .jobs import CANCELLED, COMPLETED, FAILED, PROCESSING, STATUSES, Job, Jobs, Page
 from .ratelimit import RateLimiter
 from .settings import Settings
+from .updates import JobUpdates
 from .webhooks import Webhooks, WebhookSettings, check_webhook_url
 
 
@@ -64,6 +65,8 @@ class Service:
         )
         self.jobs.listeners.append(self.webhooks.on_transition)
         self.jobs.listeners.append(self.media.on_transition)
+        self.updates = JobUpdates()
+        self.jobs.listeners.append(self.updates.on_transition)
         self.idempotency = IdempotencyStore(self.clock)
         self.journal = Journal(settings.journal_size)
         self.faults = Faults()

@@ -227,26 +227,26 @@ class GraphQLEndpoint:
         self, errors: list[GraphQLError]
     ) -> tuple[int, dict[str, str], list[dict[str, Any]]]:
         """Errors in the document's format; status and headers (Retry-After) of the first."""
-        status = 0
-        headers: dict[str, str] = {}
-        out = []
-        for error in errors:
-            original = error.original_error
-            if isinstance(original, ApiError):
-                api_error = original
-            elif error.path is None:
-                api_error = BadUserInput(_short(error.message), field=_coercion_field(error.message))
-            else:
-                logger.error("resolver failed", exc_info=original)
-                api_error = InternalServerError("Internal server error, please retry")
-            item = api_error.to_dict()
-            locations = _locations(error)
-            if locations:
-                item["locations"] = locations
-            if error.path:
-                item["path"] = list(error.path)
-            out.append(item)
-            if not status:
-                status, headers = api_error.status, api_error.headers
-        return status or 400, headers, out
+        formatted = [format_error(error) for error in errors]
+        first = formatted[0][0]
+        return first.status, first.headers, [item for _, item in formatted]
+
+
+def format_error(error: GraphQLError, debug: bool = False) -> tuple[ApiError, dict[str, Any]]:
+    """A GraphQL error as the API error it stands for, and in the document's format."""
+    original = error.original_error
+    if isinstance(original, ApiError):
+        api_error = original
+    elif error.path is None:
+        api_error = BadUserInput(_short(error.message), field=_coercion_field(error.message))
+    else:
+        logger.error("resolver failed", exc_info=original)
+        api_error = InternalServerError("Internal server error, please retry")
+    item = api_error.to_dict()
+    locations = _locations(error)
+    if locations:
+        item["locations"] = locations
+    if error.path:
+        item["path"] = list(error.path)
+    return api_error, item
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ariadne import MutationType, ObjectType, QueryType
+from collections.abc import AsyncIterator
+
+from ariadne import MutationType, ObjectType, QueryType, SubscriptionType
 from graphql import GraphQLResolveInfo
 
 from ..inputs import from_flat, from_generate
@@ -14,6 +16,7 @@ query = QueryType()
 mutation = MutationType()
 credits = ObjectType("Credits")
 generation = ObjectType("Generation")
+subscription = SubscriptionType()
 catalog = ObjectType("Catalog")
 
 
@@ -98,4 +101,18 @@ def resolve_cancel(_: Any, info: GraphQLResolveInfo, id: str) -> dict:
     return ctx.service.view(ctx.service.cancel(ctx.account, id))
 
 
-bindables = [query, mutation, credits, catalog, generation]
+@subscription.source("generationUpdated")
+async def watch_generation(_: Any, info: GraphQLResolveInfo, id: str) -> AsyncIterator[dict]:
+    ctx = _ctx(info)
+    service = ctx.service
+    job = service.job(ctx.account, id)
+    async for view in service.updates.watch(job, service.view, service.sync):
+        yield view
+
+
+@subscription.field("generationUpdated")
+def resolve_generation_updated(view: dict, _: GraphQLResolveInfo, id: str) -> dict:
+    return view
+
+
+bindables = [query, mutation, credits, catalog, generation, subscription]

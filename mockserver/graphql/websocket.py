@@ -1,0 +1,71 @@
+"""GraphQL subscriptions over WebSocket (graphql-transport-ws) on /graphql, served by Ariadne.
+
+The API key comes in `connection_init`'s payload (`{"Authorization": "Bearer KEY"}`,
+`{"X-API-Key": "KEY"}` or `{"headers": {...}}`), in the upgrade request's headers, or as
+`?apiKey=KEY`, since browsers cannot set WebSocket headers. A bad key closes the socket with
+4403, as the protocol says.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ariadne.asgi import GraphQL
+from ariadne.asgi.handlers import GraphQLTransportWSHandler
+from graphql import GraphQLError, GraphQLSchema
+from starlette.websockets import WebSocket
+
+from ..errors import ApiError
+from ..service import Service
+from .endpoint import Context, format_error
+
+
+def _credentials(websocket: WebSocket, payload: Any) -> dict[str, str]:
+    found: dict[str, str] = {k.lower(): v for k, v in websocket.headers.items()}
+    if "apiKey" in websocket.query_params:
+        found["x-api-key"] = websocket.query_params["apiKey"]
+    if isinstance(payload, dict):
+        nested = payload.get("headers")
+        for source in (nested if isinstance(nested, dict) else {}, payload):
+            for name, value in source.items():
+                if isinstance(value, str):
+                    found[name.lower().replace("apikey", "x-api-key")] = value
+    return found
+
+
+class TransportWSHandler(GraphQLTransportWSHandler):
+    def __init__(self, service: Service) -> None:
+        super().__init__()
+        self.service = service
+
+    async def handle_websocket_connection_init_message(
+        self, websocket: WebSocket, message: Any, client_context: Any
+    ) -> None:
+        if client_context.connection_init_received:
+            await websocket.close(code=4429, reason="Too many initialisation requests")
+            return
+        client_context.connection_init_received = True
+        try:
+            account = self.service.authenticate(_credentials(websocket, message.get("payload")))
+        except ApiError as error:
+            await websocket.close(code=4403, reason=error.message[:120])
+            return
+        websocket.scope.setdefault("state", {})["account"] = account
+        await websocket.send_json({"type": "connection_ack"})
+        client_context.connection_acknowledged = True
+
+
+def websocket_app(service: Service, schema: GraphQLSchema) -> GraphQL:
+    def context(websocket: WebSocket, data: Any) -> Context:
+        base_url = f"{'https' if websocket.url.scheme == 'wss' else 'http'}://{websocket.url.netloc}"
+        return Context(service, websocket.scope["state"]["account"], websocket, base_url)  # type: ignore[arg-type]
+
+    def error_formatter(error: GraphQLError, debug: bool = False) -> dict:
+        return format_error(error, debug)[1]
+
+    return GraphQL(
+        schema,
+        context_value=context,
+        websocket_handler=TransportWSHandler(service),
+        error_formatter=error_formatter,
+    )

@@ -1,0 +1,84 @@
+"""Live job updates over graphql-transport-ws, with a real WebSocket client and server."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from conftest import api_key
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+
+SUBSCRIPTION = "subscription Watch($id: ID!) { generationUpdated(id: $id) { id status progress url } }"
+
+
+@pytest.fixture(scope="module")
+def server(server_factory, tmp_path_factory):
+    fixtures = tmp_path_factory.mktemp("subs")
+    (fixtures / "processing.yaml").write_text("queue_seconds: 2\nbase_seconds: 8\nseconds_per_speech_second: 0\njitter: 0\n")
+    return server_factory("--speed", "4", "--fixtures", str(fixtures), "--no-access-log", "--no-render")
+
+
+def ws_url(server) -> str:
+    return server.base_url.replace("http://", "ws://") + "/graphql"
+
+
+async def start(server, key="YOUR_API_KEY") -> str:
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        r = await http.post("/v1/avatar", json={"service": "hedra", "text": "hi", "avatarId": "casual-1"}, headers=api_key(key))
+        return r.json()["data"]["avatar"]["id"]
+
+
+async def test_a_subscriber_sees_status_and_progress_until_completed(server):
+    job_id = await start(server)
+    async with connect(ws_url(server), subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": "Bearer YOUR_API_KEY"}}))
+        assert json.loads(await ws.recv()) == {"type": "connection_ack"}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION, "variables": {"id": job_id}}}))
+        updates = []
+        while True:
+            message = json.loads(await ws.recv())
+            if message["type"] == "complete":
+                break
+            assert message["type"] == "next" and message["id"] == "1", message
+            updates.append(message["payload"]["data"]["generationUpdated"])
+    statuses = [u["status"] for u in updates]
+    assert statuses[0] == "queued" and statuses[-1] == "completed"
+    assert "processing" in statuses
+    progress = [u["progress"] for u in updates]
+    assert progress == sorted(progress)
+    assert any(0 < p < 1 for p in progress)
+    assert updates[-1]["url"].endswith(f"/outputs/{job_id}.mp4")
+
+
+async def test_the_key_can_come_as_a_query_parameter_for_browsers(server):
+    job_id = await start(server, "test-pro")
+    async with connect(ws_url(server) + "?apiKey=test-pro", subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "a", "type": "subscribe", "payload": {"query": SUBSCRIPTION, "variables": {"id": job_id}}}))
+        first = json.loads(await ws.recv())
+        assert first["payload"]["data"]["generationUpdated"]["id"] == job_id
+
+
+async def test_a_bad_key_closes_with_4403(server):
+    async with connect(ws_url(server), subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": "Bearer nope"}}))
+        with pytest.raises(ConnectionClosed) as info:
+            await ws.recv()
+    assert info.value.rcvd.code == 4403
+
+
+async def test_another_accounts_job_is_not_found(server):
+    job_id = await start(server, "test-pro")
+    async with connect(ws_url(server), subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"X-API-Key": "YOUR_API_KEY"}}))
+        await ws.recv()
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION, "variables": {"id": job_id}}}))
+        message = json.loads(await ws.recv())
+    assert message["type"] == "next"
+    assert message["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
