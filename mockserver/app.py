@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.staticfiles import StaticFiles
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from . import control, media, rest
@@ -24,6 +27,31 @@ from .service import Service
 from .settings import Settings
 
 logger = logging.getLogger("mockserver")
+
+STATIC = Path(__file__).with_name("static")
+LOCALHOST_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
+EXPOSED_HEADERS = [
+    "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "RateLimit", "RateLimit-Policy",
+    "Retry-After", "Idempotent-Replayed", "Content-Range", "Accept-Ranges",
+]
+
+
+def cors(settings: Settings) -> Middleware:
+    """Browsers on localhost may call the mock by default; --cors-origin names others ('*': any)."""
+    origins = list(settings.cors_origins)
+    return Middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_origin_regex=None if origins else LOCALHOST_ORIGINS,
+        allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS", "HEAD"],
+        allow_headers=["*"],
+        expose_headers=EXPOSED_HEADERS,
+        max_age=600,
+    )
+
+
+async def demo(request: Request) -> Response:
+    return FileResponse(STATIC / "index.html", media_type="text/html")
 
 
 async def healthz(request: Request) -> Response:
@@ -67,6 +95,7 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
 
     app = Starlette(
         routes=[
+            Route("/", demo, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", healthz, methods=["GET"]),
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
@@ -75,8 +104,9 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
             Mount("/v1", routes=rest.routes),
             *media.routes,
             *control.routes,
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
-        middleware=[Middleware(JournalMiddleware, service=service)],
+        middleware=[cors(settings), Middleware(JournalMiddleware, service=service)],
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )

@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--journal-size", type=int, default=_env("journal-size", "1000"), help="requests kept in the journal, oldest dropped first (default 1000; 0 keeps none)")
     p.add_argument("--no-render", action="store_true", default=_env("no-render", "") not in ("", "0", "false"), help="serve a short placeholder MP4 instead of rendering each job's video")
     p.add_argument("--media-dir", type=Path, default=_env("media-dir"), help="where rendered videos are cached (default: a folder in the system's temp directory)")
+    p.add_argument("--cors-origin", default=_env("cors-origin", ""), help="comma-separated origins browsers may call from ('*': any; default: any http(s)://localhost, 127.0.0.1 or [::1] origin)")
     p.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"], default=_env("log-level", "info"))
     p.add_argument("--no-access-log", action="store_true", default=_env("no-access-log", "") not in ("", "0", "false"), help="do not log one line per request")
     p.add_argument("--version", action="version", version=f"doitong-mock {__version__}")
@@ -94,6 +95,7 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
         webhook_allow=args.webhook_allow,
         admin_token=args.admin_token or None,
         render=not args.no_render,
+        cors_origins=args.cors_origin,
         media_dir=Path(args.media_dir) if args.media_dir else None,
         journal_size=_count(parser, "--journal-size", args.journal_size),
         webhook_timeout=_positive(parser, "--webhook-timeout", args.webhook_timeout),

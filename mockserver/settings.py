@@ -26,6 +26,7 @@ class Settings:
     webhook_allow: tuple[str, ...] = ()
     journal_size: int = 1000
     render: bool = True
+    cors_origins: tuple[str, ...] = ()
     media_dir: Path | None = None
     admin_token: str | None = None
 
@@ -36,6 +37,9 @@ class Settings:
             object.__setattr__(self, "fixtures", Path(self.fixtures))
         if isinstance(self.media_dir, str):
             object.__setattr__(self, "media_dir", Path(self.media_dir))
+        if isinstance(self.cors_origins, str):
+            origins = tuple(o.strip() for o in self.cors_origins.split(",") if o.strip())
+            object.__setattr__(self, "cors_origins", origins)
         if isinstance(self.webhook_allow, str):
             patterns = tuple(p.strip() for p in self.webhook_allow.split(",") if p.strip())
             object.__setattr__(self, "webhook_allow", patterns)

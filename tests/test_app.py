@@ -9,3 +9,48 @@ async def test_healthz_reports_the_clock(client):
     body = (await client.get("/healthz")).json()
     assert body["status"] == "ok"
     assert body["clock"]["mode"] == "real" and body["clock"]["speed"] == "instant"
+
+
+PREFLIGHT = {
+    "Access-Control-Request-Method": "POST",
+    "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
+}
+
+
+async def test_browsers_on_localhost_may_call_the_mock_by_default(client):
+    r = await client.options("/graphql", headers={"Origin": "http://localhost:5173", **PREFLIGHT})
+    assert r.status_code == 200
+    assert r.headers["access-control-allow-origin"] == "http://localhost:5173"
+    assert "idempotency-key" in r.headers["access-control-allow-headers"].lower()
+    r = await client.get("/v1/account", headers={"Origin": "http://127.0.0.1:3000", "X-API-Key": "test-free"})
+    assert r.headers["access-control-allow-origin"] == "http://127.0.0.1:3000"
+    assert "X-RateLimit-Remaining" in r.headers["access-control-expose-headers"]
+    r = await client.options("/graphql", headers={"Origin": "https://evil.example", **PREFLIGHT})
+    assert "access-control-allow-origin" not in r.headers
+
+
+async def test_cors_origin_setting_names_the_allowed_origins():
+    import httpx
+
+    from mockserver import Settings, create_app
+
+    app = create_app(Settings(cors_origins="https://app.example,https://staging.example"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m") as client:
+        ok = await client.options("/v1/avatar", headers={"Origin": "https://app.example", **PREFLIGHT})
+        assert ok.headers["access-control-allow-origin"] == "https://app.example"
+        local = await client.options("/v1/avatar", headers={"Origin": "http://localhost:3000", **PREFLIGHT})
+        assert "access-control-allow-origin" not in local.headers
+
+
+async def test_the_demo_page_and_the_offline_explorer_are_served(client):
+    page = await client.get("/")
+    assert page.status_code == 200 and "generateAvatar" in (await client.get("/static/demo.js")).text
+    explorer = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert explorer.headers["content-type"].startswith("text/html")
+    for asset in ("/static/graphiql/graphiql.min.js", "/static/graphiql/graphiql.min.css", "/static/gql-client.js"):
+        assert asset in explorer.text
+        assert (await client.get(asset)).status_code == 200
+    import re
+
+    assets = re.findall(r'(?:src|href)="([^"]+)"', explorer.text)
+    assert assets and all(a.startswith("/static/") for a in assets), assets

@@ -7,10 +7,10 @@ import json
 import logging
 import re
 from collections import OrderedDict
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any
 
-from ariadne.explorer import ExplorerGraphiQL
 from graphql import (
     DocumentNode,
     GraphQLError,
@@ -24,7 +24,7 @@ from graphql import (
 )
 from graphql.language import FieldNode
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 
 from ..accounts import Account, extract_key
 from ..errors import (
@@ -43,6 +43,7 @@ from ..service import Service
 logger = logging.getLogger("mockserver.graphql")
 
 CACHE_SIZE = 256
+EXPLORER = Path(__file__).resolve().parent.parent / "static" / "explorer.html"
 
 
 @dataclass
@@ -114,7 +115,6 @@ class GraphQLEndpoint:
         self.service = service
         self.schema = schema
         self._cache: OrderedDict[str, Prepared] = OrderedDict()
-        self._explorer_html = ExplorerGraphiQL(title="doitong-mock GraphQL").html(None)
 
     def prepare(self, query: str) -> Prepared:
         """Parse and validate once per distinct query text: clients resend the same few."""
@@ -140,7 +140,7 @@ class GraphQLEndpoint:
     async def handle(self, request: Request) -> Response:
         if request.method == "GET":
             if "query" not in request.query_params:
-                return HTMLResponse(self._explorer_html)
+                return FileResponse(EXPLORER, media_type="text/html")
             data: Any = dict(request.query_params)
         else:
             try:
