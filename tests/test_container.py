@@ -1,0 +1,98 @@
+"""The Dockerfile and docker-compose.yml, for real, with podman (skipped where it is absent).
+
+`.ci/run` prepares podman with ../shared/tools/container-base.sh, which builds the local base
+image `localhost/python-base`, since no container registry is reachable here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import free_port
+
+REPO = Path(__file__).resolve().parent.parent
+BASE_IMAGE = "localhost/python-base"
+PROJECT = "doitongmocktest"
+
+
+def _have_podman() -> bool:
+    if not (shutil.which("podman") and shutil.which("podman-compose")):
+        return False
+    return subprocess.run(["podman", "image", "exists", BASE_IMAGE], capture_output=True).returncode == 0
+
+
+pytestmark = [
+    pytest.mark.container,
+    pytest.mark.skipif(not _have_podman(), reason=f"podman, podman-compose or {BASE_IMAGE} missing (run ../shared/tools/container-base.sh)"),
+]
+
+
+def run(*args: str, env: dict, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+def container(service: str, env: dict) -> str:
+    names = run("podman", "ps", "-a", "--filter", f"label=io.podman.compose.project={PROJECT}",
+                "--filter", f"label=com.docker.compose.service={service}", "--format", "{{.Names}}", env=env).stdout.split()
+    assert names, f"no {service} container"
+    return names[0]
+
+
+@pytest.fixture(scope="module")
+def compose():
+    port = free_port()
+    env = {**os.environ, "PYTHON_IMAGE": BASE_IMAGE, "BUILDAH_FORMAT": "docker",
+           "DOITONG_MOCK_HOST_PORT": str(port), "DOITONG_MOCK_SPEED": "10"}
+    compose = ["podman-compose", "-p", PROJECT, "-f", "docker-compose.yml"]
+    run(*compose, "down", "-t", "1", env=env, check=False)
+    run(*compose, "build", env=env, timeout=1200)
+    run(*compose, "up", "-d", env=env, timeout=300)
+    try:
+        yield port, env
+    finally:
+        logs = run("podman", "logs", container("mock", env), env=env, check=False)
+        print(logs.stdout[-2000:], logs.stderr[-2000:])
+        run(*compose, "down", "-t", "1", env=env, check=False, timeout=120)
+
+
+def test_the_image_has_a_health_check_a_non_root_user_and_the_console_script(compose):
+    _, env = compose
+    inspected = json.loads(run("podman", "image", "inspect", "doitong-mock:local", env=env).stdout)[0]
+    config = inspected["Config"]
+    assert config["User"] == "mock"
+    assert config["Entrypoint"] == ["doitong-mock"]
+    assert "/healthz" in " ".join(inspected.get("HealthCheck", config.get("Healthcheck", {})).get("Test", []))
+
+
+def test_compose_serves_the_documents_snippet_and_delivers_a_webhook_to_its_neighbour(compose):
+    port, env = compose
+    mock = container("mock", env)
+    deadline = time.monotonic() + 120
+    while run("podman", "healthcheck", "run", mock, env=env, check=False).returncode != 0:
+        assert time.monotonic() < deadline, "the mock never became healthy"
+        time.sleep(1)
+    snippet = (REPO / "tests" / "snippets" / "curl.sh").read_text().replace("https://api.doitong.com", f"http://127.0.0.1:{port}")
+    out = subprocess.run(["bash", "-c", snippet], capture_output=True, text=True, timeout=60, check=True).stdout
+    job = json.loads(out)["data"]["generate"]
+    assert job["status"] == "processing" and job["provider"] == "hedra"
+    app = container("app", env)
+    deadline = time.monotonic() + 180
+    while True:
+        logs = run("podman", "logs", app, env=env, check=False)
+        text = logs.stdout + logs.stderr
+        if "webhook verified" in text:
+            break
+        assert "NOT verified" not in text, text
+        assert time.monotonic() < deadline, f"the neighbour got no webhook:\n{text}"
+        time.sleep(1)
+    assert "submitted job" in text and "completed" in text
