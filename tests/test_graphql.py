@@ -211,3 +211,21 @@ async def test_several_operations_need_an_operation_name(client):
     assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["field"] == "operationName"
     r = await gql(client, doc, operationName="A")
     assert r.json()["data"]["account"]["name"] == "Document example"
+
+
+async def test_deep_wide_and_huge_queries_are_refused_with_a_400(client):
+    deep = "{ account { " + "plan { " * 1 + "name } } }"
+    assert (await gql(client, deep)).status_code == 200
+    nested = "fragment F on Generation { id deliveries { attempts { number } } }\n" + "{ generations { edges { node { ...F deliveries { payload attempts { at } } } } } }"
+    assert (await gql(client, nested)).status_code == 200
+    too_deep = "{ __schema { types { fields { type { " + "ofType { " * 10 + "name" + " }" * 14 + " }"
+    r = await gql(client, too_deep)
+    assert r.status_code == 400 and "nested more than 12 levels" in r.json()["errors"][0]["message"]
+    wide = "{ " + " ".join(f"a{i}: account {{ name }}" for i in range(300)) + " }"
+    r = await gql(client, wide)
+    assert r.status_code == 400 and "more than 500 fields" in r.json()["errors"][0]["message"]
+    r = await gql(client, "{ account { name } }" + " " * 100_001)
+    assert r.status_code == 400 and "longer than" in r.json()["errors"][0]["message"]
+    cyclic = "fragment A on Account { ...B } fragment B on Account { ...A } { account { ...A } }"
+    r = await gql(client, cyclic)
+    assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"

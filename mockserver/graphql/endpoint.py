@@ -39,10 +39,12 @@ from ..inputs import JobRequest
 from ..jobs import Job
 from ..jsonbody import read_json
 from ..service import Service
+from .limits import MAX_QUERY_BYTES, check_limits
 
 logger = logging.getLogger("mockserver.graphql")
 
 CACHE_SIZE = 256
+MAX_TOKENS = 20_000
 EXPLORER = Path(__file__).resolve().parent.parent / "static" / "explorer.html"
 
 
@@ -122,12 +124,14 @@ class GraphQLEndpoint:
         if prepared is not None:
             self._cache.move_to_end(query)
             return prepared
+        if len(query) > MAX_QUERY_BYTES:
+            return Prepared(None, (GraphQLValidationFailed(f"the query is longer than {MAX_QUERY_BYTES} characters"),))
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=MAX_TOKENS)
         except GraphQLError as error:
             prepared = Prepared(None, (GraphQLParseFailed(error.message, locations=_locations(error)),))
         else:
-            errors = validate(self.schema, document)
+            errors = check_limits(document) or validate(self.schema, document)
             prepared = Prepared(
                 None if errors else document,
                 tuple(GraphQLValidationFailed(e.message, locations=_locations(e)) for e in errors),
