@@ -27,8 +27,9 @@ ENV DOITONG_MOCK_HOST=0.0.0.0 \
 EXPOSE 8080
 
 HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=6 \
-  CMD ["python3", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2).status != 200)"]
+  CMD ["python3", "-m", "mockserver.healthcheck"]
 
-# uvicorn handles SIGTERM and SIGINT itself (graceful shutdown even as PID 1); compose adds an init.
+# uvicorn handles SIGTERM and SIGINT itself, so the server shuts down cleanly even as PID 1,
+# with or without an init (docker run --init) in front of it.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["doitong-mock"]

@@ -7,6 +7,7 @@ It keeps serving afterwards and logs every delivery it gets, so you can watch it
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 
@@ -40,6 +41,7 @@ def wait_for_mock(timeout: float = 120) -> None:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # PID 1 in its container
     receiver = WebhookReceiver(secret=SECRET, host="0.0.0.0")
     receiver.port = int(WEBHOOK_URL.rsplit(":", 1)[1].split("/")[0])
     receiver.start()

@@ -23,7 +23,8 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def _env(name: str, default: str | None = None) -> str | None:
-    return os.environ.get(ENV_PREFIX + name.upper().replace("-", "_"), default)
+    """An empty variable counts as unset, as `DOITONG_MOCK_SEED=` in a compose file means."""
+    return os.environ.get(ENV_PREFIX + name.upper().replace("-", "_")) or default
 
 
 def _port(value: str) -> int:

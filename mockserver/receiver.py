@@ -53,6 +53,7 @@ class WebhookReceiver:
         self.path = path
         self.deliveries: list[ReceivedDelivery] = []
         self.in_flight = 0
+        self._handed_out = 0
         self._script = _Script()
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
@@ -78,13 +79,18 @@ class WebhookReceiver:
     def clear(self) -> None:
         with self._lock:
             self.deliveries.clear()
+            self._handed_out = 0
             self._script = _Script()
 
     def wait(self, timeout: float = 5.0, count: int | None = None) -> ReceivedDelivery:
-        """Block until the next delivery (or until `count` have arrived) and return the last."""
+        """The next delivery that `wait` has not returned yet, or with `count`, the count-th.
+
+        A delivery that arrived before the call counts: tests trigger one (`advance`) and then
+        wait for it, and the mock may well be faster than the test.
+        """
         deadline = time.monotonic() + timeout
         with self._arrived:
-            target = count if count is not None else len(self.deliveries) + 1
+            target = count if count is not None else self._handed_out + 1
             while len(self.deliveries) < target:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -92,6 +98,7 @@ class WebhookReceiver:
                         f"waited {timeout:g} s for webhook delivery #{target}; got {len(self.deliveries)}"
                     )
                 self._arrived.wait(remaining)
+            self._handed_out = max(self._handed_out, target)
             return self.deliveries[target - 1]
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:

@@ -28,6 +28,14 @@ def test_environment_variables_set_every_option_and_flags_win(monkeypatch, tmp_p
     assert settings_from_args(["--port", "9200"]).port == 9200
 
 
+def test_empty_environment_variables_count_as_unset(monkeypatch):
+    monkeypatch.setenv("DOITONG_MOCK_SEED", "")
+    monkeypatch.setenv("DOITONG_MOCK_ADMIN_TOKEN", "")
+    monkeypatch.setenv("DOITONG_MOCK_PORT", "")
+    s = settings_from_args([])
+    assert (s.seed, s.admin_token, s.port) == (None, None, 8080)
+
+
 @pytest.mark.parametrize("argv", [["--speed", "warp"], ["--port", "70000"], ["--seed", "x"], ["--clock", "sundial"]])
 def test_bad_options_exit_with_usage(argv, capsys):
     with pytest.raises(SystemExit) as info:

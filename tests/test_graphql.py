@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from graphql import get_introspection_query
 
 from conftest import GENERATE, bearer, generate_vars
 
@@ -218,9 +219,12 @@ async def test_deep_wide_and_huge_queries_are_refused_with_a_400(client):
     assert (await gql(client, deep)).status_code == 200
     nested = "fragment F on Generation { id deliveries { attempts { number } } }\n" + "{ generations { edges { node { ...F deliveries { payload attempts { at } } } } } }"
     assert (await gql(client, nested)).status_code == 200
-    too_deep = "{ __schema { types { fields { type { " + "ofType { " * 10 + "name" + " }" * 14 + " }"
+    too_deep = "{ generations { edges { node { " + "deliveries { " * 10 + "id" + " }" * 13 + " }"
     r = await gql(client, too_deep)
     assert r.status_code == 400 and "nested more than 12 levels" in r.json()["errors"][0]["message"]
+    too_deep_introspection = "{ __schema { types { fields { type { " + "ofType { " * 20 + "name" + " }" * 24 + " }"
+    r = await gql(client, too_deep_introspection)
+    assert r.status_code == 400 and "nested more than 20 levels" in r.json()["errors"][0]["message"]
     wide = "{ " + " ".join(f"a{i}: account {{ name }}" for i in range(300)) + " }"
     r = await gql(client, wide)
     assert r.status_code == 400 and "more than 500 fields" in r.json()["errors"][0]["message"]
@@ -229,3 +233,14 @@ async def test_deep_wide_and_huge_queries_are_refused_with_a_400(client):
     cyclic = "fragment A on Account { ...B } fragment B on Account { ...A } { account { ...A } }"
     r = await gql(client, cyclic)
     assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_the_full_introspection_query_of_explorers_is_answered(client):
+    query = get_introspection_query(
+        descriptions=True, specified_by_url=True, directive_is_repeatable=True,
+        schema_description=True, input_value_deprecation=True,
+    )
+    r = await gql(client, query)
+    assert r.status_code == 200, r.text
+    names = {t["name"] for t in r.json()["data"]["__schema"]["types"]}
+    assert {"Generation", "GenerateInput", "AvatarGenerationInput"} <= names
