@@ -101,6 +101,8 @@ ERRORS = {
     "429": _json(_ref("Error"), "A plan limit was reached"),
 }
 
+TOO_LARGE = _json(_ref("Error"), "Request body larger than 1 MiB: PAYLOAD_TOO_LARGE")
+
 JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
@@ -132,6 +134,15 @@ def openapi() -> dict[str, Any]:
                 "post": {
                     "operationId": "createAvatar",
                     "summary": "Start a talking-avatar job",
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "description": "Retries with the same key and body return the first job and charge nothing",
+                            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                        }
+                    ],
                     "requestBody": {
                         "required": True,
                         "content": {"application/json": {"schema": _ref("AvatarRequest")}},
@@ -140,7 +151,8 @@ def openapi() -> dict[str, Any]:
                         "200": job_envelope,
                         **ERRORS,
                         "402": _json(_ref("Error"), "INSUFFICIENT_CREDITS"),
-                        "413": _json(_ref("Error"), "Request body too large"),
+                        "409": _json(_ref("Error"), "IDEMPOTENCY_KEY_REUSED with another body"),
+                        "413": TOO_LARGE,
                     },
                 },
                 "get": {
@@ -221,6 +233,7 @@ def openapi() -> dict[str, Any]:
                         "content": {"application/json": {"schema": _ref("EstimateRequest")}},
                     },
                     "responses": {
+                        "413": TOO_LARGE,
                         "200": _json(
                             _envelope(
                                 estimate={

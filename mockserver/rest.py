@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from .accounts import Account
-from .errors import ApiError, BadUserInput, error_response
+from .errors import ApiError, BadUserInput, MethodNotAllowed, error_response
 from .inputs import from_flat
 from .jobs import encode_cursor
 from .jsonbody import parse_body, read_json
@@ -108,7 +109,7 @@ async def list_avatars(request: Request, service: Service, account: Account) -> 
         account,
         first=_int_param(request, "limit", 20),
         after=request.query_params.get("cursor") or None,
-        status=request.query_params.get("status") or None,
+        status=request.query_params.get("status"),
     )
     return {
         "avatars": [service.view(job) for job in page.jobs],
@@ -131,11 +132,29 @@ async def estimate(request: Request, service: Service, account: Account) -> dict
     return {"estimate": service.estimate(body.text, body.audioUrl)}
 
 
+class Methods:
+    """One route per path, so a 405 names every method the path has, not one route's."""
+
+    def __init__(self, **handlers: Callable[[Request], Awaitable[Response]]) -> None:
+        self.handlers = {method.upper(): handler for method, handler in handlers.items()}
+        if "GET" in self.handlers:
+            self.handlers.setdefault("HEAD", self.handlers["GET"])
+        self.allow = ", ".join(sorted(self.handlers))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        handler = self.handlers.get(request.method)
+        if handler is None:
+            error = MethodNotAllowed(f"method {request.method} is not allowed on {request.url.path}")
+            response = error_response(error, headers={"Allow": self.allow})
+        else:
+            response = await handler(request)
+        await response(scope, receive, send)
+
+
 routes = [
-    Route("/avatar", api(create_avatar), methods=["POST"]),
-    Route("/avatar", api(list_avatars), methods=["GET"]),
-    Route("/avatar/{job_id}", api(get_avatar), methods=["GET"]),
-    Route("/avatar/{job_id}", api(cancel_avatar), methods=["DELETE"]),
+    Route("/avatar", Methods(post=api(create_avatar), get=api(list_avatars))),
+    Route("/avatar/{job_id}", Methods(get=api(get_avatar), delete=api(cancel_avatar))),
     Route("/avatar/{job_id}/cancel", api(cancel_avatar), methods=["POST"]),
     Route("/account", api(get_account), methods=["GET"]),
     Route("/catalog", api(get_catalog), methods=["GET"]),

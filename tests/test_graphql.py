@@ -244,3 +244,9 @@ async def test_the_full_introspection_query_of_explorers_is_answered(client):
     assert r.status_code == 200, r.text
     names = {t["name"] for t in r.json()["data"]["__schema"]["types"]}
     assert {"Generation", "GenerateInput", "AvatarGenerationInput"} <= names
+
+
+async def test_an_explicit_null_page_size_means_the_default(client):
+    r = await gql(client, "{ generations(first: null) { totalCount } account { credits { entries(last: null) { kind } } } }")
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["generations"]["totalCount"] >= 0

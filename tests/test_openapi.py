@@ -22,7 +22,8 @@ async def test_every_rest_route_is_documented(app, client):
     for route in mount.routes:
         path = "/v1" + route.path
         assert path in spec["paths"], path
-        for method in route.methods - {"HEAD"}:
+        methods = route.methods or set(route.endpoint.handlers)
+        for method in methods - {"HEAD"}:
             assert method.lower() in spec["paths"][path], (method, path)
 
 
@@ -43,3 +44,12 @@ async def test_real_responses_match_the_documented_schemas(client):
     check("/v1/estimate", "post", 200, (await client.post("/v1/estimate", json={"text": "hi"}, headers=api_key())).json())
     with pytest.raises(jsonschema.ValidationError):
         check("/v1/avatar", "post", 200, {"data": {"avatar": {"id": 1}}})
+
+
+async def test_a_405_names_every_method_the_path_documents(client):
+    spec = (await client.get("/openapi.json")).json()
+    for path, url in (("/v1/avatar", "/v1/avatar"), ("/v1/avatar/{job_id}", "/v1/avatar/abc")):
+        r = await client.request("PUT", url, headers=api_key())
+        assert r.status_code == 405 and r.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+        allowed = {m.strip().lower() for m in r.headers["allow"].split(",")} - {"head"}
+        assert allowed == set(spec["paths"][path]) - {"parameters"}

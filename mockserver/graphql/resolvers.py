@@ -33,9 +33,10 @@ def resolve_job(_: Any, info: GraphQLResolveInfo, id: str) -> dict:
 
 @query.field("generations")
 def resolve_generations(
-    _: Any, info: GraphQLResolveInfo, first: int = 20, after: str | None = None, status: str | None = None
+    _: Any, info: GraphQLResolveInfo, first: int | None = 20, after: str | None = None, status: str | None = None
 ) -> dict:
     ctx = _ctx(info)
+    first = 20 if first is None else first  # an explicit null means the default
     page = ctx.service.list_jobs(ctx.account, first=first, after=after, status=status)
     nodes = [ctx.service.view(job) for job in page.jobs]
     return {
@@ -53,8 +54,8 @@ def resolve_account(_: Any, info: GraphQLResolveInfo) -> dict:
 
 
 @credits.field("entries")
-def resolve_entries(obj: dict, _: GraphQLResolveInfo, last: int = 20) -> list:
-    return obj["entries"][: max(last, 0)]
+def resolve_entries(obj: dict, _: GraphQLResolveInfo, last: int | None = 20) -> list:
+    return obj["entries"][: max(20 if last is None else last, 0)]
 
 
 @generation.field("deliveries")
