@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-render", action="store_true", default=_env("no-render", "") not in ("", "0", "false"), help="serve a short placeholder MP4 instead of rendering each job's video")
     p.add_argument("--media-dir", type=Path, default=_env("media-dir"), help="where rendered videos are cached (default: a folder in the system's temp directory)")
     p.add_argument("--cors-origin", default=_env("cors-origin", ""), help="comma-separated origins browsers may call from ('*': any; default: any http(s)://localhost, 127.0.0.1 or [::1] origin)")
+    p.add_argument("--client-timeout", type=float, default=_env("client-timeout", "10"), help="seconds a client has to send its request head, and then its body, before a 408 (default 10)")
     p.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"], default=_env("log-level", "info"))
     p.add_argument("--no-access-log", action="store_true", default=_env("no-access-log", "") not in ("", "0", "false"), help="do not log one line per request")
     p.add_argument("--version", action="version", version=f"doitong-mock {__version__}")
@@ -101,6 +102,7 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
         journal_size=_count(parser, "--journal-size", args.journal_size),
         webhook_timeout=_positive(parser, "--webhook-timeout", args.webhook_timeout),
         webhook_attempts=int(_positive(parser, "--webhook-attempts", args.webhook_attempts)),
+        client_timeout=_positive(parser, "--client-timeout", args.client_timeout),
     )
 
 
@@ -140,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     import uvicorn
 
     from .app import create_app
+    from .protocol import uvicorn_options
 
     app = create_app(settings, fixtures)
     log.info("fixtures: %s", summary(fixtures))
@@ -163,6 +166,5 @@ def main(argv: Sequence[str] | None = None) -> None:
         port=settings.port,
         log_level=settings.log_level,
         access_log=settings.access_log,
-        timeout_keep_alive=5,
-        timeout_graceful_shutdown=3,
+        **uvicorn_options(settings.client_timeout),
     )

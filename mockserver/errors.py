@@ -107,6 +107,20 @@ class PayloadTooLarge(ApiError):
     code = "PAYLOAD_TOO_LARGE"
 
 
+class RequestTimeout(ApiError):
+    status = 408
+    code = "REQUEST_TIMEOUT"
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(message, **extensions)
+        self.headers["Connection"] = "close"  # the rest of a stalled request would be garbage
+
+
+class HeadersTooLarge(ApiError):
+    status = 431
+    code = "REQUEST_HEADERS_TOO_LARGE"
+
+
 class UnsupportedMediaType(BadUserInput):
     """Kept at 400: the issue asks for a 400 naming the problem for a wrong content type."""
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
-from .errors import BadUserInput, PayloadTooLarge
+from .errors import BadUserInput, PayloadTooLarge, RequestTimeout
 
 DEFAULT_MAX_BODY = 1024 * 1024
 
@@ -22,11 +23,17 @@ async def read_json(request: Request, max_bytes: int = DEFAULT_MAX_BODY) -> Any:
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > max_bytes:
         raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
+    settings = getattr(request.app.state, "settings", None)
+    timeout = settings.client_timeout if settings is not None else None
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > max_bytes:
-            raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
+    except TimeoutError:
+        raise RequestTimeout(f"the request body did not arrive within {timeout:g} s") from None
     if not body.strip():
         raise BadUserInput("request body is empty: send a JSON object")
     try:

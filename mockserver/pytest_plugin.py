@@ -242,6 +242,7 @@ class _SessionServer:
             return self.url.rstrip("/")
         if self._server is None:
             from .app import create_app
+            from .protocol import uvicorn_options
             from .settings import Settings
 
             fixtures = _option(self.config, "fixtures")
@@ -250,7 +251,8 @@ class _SessionServer:
                 speed=_option(self.config, "speed", "realtime"),
                 fixtures=Path(fixtures) if fixtures else None,
             )
-            self._server = BackgroundServer(create_app(settings)).start()
+            options = {**uvicorn_options(settings.client_timeout), "timeout_graceful_shutdown": 1}
+            self._server = BackgroundServer(create_app(settings), **options).start()
         return f"http://127.0.0.1:{self._server.port}"
 
     def stop(self) -> None:

@@ -29,6 +29,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     media_dir: Path | None = None
     admin_token: str | None = None
+    client_timeout: float = 10.0
 
     def __post_init__(self) -> None:
         if isinstance(self.speed, str):

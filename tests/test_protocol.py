@@ -1,0 +1,107 @@
+"""Hostile clients at the HTTP level, against a real server: oversized or broken request heads and
+clients too slow to send one get an answer in the document's error format and lose the connection,
+while everyone else is served."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def server(server_factory):
+    return server_factory("--speed", "instant", "--no-render", "--client-timeout", "1")
+
+
+def exchange(server, data: bytes, timeout: float = 5.0) -> tuple[int, dict, float]:
+    """Send raw bytes, read until the server closes; the status, the JSON body, and the time taken."""
+    address = urlsplit(server.base_url)
+    started = time.monotonic()
+    with socket.create_connection((address.hostname, address.port), timeout=timeout) as sock:
+        try:
+            sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        chunks = []
+        try:
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except ConnectionResetError:
+            pass
+    raw = b"".join(chunks)
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    return status, json.loads(body), time.monotonic() - started
+
+
+def code(body: dict) -> str:
+    return body["errors"][0]["extensions"]["code"]
+
+
+def test_headers_over_32_kib_get_a_431_in_the_error_format(server):
+    status, body, _ = exchange(server, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n")
+    assert status == 431 and code(body) == "REQUEST_HEADERS_TOO_LARGE"
+    assert "32768 bytes" in body["errors"][0]["message"]
+
+
+def test_headers_over_the_limit_in_pieces_get_the_431_too(server):
+    address = urlsplit(server.base_url)
+    with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 20_000 + b"\r\n")
+        time.sleep(0.2)
+        sock.sendall(b"X-B: " + b"b" * 20_000 + b"\r\n\r\n")
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 431 ") and b"REQUEST_HEADERS_TOO_LARGE" in answer
+
+
+def test_headers_under_the_limit_are_served(server):
+    r = httpx.get(server.base_url + "/healthz", headers={"X-Big": "a" * 20_000})
+    assert r.status_code == 200
+
+
+def test_a_garbled_request_line_gets_a_400_in_the_error_format(server):
+    status, body, _ = exchange(server, b"HELLO THERE\x00\r\n\r\n")
+    assert status == 400 and code(body) == "BAD_USER_INPUT"
+
+
+def test_a_client_that_never_finishes_its_headers_is_cut_off_with_a_408(server):
+    status, body, took = exchange(server, b"POST /v1/avatar HTTP/1.1\r\nHost: x\r\nX-API-Key: test-", timeout=10)
+    assert status == 408 and code(body) == "REQUEST_TIMEOUT"
+    assert 0.8 < took < 5
+
+
+def test_slow_clients_do_not_hold_up_anyone_else(server):
+    address = urlsplit(server.base_url)
+    slow = [socket.create_connection((address.hostname, address.port)) for _ in range(50)]
+    try:
+        for sock in slow:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        started = time.monotonic()
+        with httpx.Client(base_url=server.base_url) as client:
+            for _ in range(20):
+                assert client.get("/v1/catalog", headers={"X-API-Key": "YOUR_API_KEY"}).status_code == 200
+        assert time.monotonic() - started < 1.0
+    finally:
+        for sock in slow:
+            sock.close()
+
+
+def test_a_keep_alive_connection_serves_several_requests_in_a_row(server):
+    with httpx.Client(base_url=server.base_url) as client:
+        for _ in range(3):
+            assert client.get("/healthz").status_code == 200
+            time.sleep(0.4)
+
+
+def test_a_client_that_stalls_in_its_body_gets_a_408(server):
+    head = b"POST /v1/avatar HTTP/1.1\r\nHost: x\r\nX-API-Key: YOUR_API_KEY\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    status, body, took = exchange(server, head + b'{"service": "hedra", ', timeout=10)
+    assert status == 408 and code(body) == "REQUEST_TIMEOUT" and "body" in body["errors"][0]["message"]
+    assert 0.8 < took < 5
