@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--webhook-attempts", type=int, default=_env("webhook-attempts", "12"), help="attempts per delivery before it is marked failed (default 12)")
     p.add_argument("--admin-token", default=_env("admin-token"), help="require this token (X-Admin-Token header) on the /_mock control API")
     p.add_argument("--journal-size", type=int, default=_env("journal-size", "1000"), help="requests kept in the journal, oldest dropped first (default 1000; 0 keeps none)")
+    p.add_argument("--max-finished-jobs", type=int, default=_env("max-finished-jobs", "10000"), help="finished jobs kept, oldest dropped first (default 10000); jobs in flight are always kept")
+    p.add_argument("--max-deliveries", type=int, default=_env("max-deliveries", "10000"), help="webhook deliveries kept in the log, oldest dropped first (default 10000)")
     p.add_argument("--no-render", action="store_true", default=_env("no-render", "") not in ("", "0", "false"), help="serve a short placeholder MP4 instead of rendering each job's video")
     p.add_argument("--media-dir", type=Path, default=_env("media-dir"), help="where rendered videos are cached (default: a folder in the system's temp directory)")
     p.add_argument("--cors-origin", default=_env("cors-origin", ""), help="comma-separated origins browsers may call from ('*': any; default: any http(s)://localhost, 127.0.0.1 or [::1] origin)")
@@ -100,6 +102,8 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
         cors_origins=args.cors_origin,
         media_dir=Path(args.media_dir) if args.media_dir else None,
         journal_size=_count(parser, "--journal-size", args.journal_size),
+        max_finished_jobs=_count(parser, "--max-finished-jobs", args.max_finished_jobs),
+        max_deliveries=_count(parser, "--max-deliveries", args.max_deliveries),
         webhook_timeout=_positive(parser, "--webhook-timeout", args.webhook_timeout),
         webhook_attempts=int(_positive(parser, "--webhook-attempts", args.webhook_attempts)),
         client_timeout=_positive(parser, "--client-timeout", args.client_timeout),

@@ -32,9 +32,10 @@ def check_key(key: str | None) -> str | None:
 
 
 class IdempotencyStore:
-    def __init__(self, clock: Clock, ttl: float = TTL) -> None:
+    def __init__(self, clock: Clock, ttl: float = TTL, max_records: int = 100_000) -> None:
         self.clock = clock
         self.ttl = ttl
+        self.max_records = max_records
         self._records: OrderedDict[tuple[str, str], Record] = OrderedDict()
 
     def _prune(self) -> None:
@@ -61,6 +62,8 @@ class IdempotencyStore:
 
     def remember(self, account_key: str, key: str, fingerprint: Hashable, job_id: str) -> None:
         self._records[(account_key, key)] = Record(fingerprint, job_id, self.clock.now())
+        while len(self._records) > self.max_records:
+            self._records.popitem(last=False)
 
     def forget_account(self, account_key: str) -> None:
         for k in [k for k in self._records if k[0] == account_key]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,15 +133,18 @@ class Jobs:
         scheduler: Scheduler,
         processing: ProcessingFile,
         seed: int | None,
+        max_finished: int = 10_000,
     ) -> None:
         self.clock = clock
+        self.max_finished = max_finished
         self.scheduler = scheduler
         self.processing = processing
         self._id_rng = random.Random(f"{seed}:ids") if seed is not None else random.Random()
         self._time_rng = random.Random(f"{seed}:times") if seed is not None else random.Random()
         self._seq = 0
         self.by_id: dict[str, Job] = {}
-        self.by_account: dict[str, list[Job]] = {}
+        self.by_account: dict[str, dict[str, Job]] = {}
+        self._finished: deque[Job] = deque()
         self.active: dict[str, int] = {}
         self.listeners: list[Listener] = []
 
@@ -163,7 +167,7 @@ class Jobs:
             processing_seconds=self._processing_seconds(plan),
         )
         self.by_id[job.id] = job
-        self.by_account.setdefault(account_key, []).append(job)
+        self.by_account.setdefault(account_key, {})[job.id] = job
         self.active[account_key] = self.active.get(account_key, 0) + 1
         self._emit(job, "")
         scenario = plan.scenario
@@ -196,6 +200,21 @@ class Jobs:
                 job.timer.cancel()
                 job.timer = None
         self._emit(job, old)
+        if status in FINAL:
+            self._finished.append(job)
+            self._forget_oldest()
+
+    def _forget_oldest(self) -> None:
+        """Finished jobs beyond the cap are dropped, oldest first: memory stays bounded."""
+        while len(self._finished) > self.max_finished:
+            old = self._finished.popleft()
+            if self.by_id.get(old.id) is old:
+                del self.by_id[old.id]
+            jobs = self.by_account.get(old.account_key)
+            if jobs is not None:
+                jobs.pop(old.id, None)
+                if not jobs:
+                    del self.by_account[old.account_key]
 
     def _emit(self, job: Job, old: str) -> None:
         for listener in self.listeners:
@@ -257,7 +276,8 @@ class Jobs:
 
     def earliest_end(self, account_key: str) -> float | None:
         """When the first of an account's jobs in flight is expected to finish."""
-        ends = [j.ends_at for j in self.by_account.get(account_key, ()) if j.status in ACTIVE and j.ends_at is not None]
+        jobs = self.by_account.get(account_key, {}).values()
+        ends = [j.ends_at for j in jobs if j.status in ACTIVE and j.ends_at is not None]
         return min(ends) if ends else None
 
     def get(self, account_key: str, job_id: str) -> Job:
@@ -276,7 +296,7 @@ class Jobs:
                 f"unknown status {status!r} (known: {', '.join(STATUSES)})", field="status"
             )
         before_seq = decode_cursor(after) if after else None
-        jobs = self.by_account.get(account_key, [])
+        jobs = self.by_account.get(account_key, {}).values()
         matching = [j for j in reversed(jobs) if status is None or j.status == status]
         if before_seq is not None:
             matching = [j for j in matching if j.seq < before_seq]

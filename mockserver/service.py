@@ -48,7 +48,7 @@ class Service:
         settings, fixtures = self.settings, self.fixtures
         self.scheduler = Scheduler(self.clock)
         self.accounts = Accounts(self.clock, fixtures, self.fake)
-        self.jobs = Jobs(self.clock, self.scheduler, fixtures.processing, settings.seed)
+        self.jobs = Jobs(self.clock, self.scheduler, fixtures.processing, settings.seed, settings.max_finished_jobs)
         self.jobs.listeners.append(self._settle_credits)
         self.limiter = RateLimiter(self.clock, self.jobs.active)
         self.webhooks = Webhooks(
@@ -59,6 +59,7 @@ class Service:
                 timeout=settings.webhook_timeout,
                 first_retry=settings.webhook_first_retry,
                 allow=settings.webhook_allow,
+                max_kept=settings.max_deliveries,
             ),
             self.accounts.by_key.get,
             settings.seed,

@@ -25,6 +25,8 @@ class Settings:
     webhook_first_retry: float = 10.0
     webhook_allow: tuple[str, ...] = ()
     journal_size: int = 1000
+    max_finished_jobs: int = 10_000
+    max_deliveries: int = 10_000
     render: bool = True
     cors_origins: tuple[str, ...] = ()
     media_dir: Path | None = None

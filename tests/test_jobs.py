@@ -85,3 +85,22 @@ async def test_same_seed_gives_the_same_ids_and_two_apps_share_nothing(fixtures_
     assert len(one.state.service.jobs.by_id) == 3 and len(two.state.service.jobs.by_id) == 3
     other = create_app(Settings(seed=43, fixtures=fixtures_dir))
     assert await ids(other) != await ids(create_app(Settings(seed=42, fixtures=fixtures_dir)))
+
+
+async def test_only_the_newest_finished_jobs_are_kept_and_jobs_in_flight_never_go(fixtures_dir):
+    app = create_app(Settings(virtual_clock=True, start_time=1704067200, fixtures=fixtures_dir, seed=3, max_finished_jobs=2, render=False))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        async def submit() -> str:
+            return (await client.post("/v1/avatar", json=BODY, headers=api_key())).json()["data"]["avatar"]["id"]
+
+        finished = [await submit() for _ in range(4)]
+        app.state.service.scheduler.advance(60)
+        in_flight = await submit()
+        app.state.service.scheduler.advance(1)
+        statuses = [(await client.get(f"/v1/avatar/{j}", headers=api_key())).status_code for j in finished]
+        assert statuses == [404, 404, 200, 200]
+        listed = (await client.get("/v1/avatar", headers=api_key())).json()["data"]
+        assert [j["id"] for j in listed["avatars"]] == [in_flight, finished[3], finished[2]]
+        assert listed["totalCount"] == 3
+        account = (await client.get("/v1/account", headers=api_key())).json()["data"]["account"]
+        assert account["credits"]["held"] > 0  # the dropped jobs' charges stay in the ledger
