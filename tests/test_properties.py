@@ -1,0 +1,177 @@
+"""Property tests: the credit ledger and the rate limiter against the simplest model that states
+what the document promises, driven through random sequences of operations by hypothesis."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from mockserver.accounts import Account
+from mockserver.clock import Clock
+from mockserver.credits import Ledger
+from mockserver.errors import ConcurrencyLimitExceeded, DailyLimitExceeded, InsufficientCredits, RateLimited
+from mockserver.fixtures import PlanFixture
+from mockserver.ratelimit import DAY, MINUTE, RateLimiter
+
+MACHINE = settings(max_examples=150, stateful_step_count=40, deadline=None, derandomize=True, database=None,
+                   suppress_health_check=list(HealthCheck))
+
+job_ids = st.sampled_from([f"job{i}" for i in range(8)])
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    """Model: a spendable amount, a dict of holds, a charged total; credits are never made or lost."""
+
+    @initialize(initial=st.integers(0, 1000))
+    def start(self, initial: int) -> None:
+        self.ledger = Ledger(Clock(virtual=True, start=0), initial, max_entries=50)
+        self.available = initial
+        self.holds: dict[str, int] = {}
+        self.charged = 0
+        self.granted = initial
+
+    @rule(job=job_ids, amount=st.integers(0, 400))
+    def hold(self, job: str, amount: int) -> None:
+        if job in self.holds:
+            return  # a job is held once, when it is accepted
+        if amount > self.available:
+            with pytest.raises(InsufficientCredits) as info:
+                self.ledger.hold(job, amount)
+            assert info.value.extensions == {"creditsRequired": amount, "creditsAvailable": self.available}
+        else:
+            self.ledger.hold(job, amount)
+            self.available -= amount
+            self.holds[job] = amount
+
+    @rule(job=job_ids)
+    def charge(self, job: str) -> None:
+        self.ledger.charge(job)
+        self.charged += self.holds.pop(job, 0)
+
+    @rule(job=job_ids)
+    def release(self, job: str) -> None:
+        self.ledger.release(job)
+        self.available += self.holds.pop(job, 0)
+
+    @rule(amount=st.integers(0, 500))
+    def grant(self, amount: int) -> None:
+        self.ledger.grant(amount)
+        self.available += amount
+        self.granted += amount
+
+    @rule(amount=st.integers(0, 2000))
+    def set_available(self, amount: int) -> None:
+        self.ledger.set_available(amount)
+        self.granted += amount - self.available
+        self.available = amount
+
+    @invariant()
+    def matches_the_model(self) -> None:
+        ledger = self.ledger
+        assert (ledger.available, ledger.held, ledger.charged) == (self.available, sum(self.holds.values()), self.charged)
+        assert ledger.available >= 0 and ledger.held >= 0
+        assert ledger.available + ledger.held + ledger.charged == self.granted
+        last = ledger.entries[-1]
+        assert (last.available, last.held) == (ledger.available, ledger.held)
+        assert len(ledger.entries) <= 50
+
+
+class RateLimiterMachine(RuleBasedStateMachine):
+    """Model: a fixed one-minute window opened by the first request after the last one closed,
+    a count of jobs per UTC day, and a count of jobs in flight."""
+
+    @initialize(
+        per_minute=st.integers(1, 5) | st.none(),
+        concurrent=st.integers(1, 3) | st.none(),
+        daily=st.integers(1, 6) | st.none(),
+        start=st.floats(0, DAY * 3, allow_nan=False),
+    )
+    def start(self, per_minute: int | None, concurrent: int | None, daily: int | None, start: float) -> None:
+        self.clock = Clock(virtual=True, start=start)
+        self.active: dict[str, int] = {}
+        self.limiter = RateLimiter(self.clock, self.active)
+        plan = PlanFixture(name="Test", requests_per_minute=per_minute, concurrent_jobs=concurrent, daily_jobs=daily)
+        self.account = Account(
+            key="k", name="n", email="e", plan_id="test", plan=plan, webhook_secret="s", enabled=True,
+            standard_webhooks=False, ledger=Ledger(self.clock, 0),
+        )
+        self.window_start = -math.inf
+        self.window_count = 0
+        self.day = -1
+        self.day_count = 0
+        self.in_flight = 0
+
+    def _roll(self) -> None:
+        now = self.clock.now()
+        if now >= self.window_start + MINUTE:
+            self.window_start, self.window_count = now, 0
+        if int(now // DAY) != self.day:
+            self.day, self.day_count = int(now // DAY), 0
+
+    @rule(seconds=st.sampled_from([0.5, 1, 10, 59, 59.999, 60, 61, 3600, DAY]))
+    def wait(self, seconds: float) -> None:
+        self.clock.shift(seconds)
+
+    @rule()
+    def request(self) -> None:
+        self._roll()
+        limit = self.account.plan.requests_per_minute
+        if limit is not None and self.window_count >= limit:
+            with pytest.raises(RateLimited) as info:
+                self.limiter.count_request(self.account)
+            retry = info.value.extensions["retryAfter"]
+            assert retry == max(1, math.ceil(self.window_start + MINUTE - self.clock.now()))
+            assert info.value.headers["X-RateLimit-Remaining"] == "0"
+        else:
+            self.limiter.count_request(self.account)
+            self.window_count += 1
+
+    @rule()
+    def submit_job(self) -> None:
+        self._roll()
+        plan = self.account.plan
+        if plan.concurrent_jobs is not None and self.in_flight >= plan.concurrent_jobs:
+            with pytest.raises(ConcurrencyLimitExceeded):
+                self.limiter.check_job(self.account, lambda: None)
+        elif plan.daily_jobs is not None and self.day_count >= plan.daily_jobs:
+            with pytest.raises(DailyLimitExceeded) as info:
+                self.limiter.check_job(self.account, lambda: None)
+            assert info.value.extensions["retryAfter"] == max(1, math.ceil((self.day + 1) * DAY - self.clock.now()))
+        else:
+            self.limiter.check_job(self.account, lambda: None)
+            self.limiter.count_job(self.account)
+            self.day_count += 1
+            self.in_flight += 1
+            self.active["k"] = self.in_flight
+
+    @precondition(lambda self: self.in_flight > 0)
+    @rule()
+    def finish_job(self) -> None:
+        self.in_flight -= 1
+        self.active["k"] = self.in_flight
+
+    @invariant()
+    def headers_tell_the_model(self) -> None:
+        self._roll()
+        headers = self.limiter.headers(self.account)
+        plan = self.account.plan
+        if plan.requests_per_minute is not None:
+            assert headers["X-RateLimit-Limit"] == str(plan.requests_per_minute)
+            assert headers["X-RateLimit-Remaining"] == str(plan.requests_per_minute - self.window_count)
+            assert headers["X-RateLimit-Reset"] == str(math.ceil(self.window_start + MINUTE))
+        else:
+            assert "X-RateLimit-Limit" not in headers
+        quotas = [(plan.requests_per_minute, "minute"), (plan.concurrent_jobs, "concurrent"), (plan.daily_jobs, "daily")]
+        named = [name for limit, name in quotas if limit is not None]
+        assert [p.split(";")[0].strip('" ') for p in headers.get("RateLimit-Policy", "").split(",") if p] == [f"{n}" for n in named]
+        usage = self.limiter.to_dict(self.account)
+        assert (usage["requestsThisMinute"], usage["jobsToday"], usage["activeJobs"]) == (self.window_count, self.day_count, self.in_flight)
+
+
+TestLedgerAgainstModel = LedgerMachine.TestCase
+TestLedgerAgainstModel.settings = MACHINE
+TestRateLimiterAgainstModel = RateLimiterMachine.TestCase
+TestRateLimiterAgainstModel.settings = MACHINE
