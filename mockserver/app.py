@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        service.scheduler.wake()
         yield
         await service.close()
 

@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--webhook-attempts", type=int, default=_env("webhook-attempts", "12"), help="attempts per delivery before it is marked failed (default 12)")
     p.add_argument("--admin-token", default=_env("admin-token"), help="require this token (X-Admin-Token header) on the /_mock control API")
     p.add_argument("--journal-size", type=int, default=_env("journal-size", "1000"), help="requests kept in the journal, oldest dropped first (default 1000; 0 keeps none)")
+    p.add_argument("--state-file", type=Path, default=_env("state-file"), help="SQLite file that jobs, credits, counters and deliveries are written through to, and read back from at start-up (default: state in memory only)")
     p.add_argument("--max-finished-jobs", type=int, default=_env("max-finished-jobs", "10000"), help="finished jobs kept, oldest dropped first (default 10000); jobs in flight are always kept")
     p.add_argument("--max-deliveries", type=int, default=_env("max-deliveries", "10000"), help="webhook deliveries kept in the log, oldest dropped first (default 10000)")
     p.add_argument("--no-render", action="store_true", default=_env("no-render", "") not in ("", "0", "false"), help="serve a short placeholder MP4 instead of rendering each job's video")
@@ -101,6 +102,7 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
         render=not args.no_render,
         cors_origins=args.cors_origin,
         media_dir=Path(args.media_dir) if args.media_dir else None,
+        state_file=Path(args.state_file) if args.state_file else None,
         journal_size=_count(parser, "--journal-size", args.journal_size),
         max_finished_jobs=_count(parser, "--max-finished-jobs", args.max_finished_jobs),
         max_deliveries=_count(parser, "--max-deliveries", args.max_deliveries),
@@ -150,6 +152,12 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     app = create_app(settings, fixtures)
     log.info("fixtures: %s", summary(fixtures))
+    if settings.state_file is not None:
+        restored = app.state.service.restored
+        log.info(
+            "state file %s: restored %d accounts, %d jobs, %d webhook deliveries",
+            settings.state_file, restored.get("accounts", 0), restored.get("jobs", 0), restored.get("deliveries", 0),
+        )
     log.info(
         "doitong-mock %s listening on http://%s:%s (speed %s, %s clock); GraphQL at /graphql, REST at /v1",
         __version__,

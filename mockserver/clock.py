@@ -94,6 +94,21 @@ class Clock:
         else:
             self._offset += seconds
 
+    def state(self) -> dict[str, object]:
+        """What the state file keeps, so a restart goes on from the same time."""
+        return {"virtual": self.virtual, "offset": self._offset, "virtual_now": self._virtual_now, "speed": self.speed}
+
+    def restore(self, state: dict[str, object]) -> None:
+        if state.get("virtual") != self.virtual:
+            logger.warning("state file: the clock was %s, now %s; its time is not restored",
+                           "virtual" if state.get("virtual") else "real", "virtual" if self.virtual else "real")
+            return
+        if self.virtual:
+            self._virtual_now = float(state["virtual_now"])  # type: ignore[arg-type]
+        else:
+            self._offset = float(state["offset"])  # type: ignore[arg-type]
+        self.speed = float(state["speed"])  # type: ignore[arg-type]
+
     def describe(self) -> dict[str, object]:
         return {
             "now": self.now(),
@@ -187,6 +202,11 @@ class Scheduler:
         ran += self.run_due()
         self._arm()
         return ran
+
+    def wake(self) -> None:
+        """Run what is due and arm the loop timer: at start-up, when timers were set with no loop."""
+        self.run_due()
+        self._arm()
 
     def _arm(self) -> None:
         while self._heap and self._heap[0].cancelled:

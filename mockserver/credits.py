@@ -44,6 +44,7 @@ class Ledger:
         self.granted = 0
         self._holds: dict[str, int] = {}
         self.entries: deque[Entry] = deque(maxlen=max_entries)
+        self.count = 0
         self.grant(initial, kind="initial")
 
     @property
@@ -55,6 +56,20 @@ class Ledger:
         self.entries.append(
             Entry(self._clock.now(), kind, amount, job_id, self.available, self.held)
         )
+        self.count += 1
+
+    @property
+    def holds(self) -> dict[str, int]:
+        return dict(self._holds)
+
+    def restore(self, *, available: int, held: int, charged: int, granted: int, holds: dict[str, int],
+                entries: list[Entry], count: int) -> None:
+        """Put back a ledger saved in the state file."""
+        self.available, self.held, self.charged, self.granted = available, held, charged, granted
+        self._holds = dict(holds)
+        self.entries.clear()
+        self.entries.extend(entries)
+        self.count = count
 
     def grant(self, amount: int, kind: str = "grant") -> None:
         self.available += amount

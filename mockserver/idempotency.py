@@ -60,10 +60,14 @@ class IdempotencyStore:
             )
         return record.job_id
 
-    def remember(self, account_key: str, key: str, fingerprint: Hashable, job_id: str) -> None:
-        self._records[(account_key, key)] = Record(fingerprint, job_id, self.clock.now())
+    def remember(self, account_key: str, key: str, fingerprint: Hashable, job_id: str) -> Record:
+        record = self._records[(account_key, key)] = Record(fingerprint, job_id, self.clock.now())
         while len(self._records) > self.max_records:
             self._records.popitem(last=False)
+        return record
+
+    def restore(self, account_key: str, key: str, record: Record) -> None:
+        self._records[(account_key, key)] = record
 
     def forget_account(self, account_key: str) -> None:
         for k in [k for k in self._records if k[0] == account_key]:

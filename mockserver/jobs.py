@@ -44,6 +44,7 @@ class Job:
     created_at: float
     processing_seconds: float
     status: str = QUEUED
+    starts_at: float | None = None
     started_at: float | None = None
     ends_at: float | None = None
     finished_at: float | None = None
@@ -147,6 +148,7 @@ class Jobs:
         self._finished: deque[Job] = deque()
         self.active: dict[str, int] = {}
         self.listeners: list[Listener] = []
+        self.forgotten: list[Callable[[Job], None]] = []
 
     def new_id(self) -> str:
         while True:
@@ -166,18 +168,40 @@ class Jobs:
             created_at=now,
             processing_seconds=self._processing_seconds(plan),
         )
-        self.by_id[job.id] = job
-        self.by_account.setdefault(account_key, {})[job.id] = job
-        self.active[account_key] = self.active.get(account_key, 0) + 1
-        self._emit(job, "")
         scenario = plan.scenario
         queued = scenario.queue_seconds if scenario and scenario.queue_seconds is not None else None
-        queue = self.clock.scaled(self.processing.queue_seconds if queued is None else queued)
-        if queue > 0:
-            job.timer = self.scheduler.call_at(now + queue, lambda at: self._start(job, at))
-        else:
-            self._start(job, now)
+        job.starts_at = now + self.clock.scaled(self.processing.queue_seconds if queued is None else queued)
+        self._index(job)
+        self._emit(job, "")
+        self._resume(job)
         return job
+
+    def restore(self, job: Job) -> None:
+        """Take back a job from the state file: indexes, counts and its next timer."""
+        self._seq = max(self._seq, job.seq)
+        self._index(job)
+        if job.status in FINAL:
+            self._finished.append(job)
+            self._forget_oldest()
+        else:
+            self._resume(job)
+
+    def _index(self, job: Job) -> None:
+        self.by_id[job.id] = job
+        self.by_account.setdefault(job.account_key, {})[job.id] = job
+        if job.status not in FINAL:
+            self.active[job.account_key] = self.active.get(job.account_key, 0) + 1
+
+    def _resume(self, job: Job) -> None:
+        """Arm the timer of the job's next transition (at once if it is already due)."""
+        if job.status == QUEUED:
+            starts_at = job.starts_at if job.starts_at is not None else job.created_at
+            if starts_at > self.clock.now():
+                job.timer = self.scheduler.call_at(starts_at, lambda at: self._start(job, at))
+            else:
+                self._start(job, starts_at)
+        elif job.status == PROCESSING and job.ends_at is not None:
+            job.timer = self.scheduler.call_at(job.ends_at, lambda t: self._finish(job, t))
 
     def _processing_seconds(self, plan: JobPlan) -> float:
         if plan.scenario is not None and plan.scenario.processing_seconds is not None:
@@ -215,6 +239,8 @@ class Jobs:
                 jobs.pop(old.id, None)
                 if not jobs:
                     del self.by_account[old.account_key]
+            for forget in self.forgotten:
+                forget(old)
 
     def _emit(self, job: Job, old: str) -> None:
         for listener in self.listeners:

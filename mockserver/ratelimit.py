@@ -61,6 +61,13 @@ class RateLimiter:
     def reset(self, account_key: str) -> None:
         self._usage.pop(account_key, None)
 
+    def raw_usage(self, account_key: str) -> Usage | None:
+        """The counters as they stand, without rolling the windows (for the state file)."""
+        return self._usage.get(account_key)
+
+    def restore(self, account_key: str, usage: Usage) -> None:
+        self._usage[account_key] = usage
+
     def count_request(self, account: Account) -> None:
         """Admit one request against the per-minute window, or raise RATE_LIMITED."""
         usage = self.usage(account)

@@ -7,6 +7,7 @@ two apps in one process share nothing. `reset()` rebuilds that state in place fr
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from dataclasses import replace
 from typing import Any
@@ -23,6 +24,7 @@ from .media import MediaStore
 from .jobs import CANCELLED, COMPLETED, FAILED, PROCESSING, STATUSES, Job, Jobs, Page
 from .ratelimit import RateLimiter
 from .settings import Settings
+from .state import StateFile
 from .updates import JobUpdates
 from .webhooks import Webhooks, WebhookSettings, check_webhook_url
 
@@ -41,7 +43,14 @@ class Service:
         )
         self._faker: Any = None
         self.media = MediaStore(fixtures, settings.render, settings.media_dir)
+        self.state: StateFile | None = None
+        self.restored: dict[str, int] = {}
         self._build()
+        if settings.state_file is not None:
+            self.state = StateFile(settings.state_file)
+            self._write_through()
+            with self.state.batch():
+                self.restored = self.state.load(self)
 
     def _build(self) -> None:
         """Everything but the clock, fresh from the fixtures."""
@@ -71,6 +80,27 @@ class Service:
         self.idempotency = IdempotencyStore(self.clock)
         self.journal = Journal(settings.journal_size)
         self.faults = Faults()
+        if self.state is not None:
+            self._write_through()
+
+    def _write_through(self) -> None:
+        """Every change of job, ledger and delivery goes to the state file as it happens."""
+        state = self.state
+        assert state is not None
+
+        def save_job(job: Job, old: str) -> None:
+            state.save_job(job)
+            account = self.accounts.by_key.get(job.account_key)
+            if account is not None:
+                state.save_account(account)
+
+        self.jobs.listeners.append(save_job)
+        self.jobs.forgotten.append(state.forget_job)
+        self.webhooks.listeners.append(state.save_delivery)
+        self.webhooks.forgotten.append(state.forget_delivery)
+
+    def _batch(self) -> contextlib.AbstractContextManager[None]:
+        return self.state.batch() if self.state is not None else contextlib.nullcontext()
 
     def fake(self) -> Any:
         """Faker is slow to import, so it is loaded the first time fake data is needed."""
@@ -99,6 +129,8 @@ class Service:
         """Authenticate and count the request against the per-minute window."""
         account = self.authenticate(headers)
         self.limiter.count_request(account)
+        if self.state is not None:
+            self.state.save_usage(account.key, self.limiter.raw_usage(account.key))
         return account
 
     def rate_headers(self, account: Account) -> dict[str, str]:
@@ -116,6 +148,12 @@ class Service:
         Nothing here awaits: under any concurrency the checks and the hold are one step.
         Returns the job and whether it is a replay.
         """
+        with self._batch():
+            return self._submit(account, request, base_url, idempotency_key)
+
+    def _submit(
+        self, account: Account, request: JobRequest, base_url: str, idempotency_key: str | None
+    ) -> tuple[Job, bool]:
         key = check_key(idempotency_key)
         plan = plan_job(request, self.fixtures)
         if plan.request.webhook_url is not None:
@@ -132,7 +170,12 @@ class Service:
         job = self.jobs.create(account.key, plan, self.settings.public_url or base_url, job_id)
         self.limiter.count_job(account)
         if key is not None:
-            self.idempotency.remember(account.key, key, plan.request, job.id)
+            record = self.idempotency.remember(account.key, key, plan.request, job.id)
+            if self.state is not None:
+                self.state.save_idempotency(account.key, key, record)
+        if self.state is not None:
+            self.state.save_usage(account.key, self.limiter.raw_usage(account.key))
+            self.state.save_account(account)
         return job, False
 
     def job(self, account: Account, job_id: str) -> Job:
@@ -191,6 +234,8 @@ class Service:
         """Back to the loaded fixtures: accounts, jobs, limits, deliveries; the clock runs on."""
         await self.webhooks.close()
         self.scheduler.close()
+        if self.state is not None:
+            self.state.clear()
         self._build()
 
     async def reload_fixtures(self) -> Fixtures:
@@ -238,7 +283,12 @@ class Service:
         )
         account = self.accounts.from_fixture(fixture, ephemeral=True)
         self.accounts.add(account)
+        self._save_account(account)
         return account
+
+    def _save_account(self, account: Account) -> None:
+        if self.state is not None:
+            self.state.save_account(account)
 
     def update_account(
         self,
@@ -258,6 +308,7 @@ class Service:
             account.plan_id, account.plan = plan, self.fixtures.plans.plans[plan]
         if enabled is not None:
             account.enabled = enabled
+        self._save_account(account)
         return account
 
     def _check_plan(self, plan: str) -> None:
@@ -268,7 +319,14 @@ class Service:
     def advance(self, seconds: float) -> int:
         if not 0 <= seconds <= 10 * 365 * 86400:
             raise BadUserInput("seconds must be between 0 and ten years", field="seconds")
-        return self.scheduler.advance(seconds)
+        with self._batch():
+            ran = self.scheduler.advance(seconds)
+            self._save_clock()
+        return ran
+
+    def _save_clock(self) -> None:
+        if self.state is not None:
+            self.state.save_clock(self.clock.state())
 
     def set_speed(self, speed: str | float) -> None:
         """Applies to transitions scheduled from now on."""
@@ -276,6 +334,7 @@ class Service:
             self.clock.speed = parse_speed(speed)
         except ValueError as exc:
             raise BadUserInput(str(exc), field="speed") from None
+        self._save_clock()
 
     def any_job(self, job_id: str) -> Job:
         job = self.jobs.by_id.get(job_id)
@@ -303,3 +362,5 @@ class Service:
         self.scheduler.close()
         self.media.close()
         await self.webhooks.close()
+        if self.state is not None:
+            self.state.close()

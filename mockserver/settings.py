@@ -32,12 +32,15 @@ class Settings:
     media_dir: Path | None = None
     admin_token: str | None = None
     client_timeout: float = 10.0
+    state_file: Path | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.speed, str):
             object.__setattr__(self, "speed", parse_speed(self.speed))
         if isinstance(self.fixtures, str):
             object.__setattr__(self, "fixtures", Path(self.fixtures))
+        if isinstance(self.state_file, str):
+            object.__setattr__(self, "state_file", Path(self.state_file))
         if isinstance(self.media_dir, str):
             object.__setattr__(self, "media_dir", Path(self.media_dir))
         if isinstance(self.cors_origins, str):

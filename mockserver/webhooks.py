@@ -19,6 +19,7 @@ import random
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from typing import TYPE_CHECKING, Any
@@ -185,6 +186,8 @@ class Webhooks:
         self._ids = random.Random(f"{seed}:delivery-ids") if seed is not None else None
         self.deliveries: OrderedDict[str, Delivery] = OrderedDict()
         self.by_job: dict[str, list[str]] = {}
+        self.listeners: list[Callable[[Delivery], None]] = []
+        self.forgotten: list[Callable[[Delivery], None]] = []
         self._client: httpx.AsyncClient | None = None
         self._semaphore: asyncio.Semaphore | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -224,6 +227,17 @@ class Webhooks:
         )
         self._keep(delivery)
         self._schedule(delivery, self.clock.now())
+        self._changed(delivery)
+
+    def restore(self, delivery: Delivery) -> None:
+        """Take back a delivery from the state file; one still pending is retried when due."""
+        self._keep(delivery)
+        if delivery.state == PENDING:
+            self._schedule(delivery, delivery.next_attempt_at or self.clock.now())
+
+    def _changed(self, delivery: Delivery) -> None:
+        for listener in self.listeners:
+            listener(delivery)
 
     def _keep(self, delivery: Delivery) -> None:
         self.deliveries[delivery.id] = delivery
@@ -235,6 +249,8 @@ class Webhooks:
                 ids.remove(old.id)
                 if not ids:
                     del self.by_job[old.job_id]
+            for forget in self.forgotten:
+                forget(old)
 
     def _schedule(self, delivery: Delivery, at: float) -> None:
         delivery.next_attempt_at = at
@@ -308,6 +324,11 @@ class Webhooks:
                 error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             latency = (time.perf_counter() - started) * 1000
         delivery.attempts.append(Attempt(number, at, delivery.url, status_code, error, latency, manual))
+        self._settle(delivery, status_code, manual)
+        self._changed(delivery)
+
+    def _settle(self, delivery: Delivery, status_code: int | None, manual: bool) -> None:
+        """After an attempt: delivered, failed for good, or the next retry scheduled."""
         if status_code is not None and 200 <= status_code < 300:
             delivery.state = DELIVERED
             if delivery.timer is not None:

@@ -1,0 +1,145 @@
+"""`--state-file`: state written through to SQLite survives a restart, kill -9 included."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import start_server
+from mockserver import Settings, create_app
+
+pytestmark = pytest.mark.anyio
+
+BODY = {"service": "hedra", "text": "Hello, welcome to our platform!", "avatarId": "professional-1"}
+CREDITS = 1_000_000
+
+
+@pytest.fixture
+def fixtures_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "fixtures"
+    d.mkdir()
+    (d / "accounts.yaml").write_text(
+        f"accounts:\n  - {{key: burst, plan: enterprise, credits: {CREDITS}, webhook_secret: whsec_burst}}\n"
+    )
+    (d / "processing.yaml").write_text("queue_seconds: 1\nbase_seconds: 2\nseconds_per_speech_second: 0\njitter: 0\n")
+    return d
+
+
+def all_jobs(client: httpx.Client) -> list[dict]:
+    jobs: list[dict] = []
+    cursor = None
+    while True:
+        params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/v1/avatar", params=params).json()["data"]
+        jobs += page["avatars"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return jobs
+        cursor = page["pageInfo"]["endCursor"]
+
+
+@pytest.mark.integration
+def test_sigkill_mid_burst_loses_no_acknowledged_job_and_no_credit(tmp_path, fixtures_dir):
+    state = tmp_path / "state.sqlite"
+    args = ("--fixtures", str(fixtures_dir), "--state-file", str(state), "--no-render", "--no-access-log")
+    server = start_server(tmp_path, *args)
+    acknowledged: dict[str, int] = {}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def submit_until_the_server_dies() -> None:
+        with httpx.Client(base_url=server.base_url, headers={"X-API-Key": "burst"}, timeout=5) as client:
+            while not stop.is_set():
+                try:
+                    r = client.post("/v1/avatar", json=BODY)
+                except httpx.HTTPError:
+                    return
+                if r.status_code == 200:
+                    job = r.json()["data"]["avatar"]
+                    with lock:
+                        acknowledged[job["id"]] = job["creditCost"]
+
+    threads = [threading.Thread(target=submit_until_the_server_dies) for _ in range(8)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 10
+    while len(acknowledged) < 150 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    server.process.send_signal(signal.SIGKILL)
+    server.process.wait()
+    stop.set()
+    for t in threads:
+        t.join()
+    assert len(acknowledged) >= 150, "the burst was too slow to be interrupted mid-way"
+
+    restarted = start_server(tmp_path, *args)
+    try:
+        with httpx.Client(base_url=restarted.base_url, headers={"X-API-Key": "burst"}) as client:
+            jobs = {j["id"]: j for j in all_jobs(client)}
+            missing = set(acknowledged) - set(jobs)
+            assert not missing, f"{len(missing)} acknowledged jobs were lost"
+            assert all(jobs[i]["creditCost"] == cost for i, cost in acknowledged.items())
+            credits = client.get("/v1/account").json()["data"]["account"]["credits"]
+            assert credits["held"] + credits["charged"] == sum(j["creditCost"] for j in jobs.values())
+            assert credits["available"] + credits["held"] + credits["charged"] == CREDITS
+            assert any(j["status"] in ("queued", "processing") for j in jobs.values()), "nothing was in flight"
+
+            time.sleep(3.5)  # queue 1 s + processing 2 s: jobs in flight resume on the clock and finish
+            statuses = {j["status"] for j in all_jobs(client)}
+            assert statuses == {"completed"}
+            credits = client.get("/v1/account").json()["data"]["account"]["credits"]
+            assert (credits["held"], credits["charged"]) == (0, sum(j["creditCost"] for j in jobs.values()))
+            assert "restored" in restarted.log() or "state file" in restarted.log()
+    finally:
+        restarted.stop()
+
+
+def make_app(state: Path, **overrides) -> object:
+    return create_app(Settings(**{"virtual_clock": True, "start_time": 1_704_067_200, "seed": 2, "render": False,
+                                  "state_file": state, **overrides}))
+
+
+async def test_everything_written_through_is_read_back(tmp_path, receiver):
+    state = tmp_path / "state.sqlite"
+    app = make_app(state)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        throwaway = (await client.post("/_mock/accounts", json={"plan": "starter", "credits": 5000})).json()
+        key = {"X-API-Key": throwaway["key"]}
+        first = (await client.post("/v1/avatar", json={**BODY, "webhookUrl": receiver.url}, headers={**key, "Idempotency-Key": "k1"})).json()["data"]["avatar"]
+        await client.post("/_mock/clock/advance", json={"seconds": 600})
+        await app.state.service.webhooks.drain()
+        second = (await client.post("/v1/avatar", json=BODY, headers=key)).json()["data"]["avatar"]
+        before = (await client.get("/v1/account", headers=key)).json()["data"]["account"]
+        deliveries = (await client.get(f"/_mock/jobs/{first['id']}/deliveries")).json()
+    await app.state.service.close()
+
+    app = make_app(state)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        after = (await client.get("/v1/account", headers=key)).json()["data"]["account"]
+        assert after["credits"] == before["credits"] and after["plan"]["id"] == "starter"
+        assert after["usage"]["jobsToday"] == before["usage"]["jobsToday"] == 2
+        polled = (await client.get(f"/v1/avatar/{first['id']}", headers=key)).json()["data"]["avatar"]
+        assert polled["status"] == "completed" and polled["creditCost"] == first["creditCost"]
+        assert (await client.get(f"/v1/avatar/{second['id']}", headers=key)).json()["data"]["avatar"]["status"] == "processing"
+        replay = await client.post("/v1/avatar", json={**BODY, "webhookUrl": receiver.url}, headers={**key, "Idempotency-Key": "k1"})
+        assert replay.json()["data"]["avatar"]["id"] == first["id"] and replay.headers["idempotent-replayed"] == "true"
+        assert (await client.get(f"/_mock/jobs/{first['id']}/deliveries")).json() == deliveries
+        clock = (await client.get("/_mock/clock")).json()
+        assert clock["now"] == 1_704_067_200 + 600
+        await client.post("/_mock/clock/advance", json={"seconds": 600})
+        done = (await client.get(f"/v1/avatar/{second['id']}", headers=key)).json()["data"]["avatar"]
+        assert done["status"] == "completed"
+        new = (await client.post("/v1/avatar", json=BODY, headers=key)).json()["data"]["avatar"]
+        assert new["id"] not in (first["id"], second["id"])
+        await client.post("/_mock/reset")
+    await app.state.service.close()
+
+    app = make_app(state)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        r = await client.get("/v1/account", headers=key)
+        assert r.status_code == 401, "a reset clears the state file: the throw-away account is gone"
+    await app.state.service.close()
