@@ -21,6 +21,7 @@ from .errors import ApiError, BadUserInput, NotFound, Unauthenticated, error_res
 from .fixtures import summary
 from .jobs import ACTIVE
 from .jsonbody import parse_body, read_json
+from .routing import Methods
 from .service import Service
 
 Handler = Callable[[Request, Service], Awaitable[Any]]
@@ -127,7 +128,7 @@ def account_dict(service: Service, account: Account) -> dict[str, Any]:
 async def index(request: Request, service: Service) -> dict:
     return {
         "routes": sorted(
-            f"{' '.join(sorted(r.methods - {'HEAD'}))} {r.path}" for r in routes if r.methods
+            f"{method} {r.path}" for r in routes for method in r.endpoint.handlers if method != "HEAD"
         )
     }
 
@@ -316,33 +317,24 @@ async def resend_delivery(request: Request, service: Service) -> dict:
     return delivery.to_dict()
 
 
-def _route(path: str, handler: Handler, method: str, status: int = 200) -> Route:
-    return Route(PREFIX + path, control(handler, status), methods=[method])
-
-
 routes = [
-    _route("", index, "GET"),
-    _route("/health", health, "GET"),
-    _route("/reset", reset, "POST"),
-    _route("/fixtures/reload", reload_fixtures, "POST"),
-    _route("/accounts", create_account, "POST", 201),
-    _route("/accounts/{key}", get_account, "GET"),
-    _route("/accounts/{key}", update_account, "PATCH"),
-    _route("/clock", get_clock, "GET"),
-    _route("/clock", update_clock, "PATCH"),
-    _route("/clock/advance", advance_clock, "POST"),
-    _route("/jobs/{job_id}", get_job, "GET"),
-    _route("/jobs/{job_id}/complete", complete_job, "POST"),
-    _route("/jobs/{job_id}/fail", fail_job, "POST"),
-    _route("/jobs/{job_id}/state", set_job_state, "POST"),
-    _route("/jobs/{job_id}/deliveries", job_deliveries, "GET"),
-    _route("/faults", add_fault, "POST", 201),
-    _route("/faults", list_faults, "GET"),
-    _route("/faults", clear_faults, "DELETE"),
-    _route("/faults/{fault_id}", remove_fault, "DELETE"),
-    _route("/requests", list_requests, "GET"),
-    _route("/requests", clear_requests, "DELETE"),
-    _route("/deliveries", list_deliveries, "GET"),
-    _route("/deliveries/{delivery_id}", get_delivery, "GET"),
-    _route("/deliveries/{delivery_id}/resend", resend_delivery, "POST"),
+    Route(PREFIX + "", Methods(get=control(index))),
+    Route(PREFIX + "/health", Methods(get=control(health))),
+    Route(PREFIX + "/reset", Methods(post=control(reset))),
+    Route(PREFIX + "/fixtures/reload", Methods(post=control(reload_fixtures))),
+    Route(PREFIX + "/accounts", Methods(post=control(create_account, 201))),
+    Route(PREFIX + "/accounts/{key}", Methods(get=control(get_account), patch=control(update_account))),
+    Route(PREFIX + "/clock", Methods(get=control(get_clock), patch=control(update_clock))),
+    Route(PREFIX + "/clock/advance", Methods(post=control(advance_clock))),
+    Route(PREFIX + "/jobs/{job_id}", Methods(get=control(get_job))),
+    Route(PREFIX + "/jobs/{job_id}/complete", Methods(post=control(complete_job))),
+    Route(PREFIX + "/jobs/{job_id}/fail", Methods(post=control(fail_job))),
+    Route(PREFIX + "/jobs/{job_id}/state", Methods(post=control(set_job_state))),
+    Route(PREFIX + "/jobs/{job_id}/deliveries", Methods(get=control(job_deliveries))),
+    Route(PREFIX + "/faults", Methods(post=control(add_fault, 201), get=control(list_faults), delete=control(clear_faults))),
+    Route(PREFIX + "/faults/{fault_id}", Methods(delete=control(remove_fault))),
+    Route(PREFIX + "/requests", Methods(get=control(list_requests), delete=control(clear_requests))),
+    Route(PREFIX + "/deliveries", Methods(get=control(list_deliveries))),
+    Route(PREFIX + "/deliveries/{delivery_id}", Methods(get=control(get_delivery))),
+    Route(PREFIX + "/deliveries/{delivery_id}/resend", Methods(post=control(resend_delivery))),
 ]

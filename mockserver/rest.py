@@ -9,13 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
 from .accounts import Account
-from .errors import ApiError, BadUserInput, MethodNotAllowed, error_response
+from .errors import ApiError, BadUserInput, error_response
 from .inputs import from_flat
 from .jobs import encode_cursor
 from .jsonbody import parse_body, read_json
+from .routing import Methods
 from .service import Service
 
 Handler = Callable[[Request, Service, Account], Awaitable[dict[str, Any]]]
@@ -130,26 +130,6 @@ async def get_catalog(request: Request, service: Service, account: Account) -> d
 async def estimate(request: Request, service: Service, account: Account) -> dict:
     body = parse_body(EstimateBody, await read_json(request))
     return {"estimate": service.estimate(body.text, body.audioUrl)}
-
-
-class Methods:
-    """One route per path, so a 405 names every method the path has, not one route's."""
-
-    def __init__(self, **handlers: Callable[[Request], Awaitable[Response]]) -> None:
-        self.handlers = {method.upper(): handler for method, handler in handlers.items()}
-        if "GET" in self.handlers:
-            self.handlers.setdefault("HEAD", self.handlers["GET"])
-        self.allow = ", ".join(sorted(self.handlers))
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        handler = self.handlers.get(request.method)
-        if handler is None:
-            error = MethodNotAllowed(f"method {request.method} is not allowed on {request.url.path}")
-            response = error_response(error, headers={"Allow": self.allow})
-        else:
-            response = await handler(request)
-        await response(scope, receive, send)
 
 
 routes = [
