@@ -99,6 +99,20 @@ def test_compose_serves_the_documents_snippet_and_delivers_a_webhook_to_its_neig
         assert time.monotonic() < deadline, f"the neighbour got no webhook:\n{text}"
         time.sleep(1)
     assert "submitted job" in text and "completed" in text
+    assert_subscriptions_work(port, job["id"])
+
+
+def assert_subscriptions_work(port: int, job_id: str) -> None:
+    """The image has only the runtime dependencies: live updates must work with those alone."""
+    from websockets.sync.client import connect
+
+    with connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": "Bearer YOUR_API_KEY"}}))
+        assert json.loads(ws.recv(timeout=10)) == {"type": "connection_ack"}
+        query = "subscription S($id: ID!) { generationUpdated(id: $id) { id status } }"
+        ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": {"id": job_id}}}))
+        first = json.loads(ws.recv(timeout=10))
+        assert first["type"] == "next" and first["payload"]["data"]["generationUpdated"]["id"] == job_id
 
 
 def test_the_mock_stops_promptly_on_sigterm_as_pid_1(compose):
