@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 
 from . import control, media, rest
 from .errors import ApiError, InternalServerError, MethodNotAllowed, NotFound, error_response
@@ -36,11 +37,21 @@ EXPOSED_HEADERS = [
 ]
 
 
+class BrowserCORSMiddleware(CORSMiddleware):
+    """CORS only for requests that carry an Origin: scripts, curl and SDKs skip the header work."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not any(name == b"origin" for name, _ in scope["headers"]):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def cors(settings: Settings) -> Middleware:
     """Browsers on localhost may call the mock by default; --cors-origin names others ('*': any)."""
     origins = list(settings.cors_origins)
     return Middleware(
-        CORSMiddleware,
+        BrowserCORSMiddleware,
         allow_origins=origins,
         allow_origin_regex=None if origins else LOCALHOST_ORIGINS,
         allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS", "HEAD"],
@@ -95,14 +106,14 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
         await service.close()
 
     app = Starlette(
-        routes=[
+        routes=[  # the API surfaces first: routes are tried in order on every request
+            Mount("/v1", routes=rest.routes),
+            Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", websocket_app(service, schema)),
             Route("/", demo, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", healthz, methods=["GET"]),
-            Route("/graphql", graphql.handle, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", websocket_app(service, schema)),
             Route("/openapi.json", openapi_json, methods=["GET"]),
-            Mount("/v1", routes=rest.routes),
             *media.routes,
             *control.routes,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -148,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     import uvicorn
 
     from .app import create_app
-    from .protocol import uvicorn_options
+    from .protocol import tune_gc, uvicorn_options
 
     app = create_app(settings, fixtures)
     log.info("fixtures: %s", summary(fixtures))
@@ -172,6 +172,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "change credits and read the request journal through /_mock",
             settings.host,
         )
+    tune_gc()
     uvicorn.run(
         app,
         host=settings.host,

@@ -110,9 +110,8 @@ def control(handler: Handler, status: int = 200) -> Callable[[Request], Awaitabl
 
 
 async def _body(request: Request, model: type[_Body]) -> Any:
-    if not await request.body():
-        return model()
-    return parse_body(model, await read_json(request))
+    data = await read_json(request, allow_empty=True)
+    return model() if data is None else parse_body(model, data)
 
 
 def account_dict(service: Service, account: Account) -> dict[str, Any]:

@@ -14,26 +14,20 @@ from .errors import BadUserInput, PayloadTooLarge, RequestTimeout
 DEFAULT_MAX_BODY = 1024 * 1024
 
 
-async def read_json(request: Request, max_bytes: int = DEFAULT_MAX_BODY) -> Any:
-    ctype = request.headers.get("content-type")
+async def read_json(request: Request, max_bytes: int = DEFAULT_MAX_BODY, allow_empty: bool = False) -> Any:
+    """The parsed JSON body; with `allow_empty`, None for a request with no body at all."""
+    headers = request.headers
+    length = headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > max_bytes:
+        raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
+    body = await _read_body(request, max_bytes)
+    if allow_empty and not body:
+        return None
+    ctype = headers.get("content-type")
     media = ctype.split(";", 1)[0].strip().lower() if ctype else ""
     if media != "application/json" and not media.endswith("+json"):
         got = f"got {ctype!r}" if ctype else "none was sent"
         raise BadUserInput(f"Content-Type must be application/json ({got})", field="Content-Type")
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > max_bytes:
-        raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
-    settings = getattr(request.app.state, "settings", None)
-    timeout = settings.client_timeout if settings is not None else None
-    body = bytearray()
-    try:
-        async with asyncio.timeout(timeout):
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > max_bytes:
-                    raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
-    except TimeoutError:
-        raise RequestTimeout(f"the request body did not arrive within {timeout:g} s") from None
     if not body.strip():
         raise BadUserInput("request body is empty: send a JSON object")
     try:
@@ -48,6 +42,29 @@ async def read_json(request: Request, max_bytes: int = DEFAULT_MAX_BODY) -> Any:
         ) from None
     except RecursionError:
         raise BadUserInput("malformed JSON: nested too deeply") from None
+
+
+async def _read_body(request: Request, max_bytes: int) -> bytes:
+    """The whole body, or a 408 when the client stalls in it for longer than --client-timeout."""
+    settings = getattr(request.app.state, "settings", None)
+    timeout = settings.client_timeout if settings is not None else None
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await request.receive()
+                if message["type"] == "http.disconnect":
+                    raise BadUserInput("the client went away before sending its whole body")
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > max_bytes:
+                    raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    except TimeoutError:
+        raise RequestTimeout(f"the request body did not arrive within {timeout:g} s") from None
 
 
 def _describe(error: dict[str, Any]) -> BadUserInput:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from typing import Any
 
@@ -99,6 +100,18 @@ class MockH11Protocol(H11Protocol):
 
 _REASONS = {400: "Bad Request", 408: "Request Timeout", 431: "Request Header Fields Too Large"}
 
+
+
+def tune_gc() -> None:
+    """Fewer, cheaper garbage collections for a long-running server.
+
+    What is alive at start-up (modules, schema, fixtures) is frozen out of every collection, and
+    the thresholds are raised so that full collections, which walk every job in memory, are rare:
+    without this they show up as 50 ms stalls in the p99 latency.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(7_000, 20, 100)
 
 
 def uvicorn_options(client_timeout: float = CLIENT_TIMEOUT) -> dict[str, Any]:

@@ -25,14 +25,14 @@ from fnmatch import fnmatch
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from . import __version__
 from .clock import Clock, Scheduler, Timer, isoformat
 from .errors import BadUserInput, NotFound
 from .jobs import FAILED, FINAL, Job
 
 if TYPE_CHECKING:
+    import httpx
+
     from .accounts import Account
 
 logger = logging.getLogger("mockserver.webhooks")
@@ -274,6 +274,8 @@ class Webhooks:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
+            import httpx  # loaded with the first delivery: it costs start-up time otherwise
+
             self._client = httpx.AsyncClient(
                 timeout=self.settings.timeout,
                 follow_redirects=False,
@@ -302,6 +304,8 @@ class Webhooks:
         return headers
 
     async def _attempt(self, delivery: Delivery, manual: bool) -> None:
+        import httpx
+
         client = self._http()
         assert self._semaphore is not None
         async with self._semaphore:

@@ -74,3 +74,17 @@ def test_a_bad_file_names_the_file_the_key_and_the_reason(tmp_path, name, conten
 def test_a_missing_directory_is_an_error(tmp_path):
     with pytest.raises(FixtureError, match="is not a directory"):
         load_fixtures(tmp_path / "nope")
+
+
+def test_accounts_without_name_or_email_get_fake_ones_repeatable_with_a_seed(tmp_path):
+    from mockserver import Settings, create_app
+
+    (tmp_path / "accounts.yaml").write_text("accounts:\n  - {key: anon, plan: pro, credits: 1, webhook_secret: s}\n")
+
+    def who(seed: int) -> tuple[str, str]:
+        account = create_app(Settings(fixtures=tmp_path, seed=seed)).state.service.accounts.by_key["anon"]
+        return account.name, account.email
+
+    assert who(9) == who(9)
+    assert who(9) != who(10)
+    assert "@" in who(9)[1]

@@ -1,0 +1,433 @@
+"""doitong-mock benchmarks: every figure of the benchmark issue, printed beside its target.
+
+    python benchmarks/run.py            # about four minutes
+    python benchmarks/run.py --quick    # shorter load runs, for a first look
+
+Throughput and latency come from wrk (Debian's `wrk` package) in its own process, at 32
+connections, against the mock and, in the same run, against the ceiling (a bare Starlette JSON
+route served the same way, benchmarks/ceiling.py) and WireMock's standalone jar from the npm
+registry's `wiremock` package (skipped with a note where java or npm is missing). Everything
+runs on this machine: the figures are for comparing, not absolute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+CACHE = HERE / ".cache"
+PYTHON = sys.executable
+KEY = "test-enterprise"  # no per-minute, concurrency or daily limit
+SECRET = "whsec_test_enterprise"
+WIREMOCK_VERSION = "3.13.2"
+CONNECTIONS = 32
+TEXT = "Hello, welcome to our platform!"
+REST_BODY = {"service": "hedra", "text": TEXT, "avatarId": "professional-1", "voice": "en-US-neural"}
+GENERATE = {
+    "query": "mutation Generate($input: GenerateInput!) { generate(input: $input) "
+    "{ id status type provider url metadata creditCost createdAt } }",
+    "variables": {
+        "input": {
+            "type": "AVATAR",
+            "provider": "hedra",
+            "input": {"text": TEXT, "avatarId": "professional-1"},
+            "options": {"voice": "en-US-neural"},
+        }
+    },
+}
+POLL_QUERY = "query Avatar($id: ID!) { avatar(id: $id) { id status url progress creditCost createdAt completedAt metadata } }"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen
+    base_url: str
+    startup: float
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start(name: str, command: list[str], port: int, probe: str = "/healthz", timeout: float = 60) -> Server:
+    """Start a server and time it from process start to the first 200 on `probe`."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+    url = f"http://127.0.0.1:{port}"
+    while time.perf_counter() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}: {' '.join(command)}")
+        try:
+            with urllib.request.urlopen(url + probe, timeout=1) as r:
+                if r.status == 200:
+                    return Server(name, process, url, time.perf_counter() - started)
+        except OSError:
+            time.sleep(0.002)
+    process.kill()
+    raise RuntimeError(f"{name} did not answer on {probe} within {timeout} s")
+
+
+def mock_command(port: int, *extra: str) -> list[str]:
+    return [PYTHON, "-m", "mockserver", "--port", str(port), "--no-render", "--no-access-log", "--log-level", "warning", *extra]
+
+
+def ceiling_command(port: int) -> list[str]:
+    return [PYTHON, str(HERE / "ceiling.py"), str(port)]
+
+
+def wiremock_jar() -> Path | None:
+    if not (shutil.which("java") and shutil.which("npm")):
+        return None
+    jar = CACHE / "package" / "build" / f"wiremock-standalone-{WIREMOCK_VERSION}.jar"
+    if not jar.exists():
+        CACHE.mkdir(exist_ok=True)
+        packed = subprocess.run(["npm", "pack", f"wiremock@{WIREMOCK_VERSION}"], cwd=CACHE, capture_output=True, text=True)
+        if packed.returncode != 0:
+            return None
+        subprocess.run(["tar", "xzf", f"wiremock-{WIREMOCK_VERSION}.tgz"], cwd=CACHE, check=True)
+    return jar if jar.exists() else None
+
+
+def wiremock_command(jar: Path, port: int, root: Path) -> list[str]:
+    mappings = root / "mappings"
+    mappings.mkdir(parents=True, exist_ok=True)
+    body = {"data": {"avatar": {"id": "abc123xyz", "status": "processing", "url": None, "createdAt": "2024-01-01T00:00:00Z"}}}
+    stubs = {
+        "mappings": [
+            {"request": {"method": "POST", "url": "/v1/avatar"}, "response": {"status": 200, "jsonBody": body}},
+            {"request": {"method": "GET", "urlPattern": "/v1/avatar/.*"}, "response": {"status": 200, "jsonBody": body}},
+            {"request": {"method": "GET", "url": "/healthz"}, "response": {"status": 200, "jsonBody": {"status": "ok"}}},
+        ]
+    }
+    (mappings / "stubs.json").write_text(json.dumps(stubs))
+    return ["java", "-jar", str(jar), "--port", str(port), "--root-dir", str(root), "--disable-banner", "--no-request-journal"]
+
+
+# Load
+
+@dataclass
+class Load:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, method: str = "GET", body: dict | None = None, headers: dict[str, str] | None = None,
+        seconds: float = 8, warmup: float = 2) -> Load:
+    lines = [f'wrk.method = "{method}"']
+    if body is not None:
+        lines.append(f"wrk.body = [==[{json.dumps(body)}]==]")
+        lines.append('wrk.headers["Content-Type"] = "application/json"')
+    for name, value in (headers or {}).items():
+        lines.append(f'wrk.headers["{name}"] = "{value}"')
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write("\n".join(lines) + "\n")
+    base = ["wrk", "-t1", f"-c{CONNECTIONS}", "-s", script.name, "--latency"]
+    if warmup:
+        subprocess.run([*base, f"-d{warmup:g}s", url], capture_output=True, check=True)
+    out = subprocess.run([*base, f"-d{seconds:g}s", url], capture_output=True, text=True, check=True).stdout
+    os.unlink(script.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    failed = int(errors.group(1)) if errors else 0
+    if socket_errors:
+        failed += sum(int(n) for n in socket_errors.groups())
+    return Load(rps, p50, p99, total, failed)
+
+
+def post_json(url: str, body: dict, headers: dict[str, str]) -> dict:
+    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json", **headers})
+    with urllib.request.urlopen(request, timeout=10) as r:
+        return json.loads(r.read())
+
+
+# Report
+
+rows: list[tuple[str, str, str, str]] = []
+
+
+def report(name: str, value: str, target: str = "", verdict: bool | None = None) -> None:
+    mark = "" if verdict is None else ("ok" if verdict else "MISSED")
+    rows.append((name, value, target, mark))
+    print(f"  {name:<52} {value:>22}  {target:<18} {mark}", flush=True)
+
+
+def section(title: str) -> None:
+    print(f"\n{title}", flush=True)
+
+
+# The figures
+
+def startup_times(jar: Path | None, runs: int) -> None:
+    section(f"Start-up: process start to the first 200 on /healthz (median of {runs})")
+    commands = {"doitong-mock": mock_command, "bare Starlette": ceiling_command}
+    medians: dict[str, float] = {}
+    for name, command in commands.items():
+        times = []
+        for _ in range(runs):
+            port = free_port()
+            server = start(name, command(port), port)
+            times.append(server.startup)
+            server.stop()
+        medians[name] = statistics.median(times)
+    if jar is not None:
+        port = free_port()
+        with tempfile.TemporaryDirectory() as root:
+            server = start("WireMock", wiremock_command(jar, port, Path(root)), port)
+            medians["WireMock"] = server.startup
+            server.stop()
+    report("doitong-mock", f"{medians['doitong-mock']:.3f} s", "< 0.5 s", medians["doitong-mock"] < 0.5)
+    report("bare Starlette (same uvicorn)", f"{medians['bare Starlette']:.3f} s")
+    if "WireMock" in medians:
+        report("WireMock standalone (one run)", f"{medians['WireMock']:.3f} s")
+
+    code = textwrap.dedent("""
+        import statistics, time
+        t = time.perf_counter()
+        from mockserver import Settings, create_app
+        imported = time.perf_counter() - t
+        t = time.perf_counter(); create_app(Settings()); first = time.perf_counter() - t
+        times = []
+        for _ in range(20):
+            t = time.perf_counter(); create_app(Settings()); times.append(time.perf_counter() - t)
+        print(imported, first, statistics.median(times))
+    """)
+    imported, first, again = map(float, subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True, cwd=REPO).stdout.split())
+    report("create_app in-process, first call", f"{first * 1000:.1f} ms", "< 100 ms", first < 0.1)
+    report("create_app in-process, later calls (median)", f"{again * 1000:.1f} ms", "< 100 ms", again < 0.1)
+    report("import mockserver", f"{imported * 1000:.0f} ms")
+
+
+def throughput(jar: Path | None, seconds: float) -> Server:
+    section(f"Throughput at {CONNECTIONS} connections (wrk, {seconds:g} s after a 2 s warm-up; ratio = mock / ceiling)")
+    port = free_port()
+    ceiling = start("ceiling", ceiling_command(port), port)
+    ceiling_rest_submit = wrk(f"{ceiling.base_url}/v1/avatar", "POST", REST_BODY, seconds=seconds)
+    ceiling_poll = wrk(f"{ceiling.base_url}/v1/avatar/abc123xyz", seconds=seconds)
+    ceiling_rss = rss_mb(ceiling.process.pid)
+    ceiling.stop()
+    report("ceiling POST (bare Starlette, JSON in and out)", f"{ceiling_rest_submit.requests_per_second:,.0f} req/s",
+           f"p50 {ceiling_rest_submit.p50_ms:.1f} / p99 {ceiling_rest_submit.p99_ms:.1f} ms")
+    report("ceiling GET (bare Starlette)", f"{ceiling_poll.requests_per_second:,.0f} req/s",
+           f"p50 {ceiling_poll.p50_ms:.1f} / p99 {ceiling_poll.p99_ms:.1f} ms")
+
+    port = free_port()
+    mock = start("doitong-mock", mock_command(port, "--speed", "instant"), port)
+    mock.startup = rss_mb(mock.process.pid)  # reused below as the idle resident size
+    rest = {"X-API-Key": KEY}
+    gql = {"Authorization": f"Bearer {KEY}"}
+
+    def new_job() -> str:
+        """Polled right after it is made: finished jobs beyond the cap are dropped, oldest first."""
+        return post_json(f"{mock.base_url}/v1/avatar", REST_BODY, rest)["data"]["avatar"]["id"]
+
+    runs = {"REST POST /v1/avatar": (wrk(f"{mock.base_url}/v1/avatar", "POST", REST_BODY, rest, seconds), ceiling_rest_submit, 0.5)}
+    runs["REST GET /v1/avatar/{id}"] = (wrk(f"{mock.base_url}/v1/avatar/{new_job()}", headers=rest, seconds=seconds), ceiling_poll, 0.7)
+    runs["GraphQL generate"] = (wrk(f"{mock.base_url}/graphql", "POST", GENERATE, gql, seconds), ceiling_rest_submit, 0.4)
+    poll = {"query": POLL_QUERY, "variables": {"id": new_job()}}
+    runs["GraphQL avatar(id)"] = (wrk(f"{mock.base_url}/graphql", "POST", poll, gql, seconds), ceiling_rest_submit, 0.4)
+    for name, (load, ceiling_load, target) in runs.items():
+        ratio = load.requests_per_second / ceiling_load.requests_per_second
+        errors = f", {load.errors} errors" if load.errors else ""
+        report(f"{name}", f"{load.requests_per_second:,.0f} req/s", f"ratio {ratio:.2f} (>= {target})", ratio >= target and not load.errors)
+        report(f"  {name} latency{errors}", f"p50 {load.p50_ms:.1f} / p99 {load.p99_ms:.1f} ms", "p99 < 25 ms", load.p99_ms < 25)
+    mock.requests = sum(load.requests for load, _, _ in runs.values()) + 4 * int(2 * 2000)  # type: ignore[attr-defined]
+
+    if jar is not None:
+        port = free_port()
+        with tempfile.TemporaryDirectory() as root:
+            wiremock = start("WireMock", wiremock_command(jar, port, Path(root)), port)
+            wrk(f"{wiremock.base_url}/v1/avatar", "POST", REST_BODY, seconds=5, warmup=10)  # the JIT warms up
+            wm_submit = wrk(f"{wiremock.base_url}/v1/avatar", "POST", REST_BODY, seconds=seconds)
+            wm_poll = wrk(f"{wiremock.base_url}/v1/avatar/abc123xyz", seconds=seconds)
+            wiremock_rss = rss_mb(wiremock.process.pid)
+            wiremock.stop()
+        report("WireMock static stub, POST /v1/avatar", f"{wm_submit.requests_per_second:,.0f} req/s",
+               f"p50 {wm_submit.p50_ms:.1f} / p99 {wm_submit.p99_ms:.1f} ms")
+        report("WireMock static stub, GET /v1/avatar/{id}", f"{wm_poll.requests_per_second:,.0f} req/s",
+               f"p50 {wm_poll.p50_ms:.1f} / p99 {wm_poll.p99_ms:.1f} ms")
+        report("WireMock resident size after its runs", f"{wiremock_rss:.0f} MB")
+    else:
+        report("WireMock", "skipped: needs java and npm")
+    report("bare Starlette resident size after its runs", f"{ceiling_rss:.0f} MB")
+    return mock
+
+
+def memory(mock: Server, idle_rss: float, seconds: float) -> None:
+    section("Memory (resident size of the server process)")
+    report("doitong-mock idle, just started", f"{idle_rss:.0f} MB", "< 60 MB", idle_rss < 60)
+    served = mock.requests  # type: ignore[attr-defined]
+    rest = {"X-API-Key": KEY}
+    while served < 100_000:
+        load = wrk(f"{mock.base_url}/v1/avatar", "POST", REST_BODY, rest, seconds=seconds, warmup=0)
+        served += load.requests
+    health = json.loads(urllib.request.urlopen(f"{mock.base_url}/_mock/health", timeout=10).read())
+    rss = rss_mb(mock.process.pid)
+    report(f"after {served:,} requests ({health['jobs']:,} jobs kept)", f"{rss:.0f} MB", "< 150 MB", rss < 150)
+    mock.stop()
+
+
+TIMERS_CHILD = """
+import asyncio, json, resource, statistics, sys, time
+from pathlib import Path
+from mockserver import Settings, create_app
+from mockserver.inputs import from_flat
+from mockserver.jobs import COMPLETED, PROCESSING
+
+fixtures = Path(sys.argv[1])
+(fixtures / "processing.yaml").write_text("queue_seconds: 6\\nbase_seconds: 4\\nseconds_per_speech_second: 0\\njitter: 0.5\\n")
+app = create_app(Settings(speed=1, render=False, fixtures=fixtures, seed=1))
+service = app.state.service
+lateness = []
+
+def listener(job, old):
+    due = job.started_at if job.status == PROCESSING else job.ends_at if job.status == COMPLETED else None
+    if due is not None and old:
+        lateness.append(service.clock.now() - due)
+
+service.jobs.listeners.append(listener)
+request = from_flat({"service": "hedra", "text": "Hello, welcome to our platform!", "avatarId": "professional-1"})
+
+async def main():
+    account = service.accounts.by_key["test-enterprise"]
+    t0 = time.monotonic()
+    for _ in range(10_000):
+        service.submit(account, request, "http://bench")
+    submitted = time.monotonic() - t0
+    service.scheduler.wake()
+    cpu0, idle0 = time.process_time(), time.monotonic()
+    await asyncio.sleep(max(5.5 - (time.monotonic() - t0), 0.5))
+    idle_cpu, idle_wall = time.process_time() - cpu0, time.monotonic() - idle0
+    while len(lateness) < 20_000 and time.monotonic() - t0 < 30:
+        await asyncio.sleep(0.2)
+    late = sorted(lateness)
+    print(json.dumps({
+        "submitted_s": submitted, "transitions": len(late), "idle_cpu": idle_cpu, "idle_wall": idle_wall,
+        "p50_ms": late[len(late) // 2] * 1000, "p99_ms": late[int(len(late) * 0.99)] * 1000, "max_ms": late[-1] * 1000,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+
+asyncio.run(main())
+"""
+
+
+def timers() -> None:
+    section("10,000 jobs in flight on the real clock (queued 6 s, then 2-6 s processing: 20,000 transitions)")
+    with tempfile.TemporaryDirectory() as fixtures:
+        out = subprocess.run([PYTHON, "-c", TIMERS_CHILD, fixtures], capture_output=True, text=True, check=True, cwd=REPO).stdout
+    r = json.loads(out)
+    report("10,000 submissions through Service.submit", f"{r['submitted_s']:.2f} s")
+    report(f"transitions seen: {r['transitions']:,}, lateness p50 / p99",
+           f"{r['p50_ms']:.1f} / {r['p99_ms']:.1f} ms")
+    report("latest transition after its due time", f"{r['max_ms']:.1f} ms", "< 100 ms", r["max_ms"] < 100 and r["transitions"] == 20_000)
+    busy = r["idle_cpu"] / r["idle_wall"] * 100
+    report(f"CPU while waiting {r['idle_wall']:.1f} s for the first due timer", f"{busy:.2f} % of a core", "idle (< 1 %)", busy < 1)
+    report("peak resident size with 10,000 jobs", f"{r['rss_mb']:.0f} MB")
+
+
+def webhooks() -> None:
+    section("Webhooks: 1,000 deliveries to a local receiver")
+    sys.path.insert(0, str(REPO))
+    from mockserver.receiver import WebhookReceiver
+
+    port = free_port()
+    mock = start("doitong-mock", mock_command(port, "--clock", "virtual"), port)
+    with WebhookReceiver(secret=SECRET) as receiver:
+        async def submit_all() -> None:
+            import httpx
+
+            limits = httpx.Limits(max_connections=CONNECTIONS)
+            async with httpx.AsyncClient(base_url=mock.base_url, headers={"X-API-Key": KEY}, limits=limits) as client:
+                semaphore = asyncio.Semaphore(CONNECTIONS)
+
+                async def one() -> None:
+                    async with semaphore:
+                        r = await client.post("/v1/avatar", json={**REST_BODY, "webhookUrl": receiver.url})
+                        r.raise_for_status()
+
+                await asyncio.gather(*(one() for _ in range(1000)))
+
+        asyncio.run(submit_all())
+        started = time.perf_counter()
+        post_json(f"{mock.base_url}/_mock/clock/advance", {"seconds": 3600}, {})
+        receiver.wait(timeout=60, count=1000)
+        drained = time.perf_counter() - started
+        verified = sum(1 for d in receiver.deliveries if d.verified)
+    mock.stop()
+    report("1,000 jobs completed at once: all delivered in", f"{drained:.2f} s", "< 5 s", drained < 5)
+    report("deliveries whose signature verified", f"{verified:,} of {len(receiver.deliveries):,}", "all", verified == len(receiver.deliveries) == 1000)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="3 s load runs and 3 start-ups instead of 8 s and 7")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    seconds = 3 if args.quick else 8
+    print(f"doitong-mock benchmarks on {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{time.strftime('%Y-%m-%d %H:%M')}", flush=True)
+    jar = wiremock_jar()
+    startup_times(jar, 3 if args.quick else 7)
+    mock = throughput(jar, seconds)
+    idle_rss = mock.startup
+    memory(mock, idle_rss, seconds)
+    timers()
+    webhooks()
+    missed = [name.strip() for name, _, _, mark in rows if mark == "MISSED"]
+    print(f"\n{len(missed)} target(s) missed" + (": " + "; ".join(missed) if missed else ""))
+
+
+if __name__ == "__main__":
+    main()
