@@ -8,6 +8,7 @@ or advancing time moves all of it together.
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import itertools
 import logging
@@ -50,6 +51,7 @@ def format_speed(speed: float) -> str:
     return f"{speed:g}"
 
 
+@functools.lru_cache(maxsize=8192)
 def isoformat(ts: float | None) -> str | None:
     """RFC 3339 in UTC with a trailing Z, as in the document's examples."""
     if ts is None:

@@ -51,6 +51,7 @@ class Job:
     stopped_progress: float = 0.0
     error: dict[str, str] | None = None
     timer: Timer | None = field(default=None, repr=False)
+    final_view: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def output_url(self) -> str | None:
@@ -71,11 +72,15 @@ class Job:
         return round(min(max((now - self.started_at) / span, 0.0), 0.99), 3)
 
     def view(self, now: float) -> dict[str, Any]:
-        """The job as both surfaces show it (REST body, GraphQL field values, webhook source)."""
+        """The job as both surfaces show it (REST body, GraphQL field values, webhook source).
+
+        A finished job never changes again, so its view is made once; callers only read it."""
+        if self.final_view is not None:
+            return self.final_view
         plan = self.plan
         req = plan.request
         url = self.output_url
-        return {
+        view = {
             "id": self.id,
             "status": self.status,
             "type": req.type,
@@ -102,6 +107,9 @@ class Job:
             "aspectRatio": req.aspect_ratio,
             "resolution": req.resolution,
         }
+        if self.status in FINAL:
+            self.final_view = view
+        return view
 
 
 def encode_cursor(seq: int) -> str:
