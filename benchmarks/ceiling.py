@@ -15,12 +15,15 @@ from starlette.routing import Route
 
 from mockserver.protocol import tune_gc, uvicorn_options
 
+# The same job the mock answers for the document's request, as a static dict: the ceiling does
+# none of the mock's work but sends as many bytes back.
 JOB = {
-    "id": "abc123xyz",
-    "status": "processing",
-    "url": None,
-    "webhookUrl": None,
-    "createdAt": "2024-01-01T00:00:00Z",
+    "id": "abc123xyz", "status": "processing", "type": "AVATAR", "provider": "hedra", "service": "hedra",
+    "url": None, "videoUrl": None, "metadata": {"duration": 2.6, "width": 1280, "height": 720},
+    "creditCost": 59, "createdAt": "2024-01-01T00:00:00.000Z", "startedAt": "2024-01-01T00:00:00.000Z",
+    "completedAt": None, "progress": 0.0, "duration": 2.6, "webhookUrl": None, "error": None,
+    "text": "Hello, welcome to our platform!", "avatarId": "professional-1", "imageUrl": None, "audioUrl": None,
+    "voice": "en-US-neural", "language": None, "version": "hedra-1.0", "aspectRatio": "16:9", "resolution": "720p",
 }
 
 

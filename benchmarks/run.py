@@ -73,6 +73,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+STARTED: list[Server] = []  # stopped at the end whatever happens, so no server outlives a failed run
+
+
 @dataclass
 class Server:
     name: str
@@ -81,6 +84,8 @@ class Server:
     startup: float
 
     def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
         self.process.terminate()
         try:
             self.process.wait(10)
@@ -100,7 +105,9 @@ def start(name: str, command: list[str], port: int, probe: str = "/healthz", tim
         try:
             with urllib.request.urlopen(url + probe, timeout=1) as r:
                 if r.status == 200:
-                    return Server(name, process, url, time.perf_counter() - started)
+                    server = Server(name, process, url, time.perf_counter() - started)
+                    STARTED.append(server)
+                    return server
         except OSError:
             time.sleep(0.002)
     process.kill()
@@ -113,6 +120,13 @@ def mock_command(port: int, *extra: str) -> list[str]:
 
 def ceiling_command(port: int) -> list[str]:
     return [PYTHON, str(HERE / "ceiling.py"), str(port)]
+
+
+def ceiling_job() -> dict:
+    sys.path.insert(0, str(HERE))
+    from ceiling import JOB
+
+    return JOB
 
 
 def wiremock_jar() -> Path | None:
@@ -131,7 +145,7 @@ def wiremock_jar() -> Path | None:
 def wiremock_command(jar: Path, port: int, root: Path) -> list[str]:
     mappings = root / "mappings"
     mappings.mkdir(parents=True, exist_ok=True)
-    body = {"data": {"avatar": {"id": "abc123xyz", "status": "processing", "url": None, "createdAt": "2024-01-01T00:00:00Z"}}}
+    body = {"data": {"avatar": ceiling_job()}}
     stubs = {
         "mappings": [
             {"request": {"method": "POST", "url": "/v1/avatar"}, "response": {"status": 200, "jsonBody": body}},
@@ -249,19 +263,11 @@ def startup_times(jar: Path | None, runs: int) -> None:
     report("import mockserver", f"{imported * 1000:.0f} ms")
 
 
-def throughput(jar: Path | None, seconds: float) -> Server:
-    section(f"Throughput at {CONNECTIONS} connections (wrk, {seconds:g} s after a 2 s warm-up; ratio = mock / ceiling)")
+def throughput(jar: Path | None, seconds: float, rounds: int) -> Server:
+    section(f"Throughput at {CONNECTIONS} connections (wrk; {rounds} rounds of {seconds:g} s, mock and ceiling "
+            "in turn; medians; ratio = mock / ceiling)")
     port = free_port()
     ceiling = start("ceiling", ceiling_command(port), port)
-    ceiling_rest_submit = wrk(f"{ceiling.base_url}/v1/avatar", "POST", REST_BODY, seconds=seconds)
-    ceiling_poll = wrk(f"{ceiling.base_url}/v1/avatar/abc123xyz", seconds=seconds)
-    ceiling_rss = rss_mb(ceiling.process.pid)
-    ceiling.stop()
-    report("ceiling POST (bare Starlette, JSON in and out)", f"{ceiling_rest_submit.requests_per_second:,.0f} req/s",
-           f"p50 {ceiling_rest_submit.p50_ms:.1f} / p99 {ceiling_rest_submit.p99_ms:.1f} ms")
-    report("ceiling GET (bare Starlette)", f"{ceiling_poll.requests_per_second:,.0f} req/s",
-           f"p50 {ceiling_poll.p50_ms:.1f} / p99 {ceiling_poll.p99_ms:.1f} ms")
-
     port = free_port()
     mock = start("doitong-mock", mock_command(port, "--speed", "instant"), port)
     mock.startup = rss_mb(mock.process.pid)  # reused below as the idle resident size
@@ -272,17 +278,42 @@ def throughput(jar: Path | None, seconds: float) -> Server:
         """Polled right after it is made: finished jobs beyond the cap are dropped, oldest first."""
         return post_json(f"{mock.base_url}/v1/avatar", REST_BODY, rest)["data"]["avatar"]["id"]
 
-    runs = {"REST POST /v1/avatar": (wrk(f"{mock.base_url}/v1/avatar", "POST", REST_BODY, rest, seconds), ceiling_rest_submit, 0.5)}
-    runs["REST GET /v1/avatar/{id}"] = (wrk(f"{mock.base_url}/v1/avatar/{new_job()}", headers=rest, seconds=seconds), ceiling_poll, 0.7)
-    runs["GraphQL generate"] = (wrk(f"{mock.base_url}/graphql", "POST", GENERATE, gql, seconds), ceiling_rest_submit, 0.4)
-    poll = {"query": POLL_QUERY, "variables": {"id": new_job()}}
-    runs["GraphQL avatar(id)"] = (wrk(f"{mock.base_url}/graphql", "POST", poll, gql, seconds), ceiling_rest_submit, 0.4)
-    for name, (load, ceiling_load, target) in runs.items():
-        ratio = load.requests_per_second / ceiling_load.requests_per_second
-        errors = f", {load.errors} errors" if load.errors else ""
-        report(f"{name}", f"{load.requests_per_second:,.0f} req/s", f"ratio {ratio:.2f} (>= {target})", ratio >= target and not load.errors)
-        report(f"  {name} latency{errors}", f"p50 {load.p50_ms:.1f} / p99 {load.p99_ms:.1f} ms", "p99 < 25 ms", load.p99_ms < 25)
-    mock.requests = sum(load.requests for load, _, _ in runs.values()) + 4 * int(2 * 2000)  # type: ignore[attr-defined]
+    ceiling_post = (f"{ceiling.base_url}/v1/avatar", "POST", REST_BODY, None)
+    ceiling_get = (f"{ceiling.base_url}/v1/avatar/abc123xyz", "GET", None, None)
+    cases = [
+        ("REST POST /v1/avatar", lambda: (f"{mock.base_url}/v1/avatar", "POST", REST_BODY, rest), ceiling_post, 0.5),
+        ("REST GET /v1/avatar/{id}", lambda: (f"{mock.base_url}/v1/avatar/{new_job()}", "GET", None, rest), ceiling_get, 0.7),
+        ("GraphQL generate", lambda: (f"{mock.base_url}/graphql", "POST", GENERATE, gql), ceiling_post, 0.4),
+        ("GraphQL avatar(id)", lambda: (f"{mock.base_url}/graphql", "POST", {"query": POLL_QUERY, "variables": {"id": new_job()}}, gql), ceiling_post, 0.4),
+    ]
+    served = 0
+    ceilings: dict[str, list[Load]] = {"POST": [], "GET": []}
+    for name, target_of, (c_url, c_method, c_body, _), goal in cases:
+        url, method, body, headers = target_of()
+        mocks: list[Load] = []
+        ratios: list[float] = []
+        for _ in range(rounds):
+            c = wrk(c_url, c_method, c_body, seconds=seconds, warmup=1)
+            m = wrk(url, method, body, headers, seconds=seconds, warmup=1)
+            ceilings[c_method].append(c)
+            mocks.append(m)
+            ratios.append(m.requests_per_second / c.requests_per_second)
+            served += m.requests + int(m.requests_per_second)
+        load = sorted(mocks, key=lambda l: l.requests_per_second)[len(mocks) // 2]
+        ratio = statistics.median(ratios)
+        errors = sum(m.errors for m in mocks)
+        spread = f"{min(ratios):.2f}-{max(ratios):.2f}"
+        report(name, f"{load.requests_per_second:,.0f} req/s", f"ratio {ratio:.2f} ({spread}) >= {goal}", ratio >= goal and not errors)
+        p99 = statistics.median(m.p99_ms for m in mocks)
+        p50 = statistics.median(m.p50_ms for m in mocks)
+        report(f"  {name} latency" + (f", {errors} errors" if errors else ""), f"p50 {p50:.1f} / p99 {p99:.1f} ms", "p99 < 25 ms", p99 < 25)
+    for method, loads in ceilings.items():
+        rps = statistics.median(l.requests_per_second for l in loads)
+        p99 = statistics.median(l.p99_ms for l in loads)
+        report(f"ceiling {method} (bare Starlette, median of {len(loads)})", f"{rps:,.0f} req/s", f"p99 {p99:.1f} ms")
+    ceiling_rss = rss_mb(ceiling.process.pid)
+    ceiling.stop()
+    mock.requests = served  # type: ignore[attr-defined]
 
     if jar is not None:
         port = free_port()
@@ -446,21 +477,24 @@ def webhooks() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="3 s load runs and 3 start-ups instead of 8 s and 7")
+    parser.add_argument("--quick", action="store_true", help="2 rounds of 3 s load runs and 3 start-ups instead of 3 of 5 s and 7")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
-    seconds = 3 if args.quick else 8
+    seconds = 3 if args.quick else 5
     print(f"doitong-mock benchmarks on {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{time.strftime('%Y-%m-%d %H:%M')}", flush=True)
     jar = wiremock_jar()
-    startup_times(jar, 3 if args.quick else 7)
-    mock = throughput(jar, seconds)
-    idle_rss = mock.startup
-    memory(mock, idle_rss, seconds)
-    timers()
-    webhooks()
-    media()
+    try:
+        startup_times(jar, 3 if args.quick else 7)
+        mock = throughput(jar, seconds, 2 if args.quick else 3)
+        memory(mock, mock.startup, seconds)
+        timers()
+        webhooks()
+        media()
+    finally:
+        for server in STARTED:
+            server.stop()
     missed = [name.strip() for name, _, _, mark in rows if mark == "MISSED"]
     print(f"\n{len(missed)} target(s) missed" + (": " + "; ".join(missed) if missed else ""))
 

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import socket
 
 import httpx
 import pytest
@@ -95,8 +96,13 @@ async def test_a_receiver_that_is_down_exhausts_the_attempts_and_a_resend_succee
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
         url = receiver.url
         receiver.stop()
-        job_id = await submit(client, url)
-        log = await settled(app, job_id, "failed")
+        # The port stays ours while the receiver is down: bound but not listening, it refuses
+        # connections, and no server another test starts meanwhile can take it.
+        with socket.socket() as held:
+            held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            held.bind(("127.0.0.1", receiver.port))
+            job_id = await submit(client, url)
+            log = await settled(app, job_id, "failed")
         assert len(log["attempts"]) == 4
         assert all(a["statusCode"] is None and a["error"] for a in log["attempts"])
         receiver.start()
