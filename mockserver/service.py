@@ -7,7 +7,6 @@ two apps in one process share nothing. `reset()` rebuilds that state in place fr
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 from dataclasses import replace
 from typing import Any
@@ -24,7 +23,7 @@ from .media import MediaStore
 from .jobs import CANCELLED, COMPLETED, FAILED, PROCESSING, STATUSES, Job, Jobs, Page
 from .ratelimit import RateLimiter
 from .settings import Settings
-from .state import StateFile
+from .state import MemoryOnly, StateFile
 from .updates import JobUpdates
 from .webhooks import Webhooks, WebhookSettings, check_webhook_url
 
@@ -43,12 +42,10 @@ class Service:
         )
         self._faker: Any = None
         self.media = MediaStore(fixtures, settings.render, settings.media_dir)
-        self.state: StateFile | None = None
+        self.state: MemoryOnly = StateFile(settings.state_file) if settings.state_file is not None else MemoryOnly()
         self.restored: dict[str, int] = {}
         self._build()
-        if settings.state_file is not None:
-            self.state = StateFile(settings.state_file)
-            self._write_through()
+        if isinstance(self.state, StateFile):
             with self.state.batch():
                 self.restored = self.state.load(self)
 
@@ -80,13 +77,11 @@ class Service:
         self.idempotency = IdempotencyStore(self.clock)
         self.journal = Journal(settings.journal_size)
         self.faults = Faults()
-        if self.state is not None:
-            self._write_through()
+        if isinstance(self.state, StateFile):
+            self._write_through(self.state)
 
-    def _write_through(self) -> None:
+    def _write_through(self, state: StateFile) -> None:
         """Every change of job, ledger and delivery goes to the state file as it happens."""
-        state = self.state
-        assert state is not None
 
         def save_job(job: Job, old: str) -> None:
             state.save_job(job)
@@ -98,9 +93,6 @@ class Service:
         self.jobs.forgotten.append(state.forget_job)
         self.webhooks.listeners.append(state.save_delivery)
         self.webhooks.forgotten.append(state.forget_delivery)
-
-    def _batch(self) -> contextlib.AbstractContextManager[None]:
-        return self.state.batch() if self.state is not None else contextlib.nullcontext()
 
     def fake(self) -> Any:
         """Faker is slow to import, so it is loaded the first time fake data is needed."""
@@ -129,8 +121,7 @@ class Service:
         """Authenticate and count the request against the per-minute window."""
         account = self.authenticate(headers)
         self.limiter.count_request(account)
-        if self.state is not None:
-            self.state.save_usage(account.key, self.limiter.raw_usage(account.key))
+        self.state.save_usage(account.key, self.limiter.raw_usage(account.key))
         return account
 
     def rate_headers(self, account: Account) -> dict[str, str]:
@@ -148,7 +139,7 @@ class Service:
         Nothing here awaits: under any concurrency the checks and the hold are one step.
         Returns the job and whether it is a replay.
         """
-        with self._batch():
+        with self.state.batch():
             return self._submit(account, request, base_url, idempotency_key)
 
     def _submit(
@@ -171,11 +162,9 @@ class Service:
         self.limiter.count_job(account)
         if key is not None:
             record = self.idempotency.remember(account.key, key, plan.request, job.id)
-            if self.state is not None:
-                self.state.save_idempotency(account.key, key, record)
-        if self.state is not None:
-            self.state.save_usage(account.key, self.limiter.raw_usage(account.key))
-            self.state.save_account(account)
+            self.state.save_idempotency(account.key, key, record)
+        self.state.save_usage(account.key, self.limiter.raw_usage(account.key))
+        self.state.save_account(account)
         return job, False
 
     def job(self, account: Account, job_id: str) -> Job:
@@ -234,8 +223,7 @@ class Service:
         """Back to the loaded fixtures: accounts, jobs, limits, deliveries; the clock runs on."""
         await self.webhooks.close()
         self.scheduler.close()
-        if self.state is not None:
-            self.state.clear()
+        self.state.clear()
         self._build()
 
     async def reload_fixtures(self) -> Fixtures:
@@ -283,12 +271,8 @@ class Service:
         )
         account = self.accounts.from_fixture(fixture, ephemeral=True)
         self.accounts.add(account)
-        self._save_account(account)
+        self.state.save_account(account)
         return account
-
-    def _save_account(self, account: Account) -> None:
-        if self.state is not None:
-            self.state.save_account(account)
 
     def update_account(
         self,
@@ -308,7 +292,7 @@ class Service:
             account.plan_id, account.plan = plan, self.fixtures.plans.plans[plan]
         if enabled is not None:
             account.enabled = enabled
-        self._save_account(account)
+        self.state.save_account(account)
         return account
 
     def _check_plan(self, plan: str) -> None:
@@ -319,14 +303,10 @@ class Service:
     def advance(self, seconds: float) -> int:
         if not 0 <= seconds <= 10 * 365 * 86400:
             raise BadUserInput("seconds must be between 0 and ten years", field="seconds")
-        with self._batch():
+        with self.state.batch():
             ran = self.scheduler.advance(seconds)
-            self._save_clock()
-        return ran
-
-    def _save_clock(self) -> None:
-        if self.state is not None:
             self.state.save_clock(self.clock.state())
+        return ran
 
     def set_speed(self, speed: str | float) -> None:
         """Applies to transitions scheduled from now on."""
@@ -334,7 +314,7 @@ class Service:
             self.clock.speed = parse_speed(speed)
         except ValueError as exc:
             raise BadUserInput(str(exc), field="speed") from None
-        self._save_clock()
+        self.state.save_clock(self.clock.state())
 
     def any_job(self, job_id: str) -> Job:
         job = self.jobs.by_id.get(job_id)
@@ -362,5 +342,4 @@ class Service:
         self.scheduler.close()
         self.media.close()
         await self.webhooks.close()
-        if self.state is not None:
-            self.state.close()
+        self.state.close()

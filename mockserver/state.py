@@ -122,7 +122,32 @@ def account_to_dict(account: Account) -> dict[str, Any]:
     }
 
 
-class StateFile:
+class MemoryOnly:
+    """The default: state lives and dies with the process, and nothing is written anywhere."""
+
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
+
+    def save_account(self, account: Account) -> None:
+        pass
+
+    def save_usage(self, account_key: str, usage: Usage | None) -> None:
+        pass
+
+    def save_idempotency(self, account_key: str, key: str, record: Record) -> None:
+        pass
+
+    def save_clock(self, state: dict[str, Any]) -> None:
+        pass
+
+    def clear(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class StateFile(MemoryOnly):
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,7 +164,7 @@ class StateFile:
         elif int(found[0]) != VERSION:
             raise ValueError(f"{path} was written by another version of doitong-mock (state version {found[0]})")
 
-    @contextlib.contextmanager
+    @contextlib.contextmanager  # type: ignore[override]
     def batch(self) -> Iterator[None]:
         """One transaction for several writes (a submission: job, ledger, counters, key)."""
         if self._depth == 0:
