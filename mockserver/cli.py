@@ -149,8 +149,13 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     from .app import create_app
     from .protocol import tune_gc, uvicorn_options
+    from .state import StateFileError
 
-    app = create_app(settings, fixtures)
+    try:
+        app = create_app(settings, fixtures)
+    except StateFileError as exc:
+        print(f"doitong-mock: cannot use the state file {exc.path}: {exc.reason}", file=sys.stderr)
+        raise SystemExit(2) from None
     log.info("fixtures: %s", summary(fixtures))
     if settings.state_file is not None:
         restored = app.state.service.restored

@@ -122,6 +122,15 @@ def account_to_dict(account: Account) -> dict[str, Any]:
     }
 
 
+class StateFileError(Exception):
+    """A state file that cannot be opened or read back: start-up stops and says why."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
 class MemoryOnly:
     """The default: state lives and dies with the process, and nothing is written anywhere."""
 
@@ -150,19 +159,22 @@ class MemoryOnly:
 class StateFile(MemoryOnly):
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
         self._depth = 0
         self._delivery_number = 0
         self._saved_entries: dict[str, int] = {}
-        found = self._db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-        if found is None:
-            self._db.execute("INSERT INTO meta VALUES ('version', ?)", (str(VERSION),))
-        elif int(found[0]) != VERSION:
-            raise ValueError(f"{path} was written by another version of doitong-mock (state version {found[0]})")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+            found = self._db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+            if found is None:
+                self._db.execute("INSERT INTO meta VALUES ('version', ?)", (str(VERSION),))
+        except (sqlite3.Error, OSError) as exc:
+            raise StateFileError(path, str(exc)) from None
+        if found is not None and found[0] != str(VERSION):
+            raise StateFileError(path, f"written by another version of doitong-mock (state version {found[0]})")
 
     @contextlib.contextmanager  # type: ignore[override]
     def batch(self) -> Iterator[None]:
@@ -254,6 +266,12 @@ class StateFile(MemoryOnly):
 
     def load(self, service: Service) -> dict[str, int]:
         """Put the saved state into a service freshly built from fixtures; returns what was read."""
+        try:
+            return self._load(service)
+        except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
+            raise StateFileError(self.path, f"cannot be read back ({type(exc).__name__}: {exc})") from None
+
+    def _load(self, service: Service) -> dict[str, int]:
         db = self._db
         clock = db.execute("SELECT value FROM meta WHERE key = 'clock'").fetchone()
         if clock is not None:

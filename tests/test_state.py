@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -143,3 +145,22 @@ async def test_everything_written_through_is_read_back(tmp_path, receiver):
         r = await client.get("/v1/account", headers=key)
         assert r.status_code == 401, "a reset clears the state file: the throw-away account is gone"
     await app.state.service.close()
+
+
+def not_a_database(path: Path) -> Path:
+    path.write_text("this is not a database")
+    return path
+
+
+def in_a_directory_that_cannot_be_made(path: Path) -> Path:
+    return Path("/proc/no-such-dir/state.sqlite")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("make_bad", [not_a_database, in_a_directory_that_cannot_be_made])
+def test_an_unusable_state_file_stops_start_up_with_the_reason(tmp_path, make_bad):
+    path = make_bad(tmp_path / "state.sqlite")
+    r = subprocess.run([sys.executable, "-m", "mockserver", "--port", "1", "--state-file", str(path)],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
+    assert f"cannot use the state file {path}" in r.stderr and "Traceback" not in r.stderr
