@@ -146,14 +146,16 @@ def test_any_body_to_graphql_gets_data_or_a_documented_error(client, body):
 
 @FUZZ
 @given(
+    prefix=st.sampled_from(["/v1/", "/_mock/", "/_mock/accounts/", "/_mock/jobs/", "/static/", "/outputs/", "/avatars/", "/"]),
+    body=st.sampled_from([b'{"service": "hedra"}', b"[]", b"{", b'{"seconds": -1}', b'{"credits": "many"}', b"\xff"]),
     method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE"]),
     path=st.text(st.characters(min_codepoint=33, max_codepoint=0x2FF, blacklist_categories=("Cc", "Cs"), blacklist_characters="?#%"), max_size=30),
     content_type=st.sampled_from(["application/json", "text/plain", "application/x-www-form-urlencoded", ""]),
 )
-def test_any_method_path_and_content_type_gets_a_documented_error(client, method, path, content_type):
+def test_any_method_path_and_content_type_gets_a_documented_error(client, prefix, body, method, path, content_type):
     headers = {"X-API-Key": KEY}
     if content_type:
         headers["Content-Type"] = content_type
-    r = client.request(method, "/v1/" + path, content=b'{"service": "hedra"}', headers=headers)
+    r = client.request(method, prefix + path, content=body, headers=headers)
     if r.status_code >= 400:
         assert_documented_error(r.status_code, r.json())
