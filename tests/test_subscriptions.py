@@ -82,3 +82,22 @@ async def test_another_accounts_job_is_not_found(server):
         message = json.loads(await ws.recv())
     assert message["type"] == "next"
     assert message["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize("frame", ["not json", "[1, 2]", '{"no": "type"}', b"\xff\xfe"])
+async def test_a_frame_that_is_not_a_protocol_message_closes_with_4400(server, frame):
+    async with connect(ws_url(server), subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(frame)
+        with pytest.raises(ConnectionClosed) as info:
+            await ws.recv()
+    assert info.value.rcvd.code == 4400
+    assert "Traceback" not in server.log()
+
+
+async def test_a_not_found_subscription_is_not_logged_as_a_server_error(server):
+    async with connect(ws_url(server), subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"X-API-Key": "YOUR_API_KEY"}}))
+        await ws.recv()
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION, "variables": {"id": "nope"}}}))
+        assert json.loads(await ws.recv())["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert "no job with id 'nope'" not in server.log()
