@@ -107,6 +107,11 @@ class PayloadTooLarge(ApiError):
     code = "PAYLOAD_TOO_LARGE"
 
 
+class RangeNotSatisfiable(ApiError):
+    status = 416
+    code = "RANGE_NOT_SATISFIABLE"
+
+
 class RequestTimeout(ApiError):
     status = 408
     code = "REQUEST_TIMEOUT"

@@ -16,10 +16,11 @@ import tempfile
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, MalformedRangeHeader, Response
+from starlette.responses import RangeNotSatisfiable as UnsatisfiableRange
 from starlette.routing import Route
 
-from .errors import NotFound, error_response
+from .errors import BadUserInput, NotFound, RangeNotSatisfiable, error_response
 from .fixtures import Fixtures
 from .jobs import COMPLETED, Job
 from .render import RenderSpec, render
@@ -119,6 +120,20 @@ class MediaStore:
             self._executor = None
 
 
+def file_response(request: Request, path: Path, media_type: str, **options: str) -> Response:
+    """Starlette's FileResponse (ranges, HEAD, ETag), with a bad Range answered in the error format."""
+    http_range = request.headers.get("range")
+    if http_range is not None:
+        try:
+            FileResponse._parse_range_header(http_range, path.stat().st_size)
+        except MalformedRangeHeader as exc:
+            return error_response(BadUserInput(f"malformed Range header {http_range!r}: {exc.content}", field="Range"))
+        except UnsatisfiableRange as exc:
+            error = RangeNotSatisfiable(f"Range {http_range!r} is outside the file ({exc.max_size} bytes)")
+            return error_response(error, headers={"Content-Range": f"bytes */{exc.max_size}"})
+    return FileResponse(path, media_type=media_type, **options)
+
+
 async def output(request: Request) -> Response:
     """Output URLs work like a CDN's: no key needed, unguessable ids."""
     service = request.app.state.service
@@ -128,7 +143,7 @@ async def output(request: Request) -> Response:
     if job is None or job.status != COMPLETED:
         return error_response(NotFound(f"no output for job {job_id!r}"))
     path = await service.media.file_for(job)
-    return FileResponse(path, media_type="video/mp4", filename=f"{job_id}.mp4", content_disposition_type="inline")
+    return file_response(request, path, "video/mp4", filename=f"{job_id}.mp4", content_disposition_type="inline")
 
 
 async def portrait(request: Request) -> Response:
@@ -138,7 +153,7 @@ async def portrait(request: Request) -> Response:
         return error_response(NotFound(f"no avatar {request.path_params['avatar_id']!r}"))
     path = service.fixtures.portrait_path(avatar)
     media_type = "image/png" if path.suffix.lower() == ".png" else "image/jpeg"
-    return FileResponse(path, media_type=media_type)
+    return file_response(request, path, media_type)
 
 
 routes = [

@@ -67,6 +67,20 @@ async def test_ranges_work_for_seeking(client):
     assert (await client.head(job["url"])).headers["accept-ranges"] == "bytes"
 
 
+async def test_bad_ranges_are_answered_in_the_error_format(client):
+    job = await completed(client)
+    size = len((await client.get(job["url"])).content)
+    for bad in ("bytes=abc", "bytes=9-1", "items=0-5", "bytes="):
+        r = await client.get(job["url"], headers={"Range": bad})
+        assert r.status_code == 400, bad
+        assert r.json()["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "Range"}
+    r = await client.get(job["url"], headers={"Range": f"bytes={size + 10}-"})
+    assert r.status_code == 416 and r.json()["errors"][0]["extensions"]["code"] == "RANGE_NOT_SATISFIABLE"
+    assert r.headers["content-range"] == f"bytes */{size}"
+    r = await client.get("/avatars/professional-1/portrait", headers={"Range": "bytes=x"})
+    assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["field"] == "Range"
+
+
 async def test_the_same_content_renders_once(app, client, tmp_path):
     first = await completed(client)
     second = await completed(client)
