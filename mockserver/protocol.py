@@ -2,8 +2,9 @@
 
 - A request whose head uvicorn cannot parse gets the document's error format (431 when the
   headers are larger than `MAX_HEAD_BYTES`, 400 otherwise), not uvicorn's plain-text 400.
-- A client that opens a connection and sends its request head slowly, or not at all, is
-  answered 408 and disconnected after `CLIENT_TIMEOUT` seconds, so it holds no connection forever.
+- A client that opens a connection and sends its request head slowly is answered 408 and
+  disconnected after `CLIENT_TIMEOUT` seconds; one that sends nothing at all is disconnected. No
+  client holds a connection forever.
 """
 
 from __future__ import annotations
@@ -73,8 +74,11 @@ class MockH11Protocol(H11Protocol):
         self._head_timer = None
         if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
             return
-        if self.conn.our_state is not h11.IDLE or not self.conn.trailing_data[0]:
-            # An idle keep-alive connection: uvicorn's own keep-alive timeout closes it.
+        if self.conn.our_state is not h11.IDLE:
+            return
+        if not self.conn.trailing_data[0]:
+            # Nothing sent at all (a keep-alive connection is closed sooner by uvicorn itself).
+            self.transport.close()
             return
         self._send_error(RequestTimeout(f"the request head did not arrive within {self.client_timeout:g} s"))
 
@@ -99,7 +103,6 @@ class MockH11Protocol(H11Protocol):
 
 
 _REASONS = {400: "Bad Request", 408: "Request Timeout", 431: "Request Header Fields Too Large"}
-
 
 
 def tune_gc() -> None:

@@ -105,3 +105,11 @@ def test_a_client_that_stalls_in_its_body_gets_a_408(server):
     status, body, took = exchange(server, head + b'{"service": "hedra", ', timeout=10)
     assert status == 408 and code(body) == "REQUEST_TIMEOUT" and "body" in body["errors"][0]["message"]
     assert 0.8 < took < 5
+
+
+def test_a_connection_that_sends_nothing_is_closed(server):
+    address = urlsplit(server.base_url)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
+        started = time.monotonic()
+        assert sock.recv(100) == b""  # the server closed it
+    assert 0.8 < time.monotonic() - started < 5
