@@ -263,14 +263,23 @@ def startup_times(jar: Path | None, runs: int) -> None:
     report("import mockserver", f"{imported * 1000:.0f} ms")
 
 
-def throughput(jar: Path | None, seconds: float, rounds: int) -> Server:
+@dataclass
+class LoadedMock:
+    """The mock the throughput runs used, kept running for the memory figures."""
+
+    server: Server
+    idle_rss_mb: float
+    requests_served: int
+
+
+def throughput(jar: Path | None, seconds: float, rounds: int) -> LoadedMock:
     section(f"Throughput at {CONNECTIONS} connections (wrk; {rounds} rounds of {seconds:g} s, mock and ceiling "
             "in turn; medians; ratio = mock / ceiling)")
     port = free_port()
     ceiling = start("ceiling", ceiling_command(port), port)
     port = free_port()
     mock = start("doitong-mock", mock_command(port, "--speed", "instant"), port)
-    mock.startup = rss_mb(mock.process.pid)  # reused below as the idle resident size
+    idle_rss = rss_mb(mock.process.pid)
     rest = {"X-API-Key": KEY}
     gql = {"Authorization": f"Bearer {KEY}"}
 
@@ -313,7 +322,6 @@ def throughput(jar: Path | None, seconds: float, rounds: int) -> Server:
         report(f"ceiling {method} (bare Starlette, median of {len(loads)})", f"{rps:,.0f} req/s", f"p99 {p99:.1f} ms")
     ceiling_rss = rss_mb(ceiling.process.pid)
     ceiling.stop()
-    mock.requests = served  # type: ignore[attr-defined]
 
     if jar is not None:
         port = free_port()
@@ -332,13 +340,13 @@ def throughput(jar: Path | None, seconds: float, rounds: int) -> Server:
     else:
         report("WireMock", "skipped: needs java and npm")
     report("bare Starlette resident size after its runs", f"{ceiling_rss:.0f} MB")
-    return mock
+    return LoadedMock(mock, idle_rss, served)
 
 
-def memory(mock: Server, idle_rss: float, seconds: float) -> None:
+def memory(loaded: LoadedMock, seconds: float) -> None:
     section("Memory (resident size of the server process)")
+    mock, idle_rss, served = loaded.server, loaded.idle_rss_mb, loaded.requests_served
     report("doitong-mock idle, just started", f"{idle_rss:.0f} MB", "< 60 MB", idle_rss < 60)
-    served = mock.requests  # type: ignore[attr-defined]
     rest = {"X-API-Key": KEY}
     while served < 100_000:
         load = wrk(f"{mock.base_url}/v1/avatar", "POST", REST_BODY, rest, seconds=seconds, warmup=0)
@@ -487,8 +495,7 @@ def main() -> None:
     jar = wiremock_jar()
     try:
         startup_times(jar, 3 if args.quick else 7)
-        mock = throughput(jar, seconds, 2 if args.quick else 3)
-        memory(mock, mock.startup, seconds)
+        memory(throughput(jar, seconds, 2 if args.quick else 3), seconds)
         timers()
         webhooks()
         media()

@@ -23,6 +23,10 @@ MAX_HEAD_BYTES = 32 * 1024
 CLIENT_TIMEOUT = 10.0
 
 
+def _headers_too_large_error() -> HeadersTooLarge:
+    return HeadersTooLarge(f"request headers are larger than {MAX_HEAD_BYTES} bytes")
+
+
 class MockH11Protocol(H11Protocol):
     client_timeout: float = CLIENT_TIMEOUT
 
@@ -40,7 +44,7 @@ class MockH11Protocol(H11Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self.conn.their_state is h11.IDLE and self._head_too_large(data):
-            self._send_error(HeadersTooLarge(f"request headers are larger than {MAX_HEAD_BYTES} bytes"))
+            self._send_error(_headers_too_large_error())
             return
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:
@@ -85,7 +89,7 @@ class MockH11Protocol(H11Protocol):
     def send_400_response(self, msg: str) -> None:
         buffered = len(self.conn.trailing_data[0])
         if buffered > MAX_HEAD_BYTES:
-            error: ApiError = HeadersTooLarge(f"request headers are larger than {MAX_HEAD_BYTES} bytes")
+            error: ApiError = _headers_too_large_error()
         else:
             error = BadUserInput("malformed HTTP request: the request line or a header could not be parsed")
         self._send_error(error)
