@@ -124,7 +124,7 @@ def file_response(request: Request, path: Path, media_type: str, **options: str)
     """Starlette's FileResponse (ranges, HEAD, ETag), with a bad Range answered in the error format."""
     http_range = request.headers.get("range")
     if http_range is not None:
-        try:
+        try:  # the parser FileResponse itself applies, so the check and the answer agree
             FileResponse._parse_range_header(http_range, path.stat().st_size)
         except MalformedRangeHeader as exc:
             return error_response(BadUserInput(f"malformed Range header {http_range!r}: {exc.content}", field="Range"))
