@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from mockserver.protocol import tune_gc, uvicorn_options
+from mockserver.settings import Settings
+from mockserver.web.protocol import tune_gc, uvicorn_options
 
 # The same job the mock answers for the document's request, as a static dict: the ceiling does
 # none of the mock's work but sends as many bytes back.
@@ -50,4 +51,4 @@ app = Starlette(
 
 if __name__ == "__main__":
     tune_gc()
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False, **uvicorn_options())
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False, **uvicorn_options(Settings()))

@@ -361,30 +361,31 @@ TIMERS_CHILD = """
 import asyncio, json, resource, statistics, sys, time
 from pathlib import Path
 from mockserver import Settings, create_app
-from mockserver.inputs import from_flat
-from mockserver.jobs import COMPLETED, PROCESSING
+from mockserver.core.admission import Caller
+from mockserver.core.inputs import from_flat
+from mockserver.core.jobs import COMPLETED, PROCESSING
 
 fixtures = Path(sys.argv[1])
 (fixtures / "processing.yaml").write_text("queue_seconds: 6\\nbase_seconds: 4\\nseconds_per_speech_second: 0\\njitter: 0.5\\n")
 app = create_app(Settings(speed=1, render=False, fixtures=fixtures, seed=1))
-service = app.state.service
+emulator = app.state.runtime.emulator
 lateness = []
 
-def listener(job, old):
+def listener(kind, job):
     due = job.started_at if job.status == PROCESSING else job.ends_at if job.status == COMPLETED else None
-    if due is not None and old:
-        lateness.append(service.clock.now() - due)
+    if kind == "job" and due is not None:
+        lateness.append(emulator.clock.now() - due)
 
-service.jobs.listeners.append(listener)
+emulator.events.subscribe(listener)
 request = from_flat({"service": "hedra", "text": "Hello, welcome to our platform!", "avatarId": "professional-1"})
 
 async def main():
-    account = service.accounts.by_key["test-enterprise"]
+    caller = Caller(emulator.account("test-enterprise"))
     t0 = time.monotonic()
     for _ in range(10_000):
-        service.submit(account, request, "http://bench")
+        emulator.submit(caller, request, "http://bench")
     submitted = time.monotonic() - t0
-    service.scheduler.wake()
+    emulator.start()
     cpu0, idle0 = time.process_time(), time.monotonic()
     await asyncio.sleep(max(5.5 - (time.monotonic() - t0), 0.5))
     idle_cpu, idle_wall = time.process_time() - cpu0, time.monotonic() - idle0
@@ -406,7 +407,7 @@ def timers() -> None:
     with tempfile.TemporaryDirectory() as fixtures:
         out = subprocess.run([PYTHON, "-c", TIMERS_CHILD, fixtures], capture_output=True, text=True, check=True, cwd=REPO).stdout
     r = json.loads(out)
-    report("10,000 submissions through Service.submit", f"{r['submitted_s']:.2f} s")
+    report("10,000 submissions through Emulator.submit", f"{r['submitted_s']:.2f} s")
     report(f"transitions seen: {r['transitions']:,}, lateness p50 / p99",
            f"{r['p50_ms']:.1f} / {r['p99_ms']:.1f} ms")
     report("latest transition after its due time", f"{r['max_ms']:.1f} ms", "< 100 ms", r["max_ms"] < 100 and r["transitions"] == 20_000)
@@ -420,15 +421,16 @@ import json, sys, tempfile, time
 from pathlib import Path
 import av
 from mockserver import Settings, create_app
-from mockserver.inputs import from_flat
-from mockserver.render import render
+from mockserver.core.admission import Caller
+from mockserver.core.inputs import from_flat
+from mockserver.core.render import render
 
 app = create_app(Settings(speed="instant", render=False, seed=1))
-service = app.state.service
+emulator = app.state.runtime.emulator
 text = " ".join(["talk"] * 25)  # 150 words a minute: ten seconds of speech
 request = from_flat({"service": "hedra", "text": text, "avatarId": "professional-1", "resolution": "720p"})
-job, _ = service.submit(service.accounts.by_key["test-enterprise"], request, "http://bench")
-spec = service.media.spec(job)
+job = emulator.submit(Caller(emulator.account("test-enterprise")), request, "http://bench")
+spec = emulator.media.spec(job)
 import numpy  # imported before timing: the server imports it once, with its first render
 with tempfile.TemporaryDirectory() as d:
     out = Path(d) / "out.mp4"
@@ -453,7 +455,7 @@ def media() -> None:
 def webhooks() -> None:
     section("Webhooks: 1,000 deliveries to a local receiver")
     sys.path.insert(0, str(REPO))
-    from mockserver.receiver import WebhookReceiver
+    from mockserver import WebhookReceiver
 
     port = free_port()
     mock = start("doitong-mock", mock_command(port, "--clock", "virtual"), port)
@@ -483,6 +485,32 @@ def webhooks() -> None:
     report("deliveries whose signature verified", f"{verified:,} of {len(receiver.deliveries):,}", "all", verified == len(receiver.deliveries) == 1000)
 
 
+IMPORT_CHILD = """
+import sys, time
+t = time.perf_counter()
+import pytest
+if sys.argv[1] == "plugin":
+    import mockserver.testing.pytest_plugin
+print(time.perf_counter() - t)
+"""
+
+
+def plugin_import(runs: int) -> None:
+    """What installing the package adds to every pytest run of the environment: pytest imports
+    the plugin through its entry point whether or not a test uses the fixtures."""
+    section(f"pytest plugin: import cost in a fresh interpreter (median of {runs})")
+    times: dict[str, list[float]] = {"pytest": [], "plugin": []}
+    for _ in range(runs):
+        for what in times:  # interleaved, so drift on the machine falls on both
+            out = subprocess.run([PYTHON, "-c", IMPORT_CHILD, what], capture_output=True, text=True, check=True, cwd=REPO)
+            times[what].append(float(out.stdout))
+    pytest_alone = statistics.median(times["pytest"])
+    added = statistics.median(times["plugin"]) - pytest_alone
+    report("import pytest", f"{pytest_alone * 1000:.0f} ms")
+    report("added by the doitong-mock plugin", f"{added * 1000:.0f} ms", "<= half of pytest's",
+           added <= pytest_alone / 2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="2 rounds of 3 s load runs and 3 start-ups instead of 3 of 5 s and 7")
@@ -495,6 +523,7 @@ def main() -> None:
     jar = wiremock_jar()
     try:
         startup_times(jar, 3 if args.quick else 7)
+        plugin_import(5 if args.quick else 15)
         memory(throughput(jar, seconds, 2 if args.quick else 3), seconds)
         timers()
         webhooks()

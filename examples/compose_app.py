@@ -13,7 +13,7 @@ import time
 
 import httpx
 
-from mockserver.receiver import WebhookReceiver
+from mockserver import WebhookReceiver
 
 MOCK_URL = os.environ.get("MOCK_URL", "http://mock:8080")
 API_KEY = os.environ.get("API_KEY", "YOUR_API_KEY")

@@ -1,25 +1,53 @@
-"""doitong-mock: a local mock server of the Doitong API fronting Hedra's talking avatars."""
+"""doitong-mock: a local mock server of the Doitong API fronting Hedra's talking avatars.
+
+The public API is what `__all__` names; everything else is internal and may change. Names are
+imported on first use, so importing the package (as pytest does for the plugin) costs nothing.
+"""
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["create_app", "Settings", "__version__"]
+__all__ = [
+    "ApiError",
+    "AsyncDoitongMock",
+    "DoitongMock",
+    "Settings",
+    "WebhookReceiver",
+    "__version__",
+    "create_app",
+    "sign",
+    "verify_signature",
+]
+
+_WHERE = {
+    "ApiError": "mockserver.core.errors",
+    "AsyncDoitongMock": "mockserver.testing.handles",
+    "DoitongMock": "mockserver.testing.handles",
+    "Settings": "mockserver.settings",
+    "WebhookReceiver": "mockserver.testing.receiver",
+    "create_app": "mockserver.web.app",
+    "sign": "mockserver.core.signing",
+    "verify_signature": "mockserver.core.signing",
+}
 
 if TYPE_CHECKING:
-    from .app import create_app
+    from .core.errors import ApiError
+    from .core.signing import sign, verify_signature
     from .settings import Settings
+    from .testing.handles import AsyncDoitongMock, DoitongMock
+    from .testing.receiver import WebhookReceiver
+    from .web.app import create_app
 
 
 def __getattr__(name: str) -> Any:
-    """Imported on first use: `python -m mockserver.healthcheck` should not load the whole server."""
-    if name == "create_app":
-        from .app import create_app
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'mockserver' has no attribute {name!r}")
+    return getattr(importlib.import_module(where), name)
 
-        return create_app
-    if name == "Settings":
-        from .settings import Settings
 
-        return Settings
-    raise AttributeError(f"module 'mockserver' has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,79 +1,48 @@
+"""Fixtures for the whole suite; the helpers they use live in helpers.py."""
+
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from mockserver import Settings, create_app
+from mockserver import Settings, WebhookReceiver, create_app
 
-DOC_KEY = "YOUR_API_KEY"
-REPO = Path(__file__).resolve().parent.parent
+from helpers import LIMITS_ACCOUNTS, LIMITS_PLANS, REPO, LiveServer, start_server
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+WORK_TREE = pytest.StashKey[str | None]()
 
 
-@dataclass
-class LiveServer:
-    """A real `python -m mockserver` process on a real port."""
-
-    base_url: str
-    process: subprocess.Popen
-    log_path: Path
-
-    @property
-    def graphql_url(self) -> str:
-        return f"{self.base_url}/graphql"
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+def _work_tree() -> str | None:
+    """What `git status` says of the checkout (None outside a git checkout)."""
+    try:
+        result = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all"], cwd=REPO, capture_output=True, text=True, timeout=60
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout if result.returncode == 0 else None
 
 
-def start_server(tmp_dir: Path, *args: str, env: dict[str, str] | None = None) -> LiveServer:
-    port = free_port()
-    log_path = tmp_dir / f"server-{port}.log"
-    log_file = log_path.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "--port", str(port), *args],
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, **(env or {})},
-        cwd=tmp_dir,
-    )
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"mock server exited with {process.returncode}:\n{server.log()}")
-        try:
-            with urllib.request.urlopen(f"{server.base_url}/healthz", timeout=0.5) as response:
-                if response.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.05)
-    server.stop()
-    raise RuntimeError(f"mock server did not become healthy:\n{server.log()}")
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[WORK_TREE] = _work_tree()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Nothing a test writes may land in the work tree: the run fails if `git status` changed."""
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker: the controller checks once for all
+    before = session.config.stash.get(WORK_TREE, None)
+    after = _work_tree()
+    if before is not None and after is not None and after != before:
+        changed = sorted(set(after.splitlines()) ^ set(before.splitlines()))
+        session.config.get_terminal_writer().line(
+            "tests changed the work tree:\n  " + "\n  ".join(changed), red=True
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
@@ -119,59 +88,6 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-GENERATE = (
-    "mutation Generate($input: GenerateInput!) { generate(input: $input) "
-    "{ id status type provider url metadata creditCost createdAt } }"
-)
-
-
-def generate_vars(text: str = "Hello, welcome to our platform!", **options) -> dict:
-    return {
-        "input": {
-            "type": "AVATAR",
-            "provider": "hedra",
-            "input": {"text": text, "avatarId": "professional-1"},
-            "options": {"voice": "en-US-neural", **options},
-        }
-    }
-
-
-def bearer(key: str = DOC_KEY) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
-
-
-def api_key(key: str = DOC_KEY) -> dict[str, str]:
-    return {"X-API-Key": key}
-
-
-def words(n: int) -> str:
-    """Text of exactly n short words (150 words a minute: 2.5 words a second)."""
-    return " ".join(["talk"] * n)
-
-
-LIMITS_ACCOUNTS = """
-accounts:
-  - {key: rich, plan: unlimited, credits: 1000, webhook_secret: s1}
-  - {key: three-at-once, plan: three, credits: 1000000, webhook_secret: s2}
-  - {key: ten-a-minute, plan: ten, credits: 1000000, webhook_secret: s3}
-  - {key: five-a-day, plan: five, credits: 1000000, webhook_secret: s4}
-  - {key: once, plan: unlimited, credits: 1000000, webhook_secret: s5}
-  - {key: free, plan: free, credits: 1000, webhook_secret: s6}
-  - {key: YOUR_API_KEY, plan: pro, credits: 10000, webhook_secret: s7}
-  - {key: test-broke, plan: free, credits: 50, webhook_secret: s8}
-"""
-
-LIMITS_PLANS = """
-plans:
-  unlimited: {name: Unlimited}
-  three: {name: Three, concurrent_jobs: 3}
-  ten: {name: Ten, requests_per_minute: 10}
-  five: {name: Five, daily_jobs: 5}
-  free: {name: Free, requests_per_minute: 10, concurrent_jobs: 1, daily_jobs: 100}
-  pro: {name: Pro, requests_per_minute: 60, concurrent_jobs: 10, daily_jobs: 10000}
-"""
-
-
 @pytest.fixture(scope="session")
 def limits_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Accounts made to hit one limit each; jobs stay in flight for ten minutes."""
@@ -183,8 +99,6 @@ def limits_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def receiver() -> Iterator["WebhookReceiver"]:
-    from mockserver.receiver import WebhookReceiver
-
+def receiver() -> Iterator[WebhookReceiver]:
     with WebhookReceiver() as r:
         yield r

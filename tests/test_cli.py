@@ -7,12 +7,12 @@ import httpx
 import pytest
 
 from mockserver.cli import settings_from_args
-from mockserver.clock import INSTANT
+from mockserver.core.clock import INSTANT
 
 
 def test_flags_parse_into_settings(tmp_path):
     s = settings_from_args(["--host", "0.0.0.0", "--port", "9000", "--fixtures", str(tmp_path), "--seed", "5", "--speed", "instant", "--clock", "virtual"])
-    assert (s.host, s.port, s.fixtures, s.seed, s.speed, s.virtual_clock) == ("0.0.0.0", 9000, tmp_path, 5, INSTANT, True)
+    assert (s.host, s.port, s.fixtures, s.seed, s.speed, s.clock) == ("0.0.0.0", 9000, tmp_path, 5, INSTANT, "virtual")
 
 
 def test_environment_variables_set_every_option_and_flags_win(monkeypatch, tmp_path):
@@ -24,7 +24,7 @@ def test_environment_variables_set_every_option_and_flags_win(monkeypatch, tmp_p
     monkeypatch.setenv("DOITONG_MOCK_CLOCK", "virtual")
     monkeypatch.setenv("DOITONG_MOCK_PUBLIC_URL", "http://mock:8080/")
     s = settings_from_args([])
-    assert (s.port, s.speed, s.seed, s.host, s.fixtures, s.virtual_clock, s.public_url) == (9100, 10.0, 9, "0.0.0.0", tmp_path, True, "http://mock:8080")
+    assert (s.port, s.speed, s.seed, s.host, s.fixtures, s.clock, s.public_url) == (9100, 10.0, 9, "0.0.0.0", tmp_path, "virtual", "http://mock:8080")
     assert settings_from_args(["--port", "9200"]).port == 9200
 
 

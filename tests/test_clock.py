@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from mockserver.clock import INSTANT, Clock, Scheduler, isoformat, parse_speed
+from mockserver.core.clock import INSTANT, Clock, Scheduler, isoformat, parse_speed
 
 
 @pytest.mark.parametrize(

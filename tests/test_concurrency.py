@@ -8,7 +8,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from conftest import api_key
+from helpers import api_key
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

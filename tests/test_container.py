@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port
+from helpers import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 BASE_IMAGE = "localhost/python-base"

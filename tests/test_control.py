@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from conftest import api_key, bearer
+from helpers import api_key, bearer
 
 pytestmark = pytest.mark.integration
 

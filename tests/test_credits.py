@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import api_key
 from mockserver import Settings, create_app
-from mockserver.clock import Clock
-from mockserver.credits import Ledger
-from mockserver.errors import InsufficientCredits
+from mockserver.core.clock import Clock
+from mockserver.core.errors import InsufficientCredits
+from mockserver.core.ledger import Ledger
+
+from helpers import api_key
 
 BODY = {"service": "hedra", "text": "hi", "avatarId": "casual-1"}
 
@@ -32,7 +33,7 @@ def test_ledger_moves_and_entries():
 
 @pytest.fixture
 def app(limits_fixtures):
-    return create_app(Settings(virtual_clock=True, start_time=0, fixtures=limits_fixtures, seed=2))
+    return create_app(Settings(clock="virtual", start_time=0, fixtures=limits_fixtures, seed=2))
 
 
 
@@ -43,7 +44,7 @@ async def _credits(client, key="rich"):
 
 @pytest.mark.anyio
 async def test_failed_and_cancelled_jobs_give_credits_back_completed_keep_them(app, client):
-    service = app.state.service
+    service = app.state.runtime.emulator
     ids = [(await client.post("/v1/avatar", json=BODY, headers=api_key("rich"))).json()["data"]["avatar"]["id"] for _ in range(3)]
     assert (await _credits(client))["held"] == 3 * 52
     service.jobs.fail(service.jobs.by_id[ids[0]], "RENDER_FAILED", "the renderer fell over")

@@ -15,12 +15,13 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis import checks
 from schemathesis.config import SchemathesisConfig
 
 from mockserver import Settings, create_app
-from mockserver.errors import ApiError
+from mockserver.core.errors import ApiError
 
 EXAMPLES = int(os.environ.get("DOITONG_FUZZ_EXAMPLES", "40"))
 KEY = "test-enterprise"  # no per-minute, concurrency or daily limit: every case reaches the handlers

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from graphql import get_introspection_query
 
-from conftest import GENERATE, bearer, generate_vars
+from helpers import GENERATE, bearer, generate_vars
 
 pytestmark = pytest.mark.anyio
 
@@ -111,7 +111,7 @@ async def test_account_catalog_and_estimate(client):
 
 
 async def test_cancel_releases_the_job_and_is_idempotent(app, client):
-    app.state.service.clock.speed = 1.0
+    app.state.runtime.emulator.clock.speed = 1.0
     job_id = (await gql(client, GENERATE, generate_vars())).json()["data"]["generate"]["id"]
     credits = "{ account { credits { available held } } }"
     assert (await gql(client, credits)).json()["data"]["account"]["credits"] == {"available": 10000 - 54, "held": 54}

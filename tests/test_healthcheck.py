@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import free_port
+from helpers import free_port
 
 pytestmark = pytest.mark.integration
 

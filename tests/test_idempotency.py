@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import api_key, bearer
 from mockserver import Settings, create_app
+
+from helpers import api_key, bearer
 
 pytestmark = pytest.mark.anyio
 
@@ -14,7 +15,7 @@ BODY = {"service": "hedra", "text": "hi", "avatarId": "casual-1"}
 
 @pytest.fixture
 def app(limits_fixtures):
-    return create_app(Settings(virtual_clock=True, start_time=0, fixtures=limits_fixtures, seed=4))
+    return create_app(Settings(clock="virtual", start_time=0, fixtures=limits_fixtures, seed=4))
 
 
 def keyed(key: str, account: str = "once") -> dict[str, str]:
@@ -44,7 +45,7 @@ async def test_keys_belong_to_one_account_and_expire_after_a_day(app, client):
     a = (await client.post("/v1/avatar", json=BODY, headers=keyed("k3"))).json()["data"]["avatar"]["id"]
     b = (await client.post("/v1/avatar", json=BODY, headers=keyed("k3", "rich"))).json()["data"]["avatar"]["id"]
     assert a != b
-    app.state.service.scheduler.advance(24 * 3600 + 1)
+    app.state.runtime.emulator.scheduler.advance(24 * 3600 + 1)
     c = (await client.post("/v1/avatar", json=BODY, headers=keyed("k3"))).json()["data"]["avatar"]["id"]
     assert c != a
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from mockserver import Settings, create_app
-from conftest import api_key
-import httpx
+
+from helpers import api_key
 
 pytestmark = pytest.mark.anyio
 
@@ -25,7 +26,7 @@ def fixtures_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def app(fixtures_dir):
-    return create_app(Settings(virtual_clock=True, start_time=1704067200, fixtures=fixtures_dir, seed=3))
+    return create_app(Settings(clock="virtual", start_time=1704067200, fixtures=fixtures_dir, seed=3))
 
 
 async def get(client, job_id):
@@ -33,7 +34,7 @@ async def get(client, job_id):
 
 
 async def test_lifecycle_follows_the_clock(app, client):
-    scheduler = app.state.service.scheduler
+    scheduler = app.state.runtime.emulator.scheduler
     created = (await client.post("/v1/avatar", json=BODY, headers=api_key())).json()["data"]["avatar"]
     assert created["status"] == "queued" and created["progress"] == 0
     assert created["createdAt"] == "2024-01-01T00:00:00Z"
@@ -57,8 +58,8 @@ async def test_a_jump_over_many_transitions_stamps_each_at_its_own_time(app, cli
     ids = []
     for _ in range(3):
         ids.append((await client.post("/v1/avatar", json=BODY, headers=api_key())).json()["data"]["avatar"]["id"])
-        app.state.service.scheduler.advance(1)
-    app.state.service.scheduler.advance(3600)
+        app.state.runtime.emulator.scheduler.advance(1)
+    app.state.runtime.emulator.scheduler.advance(3600)
     jobs = [await get(client, i) for i in ids]
     assert [j["completedAt"] for j in jobs] == [
         "2024-01-01T00:00:15Z", "2024-01-01T00:00:16Z", "2024-01-01T00:00:17Z",
@@ -69,7 +70,7 @@ async def test_completion_charges_held_credits(app, client):
     await client.post("/v1/avatar", json=BODY, headers=api_key())
     credits = (await client.get("/v1/account", headers=api_key())).json()["data"]["account"]["credits"]
     assert (credits["available"], credits["held"], credits["charged"]) == (10000 - 54, 54, 0)
-    app.state.service.scheduler.advance(60)
+    app.state.runtime.emulator.scheduler.advance(60)
     credits = (await client.get("/v1/account", headers=api_key())).json()["data"]["account"]["credits"]
     assert (credits["available"], credits["held"], credits["charged"]) == (10000 - 54, 0, 54)
 
@@ -82,21 +83,21 @@ async def test_same_seed_gives_the_same_ids_and_two_apps_share_nothing(fixtures_
     one = create_app(Settings(seed=42, fixtures=fixtures_dir))
     two = create_app(Settings(seed=42, fixtures=fixtures_dir))
     assert await ids(one) == await ids(two)
-    assert len(one.state.service.jobs.by_id) == 3 and len(two.state.service.jobs.by_id) == 3
+    assert len(one.state.runtime.emulator.jobs.by_id) == 3 and len(two.state.runtime.emulator.jobs.by_id) == 3
     other = create_app(Settings(seed=43, fixtures=fixtures_dir))
     assert await ids(other) != await ids(create_app(Settings(seed=42, fixtures=fixtures_dir)))
 
 
 async def test_only_the_newest_finished_jobs_are_kept_and_jobs_in_flight_never_go(fixtures_dir):
-    app = create_app(Settings(virtual_clock=True, start_time=1704067200, fixtures=fixtures_dir, seed=3, max_finished_jobs=2, render=False))
+    app = create_app(Settings(clock="virtual", start_time=1704067200, fixtures=fixtures_dir, seed=3, max_finished_jobs=2, render=False))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
         async def submit() -> str:
             return (await client.post("/v1/avatar", json=BODY, headers=api_key())).json()["data"]["avatar"]["id"]
 
         finished = [await submit() for _ in range(4)]
-        app.state.service.scheduler.advance(60)
+        app.state.runtime.emulator.scheduler.advance(60)
         in_flight = await submit()
-        app.state.service.scheduler.advance(1)
+        app.state.runtime.emulator.scheduler.advance(1)
         statuses = [(await client.get(f"/v1/avatar/{j}", headers=api_key())).status_code for j in finished]
         assert statuses == [404, 404, 200, 200]
         listed = (await client.get("/v1/avatar", headers=api_key())).json()["data"]

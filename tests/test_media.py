@@ -9,8 +9,9 @@ import httpx
 import numpy as np
 import pytest
 
-from conftest import api_key
 from mockserver import Settings, create_app
+
+from helpers import api_key
 
 pytestmark = pytest.mark.anyio
 
@@ -52,7 +53,7 @@ async def test_the_mouth_moves(client):
     with av.open(io.BytesIO(r.content)) as container:
         frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
     changing = np.abs(frames[3].astype(int) - frames[6].astype(int)).sum(axis=2) > 30
-    ys, xs = np.nonzero(changing)
+    ys, _ = np.nonzero(changing)
     assert ys.size > 0, "no pixel changed between frames"
     assert ys.mean() < 540 * 0.75  # around the face, not only the caption
 

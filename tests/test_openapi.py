@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 from starlette.routing import Mount
 
-from conftest import api_key
+from helpers import api_key
 
 pytestmark = pytest.mark.anyio
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver.fixtures import load_fixtures
-from mockserver.pricing import cost_for, speech_seconds
+from mockserver.core.fixtures import load_fixtures
+from mockserver.core.pricing import cost_for, speech_seconds
 
 PRICING = load_fixtures().pricing
 

@@ -6,15 +6,16 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from mockserver.accounts import Account
-from mockserver.clock import Clock
-from mockserver.credits import Ledger
-from mockserver.errors import ConcurrencyLimitExceeded, DailyLimitExceeded, InsufficientCredits, RateLimited
-from mockserver.fixtures import PlanFixture
-from mockserver.ratelimit import DAY, MINUTE, RateLimiter
+from mockserver.core.accounts import Account
+from mockserver.core.clock import Clock
+from mockserver.core.errors import ConcurrencyLimitExceeded, DailyLimitExceeded, InsufficientCredits, RateLimited
+from mockserver.core.fixtures import PlanFixture
+from mockserver.core.ledger import Ledger
+from mockserver.core.limits import DAY, MINUTE, RateLimiter
 
 MACHINE = settings(max_examples=150, stateful_step_count=40, deadline=None, derandomize=True, database=None,
                    suppress_health_check=list(HealthCheck))
@@ -167,8 +168,10 @@ class RateLimiterMachine(RuleBasedStateMachine):
         quotas = [(plan.requests_per_minute, "minute"), (plan.concurrent_jobs, "concurrent"), (plan.daily_jobs, "daily")]
         named = [name for limit, name in quotas if limit is not None]
         assert [p.split(";")[0].strip('" ') for p in headers.get("RateLimit-Policy", "").split(",") if p] == [f"{n}" for n in named]
-        usage = self.limiter.to_dict(self.account)
-        assert (usage["requestsThisMinute"], usage["jobsToday"], usage["activeJobs"]) == (self.window_count, self.day_count, self.in_flight)
+        usage = self.limiter.usage(self.account)
+        assert (usage.window_count, usage.day_count, self.limiter.active_jobs(self.account.key)) == (
+            self.window_count, self.day_count, self.in_flight
+        )
 
 
 TestLedgerAgainstModel = LedgerMachine.TestCase

@@ -138,9 +138,9 @@ def test_pointing_at_an_already_running_mock(pytester, live_server):
 import httpx
 
 def test_remote(doitong_mock):
-    assert doitong_mock.base_url == "%s"
+    assert doitong_mock.base_url == "BASE_URL"
     assert httpx.get(f"{doitong_mock.base_url}/v1/account", headers=doitong_mock.rest_headers).status_code == 200
-''' % live_server.base_url)
+'''.replace("BASE_URL", live_server.base_url))
     result = pytester.runpytest("-p", "no:cacheprovider", f"--doitong-mock-url={live_server.base_url}")
     result.assert_outcomes(passed=1)
     pytester.makeini(f"[pytest]\ndoitong_mock_url = {live_server.base_url}\n")

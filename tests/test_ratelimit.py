@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conftest import api_key, bearer
 from mockserver import Settings, create_app
+
+from helpers import api_key, bearer
 
 pytestmark = pytest.mark.anyio
 
@@ -16,11 +17,11 @@ BODY = {"service": "hedra", "text": "hi", "avatarId": "casual-1"}
 
 @pytest.fixture
 def app(limits_fixtures):
-    return create_app(Settings(virtual_clock=True, start_time=START, fixtures=limits_fixtures, seed=1))
+    return create_app(Settings(clock="virtual", start_time=START, fixtures=limits_fixtures, seed=1))
 
 
 async def test_remaining_counts_down_and_resets_when_the_window_passes(app, client):
-    scheduler = app.state.service.scheduler
+    scheduler = app.state.runtime.emulator.scheduler
     seen = []
     for _ in range(3):
         r = await client.get("/v1/account", headers=api_key("ten-a-minute"))
@@ -33,7 +34,7 @@ async def test_remaining_counts_down_and_resets_when_the_window_passes(app, clie
 
 
 async def test_the_eleventh_request_in_a_minute_is_a_429_with_retry_after(app, client):
-    scheduler = app.state.service.scheduler
+    scheduler = app.state.runtime.emulator.scheduler
     for _ in range(10):
         assert (await client.get("/v1/account", headers=api_key("ten-a-minute"))).status_code == 200
         scheduler.advance(1)
@@ -81,12 +82,12 @@ async def test_concurrency_limit_frees_up_when_a_job_finishes(app, client):
     assert r.status_code == 429
     assert r.json()["errors"][0]["extensions"] == {"code": "CONCURRENCY_LIMIT_EXCEEDED", "limit": 3, "retryAfter": 600}
     assert r.headers["Retry-After"] == "600"
-    app.state.service.scheduler.advance(600)
+    app.state.runtime.emulator.scheduler.advance(600)
     assert (await client.post("/v1/avatar", json=BODY, headers=api_key("three-at-once"))).status_code == 200
 
 
 async def test_daily_limit_resets_at_utc_midnight_and_rejections_cost_no_quota(app, client):
-    scheduler = app.state.service.scheduler
+    scheduler = app.state.runtime.emulator.scheduler
     for _ in range(5):
         assert (await client.post("/v1/avatar", json=BODY, headers=api_key("five-a-day"))).status_code == 200
     r = await client.post("/v1/avatar", json=BODY, headers=api_key("five-a-day"))
@@ -121,7 +122,7 @@ async def test_the_documents_error_example_on_graphql(client):
 
 
 async def test_two_apps_keep_separate_counters(limits_fixtures):
-    apps = [create_app(Settings(virtual_clock=True, start_time=START, fixtures=limits_fixtures)) for _ in range(2)]
+    apps = [create_app(Settings(clock="virtual", start_time=START, fixtures=limits_fixtures)) for _ in range(2)]
     remaining = []
     for app in apps:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m") as c:

@@ -7,7 +7,7 @@ import threading
 import httpx
 import pytest
 
-from mockserver.webhooks import sign
+from mockserver import sign
 
 
 def post(receiver, body: bytes = b'{"id": "j1"}', secret: str = "s3cret") -> httpx.Response:

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import api_key, bearer
+from helpers import api_key, bearer
 
 SNIPPETS = Path(__file__).with_name("snippets")
 DOC_BASE = "https://api.doitong.com"
@@ -130,7 +130,7 @@ def test_job_progresses_and_completes_at_a_scaled_speed(server_factory, tmp_path
     )
     created = r.json()["data"]["generateAvatar"]
     assert created["status"] == "queued"
-    job, statuses, progress = _poll(server.base_url, created["id"], timeout=10)
+    _, statuses, progress = _poll(server.base_url, created["id"], timeout=10)
     elapsed = time.monotonic() - started
     # 2 s queued + 8 s processing at speed 10: one second of wall time.
     assert 0.9 <= elapsed < 3.0

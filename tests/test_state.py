@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import start_server
 from mockserver import Settings, create_app
+
+from helpers import start_server
 
 pytestmark = pytest.mark.anyio
 
@@ -101,7 +102,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_job_and_no_credit(tmp_path, fix
 
 
 def make_app(state: Path, **overrides) -> object:
-    return create_app(Settings(**{"virtual_clock": True, "start_time": 1_704_067_200, "seed": 2, "render": False,
+    return create_app(Settings(**{"clock": "virtual", "start_time": 1_704_067_200, "seed": 2, "render": False,
                                   "state_file": state, **overrides}))
 
 
@@ -113,11 +114,11 @@ async def test_everything_written_through_is_read_back(tmp_path, receiver):
         key = {"X-API-Key": throwaway["key"]}
         first = (await client.post("/v1/avatar", json={**BODY, "webhookUrl": receiver.url}, headers={**key, "Idempotency-Key": "k1"})).json()["data"]["avatar"]
         await client.post("/_mock/clock/advance", json={"seconds": 600})
-        await app.state.service.webhooks.drain()
+        await app.state.runtime.emulator.webhooks.drain()
         second = (await client.post("/v1/avatar", json=BODY, headers=key)).json()["data"]["avatar"]
         before = (await client.get("/v1/account", headers=key)).json()["data"]["account"]
         deliveries = (await client.get(f"/_mock/jobs/{first['id']}/deliveries")).json()
-    await app.state.service.close()
+    await app.state.runtime.emulator.close()
 
     app = make_app(state)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
@@ -138,13 +139,13 @@ async def test_everything_written_through_is_read_back(tmp_path, receiver):
         new = (await client.post("/v1/avatar", json=BODY, headers=key)).json()["data"]["avatar"]
         assert new["id"] not in (first["id"], second["id"])
         await client.post("/_mock/reset")
-    await app.state.service.close()
+    await app.state.runtime.emulator.close()
 
     app = make_app(state)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
         r = await client.get("/v1/account", headers=key)
         assert r.status_code == 401, "a reset clears the state file: the throw-away account is gone"
-    await app.state.service.close()
+    await app.state.runtime.emulator.close()
 
 
 def not_a_database(path: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -9,7 +10,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from conftest import api_key
+from helpers import api_key
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -101,3 +102,50 @@ async def test_a_not_found_subscription_is_not_logged_as_a_server_error(server):
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION, "variables": {"id": "nope"}}}))
         assert json.loads(await ws.recv())["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert "no job with id 'nope'" not in server.log()
+
+
+async def subscribe(ws, job_id: str, key: str = "YOUR_API_KEY", op: str = "1") -> None:
+    await ws.send(json.dumps({"type": "connection_init", "payload": {"X-API-Key": key}}))
+    assert json.loads(await ws.recv())["type"] == "connection_ack"
+    await ws.send(json.dumps({"id": op, "type": "subscribe", "payload": {"query": SUBSCRIPTION, "variables": {"id": job_id}}}))
+
+
+async def test_an_open_subscription_completes_when_the_mock_is_reset(server):
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        r = await http.post("/v1/avatar", json={"service": "hedra", "text": "[slow] hi", "avatarId": "casual-1"}, headers=api_key("test-starter"))
+        job_id = r.json()["data"]["avatar"]["id"]
+        async with connect(ws_url(server), subprotocols=["graphql-transport-ws"]) as ws:
+            await subscribe(ws, job_id, "test-starter")
+            first = json.loads(await ws.recv())
+            assert first["payload"]["data"]["generationUpdated"]["status"] in ("queued", "processing")
+            assert (await http.post("/_mock/reset")).status_code == 200
+            while True:
+                message = json.loads(await asyncio.wait_for(ws.recv(), timeout=3))
+                if message["type"] == "complete":
+                    break
+                assert message["type"] == "next", message
+            assert message == {"type": "complete", "id": "1"}
+            await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": {"query": SUBSCRIPTION, "variables": {"id": job_id}}}))
+            gone = json.loads(await asyncio.wait_for(ws.recv(), timeout=3))
+            assert gone["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_each_subscribe_is_counted_like_a_request_and_refused_past_the_limit(server):
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        key = (await http.post("/_mock/accounts", json={"plan": "free"})).json()["key"]
+        r = await http.post("/v1/avatar", json={"service": "hedra", "text": "hi", "avatarId": "casual-1"}, headers=api_key(key))
+        job_id = r.json()["data"]["avatar"]["id"]
+        async with connect(ws_url(server), subprotocols=["graphql-transport-ws"]) as ws:
+            await subscribe(ws, job_id, key, op="0")
+            await ws.recv()
+            for op in range(1, 9):
+                await ws.send(json.dumps({"id": str(op), "type": "subscribe", "payload": {"query": SUBSCRIPTION, "variables": {"id": job_id}}}))
+            usage = (await http.get(f"/_mock/accounts/{key}")).json()["usage"]
+            assert usage["requestsThisMinute"] == 10  # one submission, nine subscriptions
+            await ws.send(json.dumps({"id": "late", "type": "subscribe", "payload": {"query": SUBSCRIPTION, "variables": {"id": job_id}}}))
+            while True:
+                message = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+                if message.get("id") == "late":
+                    break
+        assert message["type"] == "error"
+        assert message["payload"][0]["extensions"]["code"] == "RATE_LIMITED"

@@ -12,9 +12,10 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from conftest import api_key, bearer
-from mockserver import Settings, create_app
-from mockserver.webhooks import sign, verify_signature
+from mockserver import Settings, create_app, sign, verify_signature
+from mockserver.web.views import delivery_view
+
+from helpers import api_key, bearer
 
 pytestmark = pytest.mark.anyio
 
@@ -39,12 +40,12 @@ async def wait_for(receiver, count=None, timeout=5.0):
 async def settled(app, job_id, state, timeout=10.0) -> dict:
     """Wait until the job's delivery reaches a state; return its log entry."""
     for _ in range(int(timeout / 0.02)):
-        deliveries = app.state.service.webhooks.for_job(job_id)
+        deliveries = app.state.runtime.emulator.webhooks.for_job(job_id)
         if deliveries and deliveries[0].state == state:
-            await app.state.service.webhooks.drain()
-            return deliveries[0].to_dict()
+            await app.state.runtime.emulator.webhooks.drain()
+            return delivery_view(deliveries[0])
         await asyncio.sleep(0.02)
-    raise AssertionError(f"delivery of {job_id} never became {state}: {[d.to_dict() for d in app.state.service.webhooks.for_job(job_id)]}")
+    raise AssertionError(f"delivery of {job_id} never became {state}: {[delivery_view(d) for d in app.state.runtime.emulator.webhooks.for_job(job_id)]}")
 
 
 async def test_completion_posts_the_documents_payload_signed_over_the_raw_bytes(client, receiver):
@@ -66,7 +67,7 @@ async def test_completion_posts_the_documents_payload_signed_over_the_raw_bytes(
 
 
 async def test_failed_and_cancelled_jobs_are_delivered_too(app, client, receiver):
-    service = app.state.service
+    service = app.state.runtime.emulator
     service.clock.speed = 1.0
     failing = await submit(client, receiver.url)
     service.jobs.fail(service.jobs.by_id[failing], "RENDER_FAILED", "no face found")
@@ -124,8 +125,8 @@ async def test_a_hanging_receiver_times_out_and_the_retry_follows(receiver):
 
 
 async def test_retries_wait_for_the_virtual_clock(receiver):
-    app = make_app(speed="realtime", virtual_clock=True, start_time=1704067200)
-    service = app.state.service
+    app = make_app(speed="realtime", clock="virtual", start_time=1704067200)
+    service = app.state.runtime.emulator
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
         receiver.respond_with(503, then=200)
         job_id = await submit(client, receiver.url)

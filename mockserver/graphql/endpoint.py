@@ -1,5 +1,10 @@
-"""`/graphql`: parses (with a cache keyed by query text), authenticates, executes, and answers
-in the document's error format with the HTTP status of the first error."""
+"""`/graphql` over HTTP: parses (with a cache keyed by query text), executes, and answers in the
+document's error format with the HTTP status of the first error.
+
+The admission gate in front of it has already authenticated and counted the request (a
+document that fails to parse or validate included) and adds the rate-limit headers to the
+answer. A request with no key at all gets here without a caller: it may only introspect.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,8 @@ import json
 import logging
 import re
 from collections import OrderedDict
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from graphql import (
@@ -17,53 +22,63 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
-    execute,
+    execute_sync,
     get_operation_ast,
     parse,
     validate,
 )
 from graphql.language import FieldNode
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from ..accounts import Account, extract_key
-from ..errors import (
+from ..core.accounts import Account
+from ..core.admission import Caller
+from ..core.emulator import Emulator
+from ..core.errors import (
     ApiError,
     BadUserInput,
     GraphQLParseFailed,
     GraphQLValidationFailed,
     InternalServerError,
-    error_response,
+    Unauthenticated,
 )
-from ..inputs import JobRequest
-from ..jobs import Job
-from ..jsonbody import read_json
-from ..service import Service
+from ..core.inputs import JobRequest
+from ..core.jobs import Job
+from ..core.runtime import Runtime
+from ..web.errors import SERVER_ERROR_MESSAGE
+from ..web.jsonbody import read_json
+from ..web.requests import base_url
 from .limits import MAX_QUERY_BYTES, check_limits
+from .operations import MAX_TOKENS, joined, operation_names
 
 logger = logging.getLogger("mockserver.graphql")
 
 CACHE_SIZE = 256
-MAX_TOKENS = 20_000
-EXPLORER = Path(__file__).resolve().parent.parent / "static" / "explorer.html"
+EXPLORER = Path(__file__).resolve().parent.parent / "web" / "static" / "explorer.html"
 
 
 @dataclass
 class Context:
-    """What resolvers see as `info.context`."""
+    """What resolvers see as `info.context`: the emulator now serving and the admitted caller."""
 
-    service: Service
-    account: Account
-    request: Request
-    base_url: str
-    replayed: bool = False
+    emulator: Emulator
+    caller: Caller | None
+    connection: HTTPConnection
+
+    @property
+    def account(self) -> Account:
+        if self.caller is None:  # only introspection runs without a caller, and it resolves nothing of ours
+            raise Unauthenticated("Missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+        return self.caller.account
+
+    @property
+    def base_url(self) -> str:
+        return base_url(self.connection)
 
     def submit(self, job_request: JobRequest) -> Job:
-        job, replayed = self.service.submit(
-            self.account, job_request, self.base_url, self.request.headers.get("idempotency-key")
-        )
-        self.replayed = self.replayed or replayed
-        return job
+        if self.caller is None:
+            raise Unauthenticated("Missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+        return self.emulator.submit(self.caller, job_request, self.base_url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +113,6 @@ def _short(message: str) -> str:
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
 
 
-def _operation_names(operation: OperationDefinitionNode) -> str:
-    """For the journal: the operation's name and root fields, e.g. 'Generate,generate'."""
-    names = {operation.name.value} if operation.name is not None else set()
-    names.update(s.name.value for s in operation.selection_set.selections if isinstance(s, FieldNode))
-    return ",".join(sorted(names))
-
-
 def _is_introspection_only(operation: OperationDefinitionNode) -> bool:
     for selection in operation.selection_set.selections:
         if not isinstance(selection, FieldNode) or not selection.name.value.startswith("__"):
@@ -113,8 +121,8 @@ def _is_introspection_only(operation: OperationDefinitionNode) -> bool:
 
 
 class GraphQLEndpoint:
-    def __init__(self, service: Service, schema: GraphQLSchema) -> None:
-        self.service = service
+    def __init__(self, runtime: Runtime, schema: GraphQLSchema) -> None:
+        self.runtime = runtime
         self.schema = schema
         self._cache: OrderedDict[str, Prepared] = OrderedDict()
 
@@ -142,65 +150,44 @@ class GraphQLEndpoint:
         return prepared
 
     async def handle(self, request: Request) -> Response:
+        caller: Caller | None = request.state.caller
         if request.method == "GET":
             if "query" not in request.query_params:
                 return FileResponse(EXPLORER, media_type="text/html")
             data: Any = dict(request.query_params)
         else:
-            try:
-                data = await read_json(request)
-            except ApiError as error:
-                return error_response(error)
-        try:
-            return self.run(request, data)
-        except ApiError as error:
-            return error_response(error)
-
-    def run(self, request: Request, data: Any) -> Response:
+            data = await read_json(request)
         query, variables, operation_name = self._unpack(data, get=request.method == "GET")
         prepared = self.prepare(query)
         if prepared.document is None:
             return JSONResponse({"errors": [e.to_dict() for e in prepared.errors]}, status_code=400)
-        document = prepared.document
-        operation = get_operation_ast(document, operation_name)
+        operation = get_operation_ast(prepared.document, operation_name)
         if operation is None:
             if operation_name:
                 raise BadUserInput(f"unknown operation {operation_name!r}", field="operationName")
             raise BadUserInput("the document has several operations: give operationName", field="operationName")
+        request.state.graphql_operation = joined(operation_names(operation))
         if operation.operation == OperationType.SUBSCRIPTION:
             raise BadUserInput("subscriptions are served over WebSocket, not HTTP POST")
         if request.method == "GET" and operation.operation != OperationType.QUERY:
             raise BadUserInput("only queries may be sent with GET; use POST for mutations")
-
-        request.state.graphql_operation = _operation_names(operation)
-        service = self.service
-        if extract_key(request.headers) is None and _is_introspection_only(operation):
-            account = None
-        else:
-            account = service.admit(request.headers)
-        base_url = str(request.base_url).rstrip("/")
-        context = Context(service, account, request, base_url)  # type: ignore[arg-type]
-        result = execute(
+        emulator = self.runtime.emulator
+        if caller is None and not _is_introspection_only(operation):
+            emulator.admit(None)  # no key: refused as UNAUTHENTICATED
+        result = execute_sync(
             self.schema,
-            document,
-            context_value=context,
+            prepared.document,
+            context_value=Context(emulator, caller, request),
             variable_values=variables,
             operation_name=operation_name,
         )
-        response: Response
         if not result.errors:
-            response = JSONResponse({"data": result.data})
-        else:
-            status, headers, errors = self._format_errors(result.errors)
-            body: dict[str, Any] = {"errors": errors}
-            if result.data is not None:
-                body["data"] = result.data
-            response = JSONResponse(body, status_code=status, headers=headers)
-        if account is not None:
-            response.headers.update(service.rate_headers(account))
-        if context.replayed:
-            response.headers["Idempotent-Replayed"] = "true"
-        return response
+            return JSONResponse({"data": result.data})
+        status, headers, errors = self._format_errors(result.errors)
+        body: dict[str, Any] = {"errors": errors}
+        if result.data is not None:
+            body["data"] = result.data
+        return JSONResponse(body, status_code=status, headers=headers)
 
     @staticmethod
     def _unpack(data: Any, get: bool) -> tuple[str, dict | None, str | None]:
@@ -245,7 +232,7 @@ def format_error(error: GraphQLError, debug: bool = False) -> tuple[ApiError, di
         api_error = BadUserInput(_short(error.message), field=_coercion_field(error.message))
     else:
         logger.error("resolver failed", exc_info=original)
-        api_error = InternalServerError("Internal server error, please retry")
+        api_error = InternalServerError(SERVER_ERROR_MESSAGE)
     item = api_error.to_dict()
     locations = _locations(error)
     if locations:

@@ -1,16 +1,18 @@
-"""Thin resolvers: each turns its arguments into one call of the app's `Service`."""
+"""Thin resolvers: each turns its arguments into one call of the emulator and answers with the
+same wire shapes as REST (`web.views`)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from typing import Any
-
-from collections.abc import AsyncIterator
 
 from ariadne import MutationType, ObjectType, QueryType, SubscriptionType
 from graphql import GraphQLResolveInfo
 
-from ..inputs import from_flat, from_generate
-from ..jobs import encode_cursor
+from ..core.inputs import from_flat, from_generate
+from ..core.jobs import encode_cursor
+from ..web import views
+from .endpoint import Context
 
 query = QueryType()
 mutation = MutationType()
@@ -20,99 +22,106 @@ subscription = SubscriptionType()
 catalog = ObjectType("Catalog")
 
 
-def _ctx(info: GraphQLResolveInfo) -> Any:
-    return info.context
+def _ctx(info: GraphQLResolveInfo) -> Context:
+    context: Context = info.context
+    return context
+
+
+def _view(ctx: Context, job: Any) -> dict[str, Any]:
+    return views.job_view(job, ctx.emulator.clock.now())
 
 
 @query.field("avatar")
 @query.field("generation")
-def resolve_job(_: Any, info: GraphQLResolveInfo, id: str) -> dict:
+def resolve_job(_: Any, info: GraphQLResolveInfo, id: str) -> dict[str, Any]:
     ctx = _ctx(info)
-    return ctx.service.view(ctx.service.job(ctx.account, id))
+    return _view(ctx, ctx.emulator.job(ctx.account, id))
 
 
 @query.field("generations")
 def resolve_generations(
     _: Any, info: GraphQLResolveInfo, first: int | None = 20, after: str | None = None, status: str | None = None
-) -> dict:
+) -> dict[str, Any]:
     ctx = _ctx(info)
     first = 20 if first is None else first  # an explicit null means the default
-    page = ctx.service.list_jobs(ctx.account, first=first, after=after, status=status)
-    nodes = [ctx.service.view(job) for job in page.jobs]
+    page = ctx.emulator.list_jobs(ctx.account, first=first, after=after, status=status)
+    nodes = [_view(ctx, job) for job in page.jobs]
     return {
-        "edges": [{"cursor": encode_cursor(j.seq), "node": n} for j, n in zip(page.jobs, nodes)],
+        "edges": [{"cursor": encode_cursor(j.seq), "node": n} for j, n in zip(page.jobs, nodes, strict=True)],
         "nodes": nodes,
-        "pageInfo": {"hasNextPage": page.has_next, "endCursor": page.end_cursor},
+        "pageInfo": views.page_info(page),
         "totalCount": page.total,
     }
 
 
 @query.field("account")
-def resolve_account(_: Any, info: GraphQLResolveInfo) -> dict:
+def resolve_account(_: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
     ctx = _ctx(info)
-    return ctx.service.account_view(ctx.account, entries=1000)
+    return views.account_view(ctx.emulator, ctx.account, entries=1000)
 
 
 @credits.field("entries")
-def resolve_entries(obj: dict, _: GraphQLResolveInfo, last: int | None = 20) -> list:
-    return obj["entries"][: max(20 if last is None else last, 0)]
+def resolve_entries(obj: dict[str, Any], _: GraphQLResolveInfo, last: int | None = 20) -> list[Any]:
+    entries: list[Any] = obj["entries"]
+    return entries[: max(20 if last is None else last, 0)]
 
 
 @generation.field("deliveries")
-def resolve_deliveries(obj: dict, info: GraphQLResolveInfo) -> list:
-    return [d.to_dict() for d in _ctx(info).service.webhooks.for_job(obj["id"])]
+def resolve_deliveries(obj: dict[str, Any], info: GraphQLResolveInfo) -> list[dict[str, Any]]:
+    return [views.delivery_view(d) for d in _ctx(info).emulator.deliveries(job_id=obj["id"])]
 
 
 @query.field("catalog")
-def resolve_catalog(_: Any, info: GraphQLResolveInfo) -> dict:
+def resolve_catalog(_: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
     ctx = _ctx(info)
-    return ctx.service.catalog(ctx.base_url)
+    return views.catalog_view(ctx.emulator.fixtures, ctx.base_url)
 
 
 @catalog.field("voices")
-def resolve_voices(obj: dict, _: GraphQLResolveInfo, language: str | None = None) -> list:
+def resolve_voices(obj: dict[str, Any], info: GraphQLResolveInfo, language: str | None = None) -> list[Any]:
+    voices: list[dict[str, Any]] = obj["voices"]
     if language is None:
-        return obj["voices"]
-    lang = language.lower()
-    return [v for v in obj["voices"] if v["language"].lower() in (lang,) or v["language"].lower().split("-")[0] == lang]
+        return voices
+    matching = {v.id for v in _ctx(info).emulator.fixtures.voices_for(language)}
+    return [v for v in voices if v["id"] in matching]
 
 
 @query.field("estimateCost")
 def resolve_estimate(
     _: Any, info: GraphQLResolveInfo, text: str | None = None, audioUrl: str | None = None
-) -> dict:
-    return _ctx(info).service.estimate(text, audioUrl)
+) -> dict[str, Any]:
+    return views.estimate_view(_ctx(info).emulator.estimate(text, audioUrl))
 
 
 @mutation.field("generate")
-def resolve_generate(_: Any, info: GraphQLResolveInfo, input: dict) -> dict:
+def resolve_generate(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
     ctx = _ctx(info)
-    return ctx.service.view(ctx.submit(from_generate(input)))
+    return _view(ctx, ctx.submit(from_generate(input)))
 
 
 @mutation.field("generateAvatar")
-def resolve_generate_avatar(_: Any, info: GraphQLResolveInfo, input: dict) -> dict:
+def resolve_generate_avatar(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
     ctx = _ctx(info)
-    return ctx.service.view(ctx.submit(from_flat(input)))
+    return _view(ctx, ctx.submit(from_flat(input)))
 
 
 @mutation.field("cancelGeneration")
-def resolve_cancel(_: Any, info: GraphQLResolveInfo, id: str) -> dict:
+def resolve_cancel(_: Any, info: GraphQLResolveInfo, id: str) -> dict[str, Any]:
     ctx = _ctx(info)
-    return ctx.service.view(ctx.service.cancel(ctx.account, id))
+    return _view(ctx, ctx.emulator.cancel(ctx.account, id))
 
 
 @subscription.source("generationUpdated")
-async def watch_generation(_: Any, info: GraphQLResolveInfo, id: str) -> AsyncIterator[dict]:
+async def watch_generation(_: Any, info: GraphQLResolveInfo, id: str) -> AsyncGenerator[dict[str, Any], None]:
     ctx = _ctx(info)
-    service = ctx.service
-    job = service.job(ctx.account, id)
-    async for view in service.updates.watch(job, service.view, service.sync):
+    emulator = ctx.emulator
+    job = emulator.job(ctx.account, id)
+    async for view in emulator.updates.watch(job, lambda j: _view(ctx, j), emulator.catch_up):
         yield view
 
 
 @subscription.field("generationUpdated")
-def resolve_generation_updated(view: dict, _: GraphQLResolveInfo, id: str) -> dict:
+def resolve_generation_updated(view: dict[str, Any], _: GraphQLResolveInfo, id: str) -> dict[str, Any]:
     return view
 
 

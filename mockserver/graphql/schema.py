@@ -15,6 +15,6 @@ SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
 
 @cache
 def build_schema() -> GraphQLSchema:
-    """The schema holds no state (resolvers reach the app's service through the context),
+    """The schema holds no state (resolvers reach the emulator through the context),
     so every app in the process can share one."""
     return make_executable_schema(load_schema_from_path(str(SCHEMA_PATH)), *bindables)

@@ -3,7 +3,8 @@
 The API key comes in `connection_init`'s payload (`{"Authorization": "Bearer KEY"}`,
 `{"X-API-Key": "KEY"}` or `{"headers": {...}}`), in the upgrade request's headers, or as
 `?apiKey=KEY`, since browsers cannot set WebSocket headers. A bad key closes the socket with
-4403, as the protocol says.
+4403, as the protocol says. Each `subscribe` then goes through the same admission step as an
+HTTP request: it is counted, and refused with the error it would get over HTTP.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from graphql import GraphQLError, GraphQLSchema
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from ..errors import ApiError
-from ..service import Service
+from ..core.accounts import api_key
+from ..core.errors import ApiError
+from ..core.runtime import Runtime
 from .endpoint import Context, format_error
 
 
-def _credentials(websocket: WebSocket, payload: Any) -> dict[str, str]:
+def _key(websocket: WebSocket, payload: Any) -> str | None:
     found: dict[str, str] = {k.lower(): v for k, v in websocket.headers.items()}
     if "apiKey" in websocket.query_params:
         found["x-api-key"] = websocket.query_params["apiKey"]
@@ -33,13 +35,13 @@ def _credentials(websocket: WebSocket, payload: Any) -> dict[str, str]:
             for name, value in source.items():
                 if isinstance(value, str):
                     found[name.lower().replace("apikey", "x-api-key")] = value
-    return found
+    return api_key(found)
 
 
 class TransportWSHandler(GraphQLTransportWSHandler):
-    def __init__(self, service: Service) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         super().__init__()
-        self.service = service
+        self.runtime = runtime
 
     async def handle_websocket_connection_init_message(
         self, websocket: WebSocket, message: Any, client_context: Any
@@ -48,14 +50,27 @@ class TransportWSHandler(GraphQLTransportWSHandler):
             await websocket.close(code=4429, reason="Too many initialisation requests")
             return
         client_context.connection_init_received = True
+        key = _key(websocket, message.get("payload"))
         try:
-            account = self.service.authenticate(_credentials(websocket, message.get("payload")))
+            self.runtime.emulator.accounts.authenticate(key)
         except ApiError as error:
             await websocket.close(code=4403, reason=error.message[:120])
             return
-        websocket.scope.setdefault("state", {})["account"] = account
+        websocket.scope.setdefault("state", {})["api_key"] = key
         await websocket.send_json({"type": "connection_ack"})
         client_context.connection_acknowledged = True
+
+    async def handle_websocket_subscribe(
+        self, websocket: WebSocket, data: Any, operation_id: str, client_context: Any
+    ) -> None:
+        if client_context.connection_acknowledged:
+            state = websocket.scope["state"]
+            try:
+                state["caller"] = self.runtime.emulator.admit(state["api_key"])
+            except ApiError as error:
+                await websocket.send_json({"type": "error", "id": operation_id, "payload": [error.to_dict()]})
+                return
+        await super().handle_websocket_subscribe(websocket, data, operation_id, client_context)
 
 
 class _ExpectedErrors(logging.Filter):
@@ -99,19 +114,18 @@ class RejectInvalidMessages:
         await self.app(scope, checked, send)
 
 
-def websocket_app(service: Service, schema: GraphQLSchema) -> ASGIApp:
+def websocket_app(runtime: Runtime, schema: GraphQLSchema) -> ASGIApp:
     def context(websocket: WebSocket, data: Any) -> Context:
-        base_url = f"{'https' if websocket.url.scheme == 'wss' else 'http'}://{websocket.url.netloc}"
-        return Context(service, websocket.scope["state"]["account"], websocket, base_url)  # type: ignore[arg-type]
+        return Context(runtime.emulator, websocket.scope["state"]["caller"], websocket)
 
-    def error_formatter(error: GraphQLError, debug: bool = False) -> dict:
+    def error_formatter(error: GraphQLError, debug: bool = False) -> dict[str, Any]:
         return format_error(error, debug)[1]
 
     return RejectInvalidMessages(
         GraphQL(
             schema,
             context_value=context,
-            websocket_handler=TransportWSHandler(service),
+            websocket_handler=TransportWSHandler(runtime),
             error_formatter=error_formatter,
             logger=logger,
         )

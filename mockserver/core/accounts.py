@@ -1,0 +1,132 @@
+"""Accounts as the server holds them at run time: fixture data plus a live ledger."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .clock import Clock
+from .errors import Forbidden, Unauthenticated
+from .fixtures import AccountFixture, Fixtures, PlanFixture
+from .ledger import Ledger, LedgerEntry, LedgerState
+
+logger = logging.getLogger("mockserver.accounts")
+
+
+@dataclass(eq=False)
+class Account:
+    key: str
+    name: str
+    email: str
+    plan_id: str
+    plan: PlanFixture
+    webhook_secret: str
+    enabled: bool
+    standard_webhooks: bool
+    ledger: Ledger
+    ephemeral: bool = False
+
+    @property
+    def id(self) -> str:
+        return "acct_" + self.key.lower().replace(" ", "_")[:40]
+
+    def record(self) -> AccountRecord:
+        return AccountRecord(
+            key=self.key, name=self.name, email=self.email, plan=self.plan_id,
+            webhook_secret=self.webhook_secret, enabled=self.enabled,
+            standard_webhooks=self.standard_webhooks, ephemeral=self.ephemeral, ledger=self.ledger.state(),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """An account as the state file keeps it (its ledger entries are kept apart, appended)."""
+
+    key: str
+    name: str
+    email: str
+    plan: str
+    webhook_secret: str
+    enabled: bool
+    standard_webhooks: bool
+    ephemeral: bool
+    ledger: LedgerState
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The credentials of `Authorization: Bearer <token>`, or None."""
+    if not authorization:
+        return None
+    scheme, _, credentials = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return credentials.strip() or None
+
+
+def api_key(headers: Mapping[str, str]) -> str | None:
+    """`X-API-Key: k` or `Authorization: Bearer k`, on either surface (lower-case names)."""
+    key = headers.get("x-api-key")
+    if key:
+        return key.strip() or None
+    return bearer_token(headers.get("authorization"))
+
+
+class Accounts:
+    def __init__(self, clock: Clock, fixtures: Fixtures, fake: Callable[[], Any]) -> None:
+        self._clock = clock
+        self._fixtures = fixtures
+        self._fake = fake
+        self.by_key: dict[str, Account] = {}
+        for item in fixtures.accounts.accounts:
+            self.add(self.from_fixture(item))
+
+    def from_fixture(self, item: AccountFixture, ephemeral: bool = False) -> Account:
+        return Account(
+            key=item.key,
+            name=item.name or self._fake().name(),
+            email=item.email or self._fake().email(),
+            plan_id=item.plan,
+            plan=self._fixtures.plans.plans[item.plan],
+            webhook_secret=item.webhook_secret,
+            enabled=item.enabled,
+            standard_webhooks=item.standard_webhooks,
+            ledger=Ledger(self._clock, item.credits),
+            ephemeral=ephemeral,
+        )
+
+    def add(self, account: Account) -> None:
+        self.by_key[account.key] = account
+
+    def restore(self, record: AccountRecord, entries: list[LedgerEntry]) -> bool:
+        """Take back an account from the state file; False if its plan no longer exists."""
+        plan = self._fixtures.plans.plans.get(record.plan)
+        if plan is None:
+            logger.warning("state file: account %s has plan %r, which the fixtures no longer have; skipped",
+                           record.key, record.plan)
+            return False
+        account = self.by_key.get(record.key)
+        if account is None:
+            fixture = AccountFixture(
+                key=record.key, name=record.name, email=record.email, plan=record.plan, credits=0,
+                webhook_secret=record.webhook_secret, enabled=record.enabled,
+                standard_webhooks=record.standard_webhooks,
+            )
+            account = self.from_fixture(fixture, ephemeral=record.ephemeral)
+            self.add(account)
+        account.plan_id, account.plan, account.enabled = record.plan, plan, record.enabled
+        account.ledger.restore(record.ledger, entries)
+        return True
+
+    def authenticate(self, key: str | None) -> Account:
+        if key is None:
+            raise Unauthenticated(
+                "Missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+            )
+        account = self.by_key.get(key)
+        if account is None:
+            raise Unauthenticated("Invalid API key")
+        if not account.enabled:
+            raise Forbidden("This account is disabled")
+        return account

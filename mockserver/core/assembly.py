@@ -1,0 +1,132 @@
+"""The composition root: an `Emulator` built from settings and fixtures, its parts wired in
+one place, and the state a store read back put into it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .accounts import Accounts
+from .admission import Admission
+from .clock import Clock, Scheduler
+from .emulator import Emulator
+from .events import Events
+from .faults import Faults
+from .fixtures import Fixtures
+from .idempotency import IdempotencyStore
+from .jobs import CANCELLED, COMPLETED, FAILED, Job, JobHooks, Jobs
+from .journal import Journal
+from .limits import RateLimiter
+from .media import MediaStore
+from .updates import JobUpdates
+from .webhooks import Webhooks, WebhookSettings
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from ..store.base import Snapshot, Store
+
+
+class LazyFaker:
+    """Faker takes about 100 ms to import: it is loaded the first time fake data is needed."""
+
+    def __init__(self, seed: int | None) -> None:
+        self._seed = seed
+        self._faker: Any = None
+
+    def __call__(self) -> Any:
+        if self._faker is None:
+            from faker import Faker
+
+            self._faker = Faker()
+            if self._seed is not None:
+                self._faker.seed_instance(self._seed)
+        return self._faker
+
+
+def build_emulator(settings: Settings, fixtures: Fixtures, clock: Clock, store: Store) -> Emulator:
+    scheduler = Scheduler(clock)
+    fake = LazyFaker(settings.seed)
+    accounts = Accounts(clock, fixtures, fake)
+    updates = JobUpdates()
+    events = Events()
+    media = MediaStore(fixtures, settings.render, settings.media_dir)
+    webhooks = Webhooks(
+        clock,
+        scheduler,
+        WebhookSettings(
+            max_attempts=settings.webhook_attempts,
+            timeout=settings.webhook_timeout,
+            first_retry=settings.webhook_first_retry,
+            allow=settings.webhook_allow,
+            max_kept=settings.max_deliveries,
+        ),
+        accounts.by_key.get,
+        settings.seed,
+        on_change=store.save_delivery,
+        on_forget=store.forget_delivery,
+    )
+
+    def settle(job: Job, old: str) -> None:
+        account = accounts.by_key.get(job.account_key)
+        if account is None:
+            return
+        if job.status == COMPLETED:
+            account.ledger.charge(job.id)
+        elif job.status in (FAILED, CANCELLED):
+            account.ledger.release(job.id)
+
+    def persist(job: Job, old: str) -> None:
+        with store.batch():
+            store.save_job(job)
+            account = accounts.by_key.get(job.account_key)
+            if account is not None:
+                store.save_account(account)
+
+    jobs = Jobs(
+        clock,
+        scheduler,
+        fixtures.processing,
+        settings.seed,
+        settings.max_finished_jobs,
+        hooks=JobHooks(
+            settle=settle,
+            persist=persist,
+            notify=(webhooks.on_transition, media.on_transition, updates.on_transition, events.job_changed),
+        ),
+        forget=store.forget_job,
+    )
+    limiter = RateLimiter(clock, jobs.active)
+    return Emulator(
+        settings=settings,
+        fixtures=fixtures,
+        clock=clock,
+        scheduler=scheduler,
+        store=store,
+        accounts=accounts,
+        limiter=limiter,
+        admission=Admission(accounts, limiter, store),
+        jobs=jobs,
+        webhooks=webhooks,
+        media=media,
+        updates=updates,
+        idempotency=IdempotencyStore(clock),
+        journal=Journal(settings.journal_size),
+        faults=Faults(),
+        fake=fake,
+        events=events,
+    )
+
+
+def restore(emulator: Emulator, snapshot: Snapshot) -> dict[str, int]:
+    """Put what a store read back into a freshly built emulator; returns how much there was."""
+    if snapshot.clock is not None:
+        emulator.clock.restore(snapshot.clock)
+    accounts = sum(emulator.accounts.restore(saved.record, saved.entries) for saved in snapshot.accounts)
+    for key, usage in snapshot.usage.items():
+        emulator.limiter.restore(key, usage)
+    for account_key, key, record in snapshot.idempotency:
+        emulator.idempotency.restore(account_key, key, record)
+    for job in snapshot.jobs:
+        emulator.jobs.restore(job)
+    for delivery in snapshot.deliveries:
+        emulator.webhooks.restore(delivery)
+    return {"accounts": accounts, "jobs": len(snapshot.jobs), "deliveries": len(snapshot.deliveries)}

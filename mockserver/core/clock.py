@@ -1,0 +1,250 @@
+"""One source of time for an app, and a scheduler that runs callbacks when that time comes.
+
+Everything time-dependent (job transitions, rate-limit windows, webhook retries) reads
+`Clock.now()` and schedules through `Scheduler.call_at()`, so switching to a virtual clock
+or advancing time moves all of it together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import heapq
+import itertools
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+logger = logging.getLogger("mockserver.clock")
+
+INSTANT = math.inf
+
+
+def parse_speed(value: str | float) -> float:
+    """`realtime` is 1, `instant` is infinite, anything else a positive factor."""
+    if isinstance(value, (int, float)):
+        speed = float(value)
+    else:
+        text = value.strip().lower()
+        if text in ("realtime", "real", "1x"):
+            return 1.0
+        if text == "instant":
+            return INSTANT
+        try:
+            speed = float(text.removesuffix("x"))
+        except ValueError:
+            raise ValueError(
+                f"speed must be 'realtime', 'instant' or a positive number, not {value!r}"
+            ) from None
+    if not speed > 0:
+        raise ValueError(f"speed must be greater than 0, not {value!r}")
+    return speed
+
+
+def format_speed(speed: float) -> str:
+    if speed == INSTANT:
+        return "instant"
+    if speed == 1.0:
+        return "realtime"
+    return f"{speed:g}"
+
+
+@functools.lru_cache(maxsize=8192)
+def isoformat(ts: float | None) -> str | None:
+    """RFC 3339 in UTC with a trailing Z, as in the document's examples."""
+    if ts is None:
+        return None
+    dt = datetime.fromtimestamp(ts, tz=UTC)
+    if dt.microsecond:
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Clock:
+    """Real wall time (optionally shifted by `advance`) or a virtual time that only moves by hand.
+
+    `speed` scales simulated durations (processing, retry back-off): a job that takes 60 s
+    at realtime takes 6 s at speed 10 and no time at all when instant.
+    """
+
+    def __init__(
+        self, *, virtual: bool = False, start: float | None = None, speed: float = 1.0
+    ) -> None:
+        self.virtual = virtual
+        self.speed = speed
+        self._offset = 0.0
+        self._virtual_now = start if start is not None else time.time()
+        if not virtual and start is not None:
+            self._offset = start - time.time()
+
+    def now(self) -> float:
+        if self.virtual:
+            return self._virtual_now
+        return time.time() + self._offset
+
+    def scaled(self, seconds: float) -> float:
+        """Clock seconds that a simulated duration takes at the current speed."""
+        if self.speed == INSTANT:
+            return 0.0
+        return seconds / self.speed
+
+    def shift(self, seconds: float) -> None:
+        if self.virtual:
+            self._virtual_now += seconds
+        else:
+            self._offset += seconds
+
+    def state(self) -> ClockState:
+        """What the state file keeps, so a restart goes on from the same time."""
+        return ClockState(self.virtual, self._offset, self._virtual_now, self.speed)
+
+    def restore(self, state: ClockState) -> None:
+        if state.virtual != self.virtual:
+            logger.warning("state file: the clock was %s, now %s; its time is not restored",
+                           _mode(state.virtual), _mode(self.virtual))
+            return
+        if self.virtual:
+            self._virtual_now = state.virtual_now
+        else:
+            self._offset = state.offset
+        self.speed = state.speed
+
+    @property
+    def mode(self) -> str:
+        return _mode(self.virtual)
+
+
+def _mode(virtual: bool) -> str:
+    return "virtual" if virtual else "real"
+
+
+@dataclass(frozen=True, slots=True)
+class ClockState:
+    virtual: bool
+    offset: float
+    virtual_now: float
+    speed: float
+
+
+class Timer:
+    """A scheduled callback; cancel() makes the scheduler skip it."""
+
+    __slots__ = ("callback", "cancelled", "due", "seq")
+
+    def __init__(self, due: float, seq: int, callback: Callable[[float], None]) -> None:
+        self.due = due
+        self.seq = seq
+        self.callback = callback
+        self.cancelled = False
+
+    def __lt__(self, other: Timer) -> bool:
+        return (self.due, self.seq) < (other.due, other.seq)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Scheduler:
+    """A heap of timers behind a single asyncio timer armed for the earliest one.
+
+    Thousands of pending timers cost nothing until one is due. Callbacks get their due time,
+    so chains of transitions carry exact timestamps even when a virtual clock jumps over them.
+    `run_due()` is also called from request paths, so state is right even if no loop timer
+    could be armed (for example a TestClient whose event loop has gone).
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._heap: list[Timer] = []
+        self._seq = itertools.count()
+        self._handle: asyncio.TimerHandle | None = None
+        self._handle_due = math.inf
+        self._running = False
+
+    def call_at(self, due: float, callback: Callable[[float], None]) -> Timer:
+        timer = Timer(due, next(self._seq), callback)
+        heapq.heappush(self._heap, timer)
+        if due < self._handle_due:
+            self._arm()
+        return timer
+
+    def run_due(self) -> int:
+        """Run every timer due by now, in due order; returns how many ran."""
+        if self._running or not self._heap or self._heap[0].due > self.clock.now():
+            return 0
+        ran = 0
+        self._running = True
+        try:
+            while self._heap and self._heap[0].due <= self.clock.now():
+                timer = heapq.heappop(self._heap)
+                if timer.cancelled:
+                    continue
+                try:
+                    timer.callback(timer.due)
+                except Exception:
+                    logger.exception("scheduled callback failed")
+                ran += 1
+        finally:
+            self._running = False
+        self._arm()
+        return ran
+
+    def advance(self, seconds: float) -> int:
+        """Move the clock forward, running what falls due at each timer's own time, in order."""
+        if seconds < 0:
+            raise ValueError("the clock cannot go backwards")
+        target = self.clock.now() + seconds
+        ran = 0
+        while self._heap and self._heap[0].due <= target:
+            timer = self._heap[0]
+            if timer.due > self.clock.now():
+                self.clock.shift(timer.due - self.clock.now())
+            ran += self.run_due()
+        self.clock.shift(target - self.clock.now())
+        ran += self.run_due()
+        self._arm()
+        return ran
+
+    def wake(self) -> None:
+        """Run what is due and arm the loop timer: at start-up, when timers were set with no loop."""
+        self.run_due()
+        self._arm()
+
+    def _arm(self) -> None:
+        while self._heap and self._heap[0].cancelled:
+            heapq.heappop(self._heap)
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+            self._handle_due = math.inf
+        if not self._heap:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        due = self._heap[0].due
+        delay = due - self.clock.now()
+        if self.clock.virtual and delay > 0:
+            return
+        self._handle = loop.call_later(max(delay, 0.0), self._fire)
+        self._handle_due = due
+
+    def _fire(self) -> None:
+        self._handle = None
+        self._handle_due = math.inf
+        if self.run_due() == 0:
+            self._arm()
+
+    def close(self) -> None:
+        """Cancel every timer: nothing scheduled here runs any more."""
+        for timer in self._heap:
+            timer.cancel()
+        self._heap.clear()
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self._handle_due = math.inf

@@ -1,0 +1,282 @@
+"""The emulated service's operations, called alike by the REST routes, the GraphQL resolvers,
+the control API and the pytest plugin's in-process handle.
+
+An `Emulator` holds one generation of state (accounts, jobs, limits, deliveries, journal,
+faults) built from fixtures by `assembly.build_emulator`; a reset builds a new one rather than
+patching this one. Nothing here awaits between a check and the change it allows, so under any
+concurrency credits, counters and jobs stay consistent.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from .accounts import Account, Accounts
+from .admission import Admission, Caller
+from .clock import Clock, Scheduler, parse_speed
+from .errors import BadUserInput, NotFound
+from .events import Events
+from .faults import Fault, Faults, RequestInfo
+from .fixtures import AccountFixture, Fixtures
+from .idempotency import IdempotencyStore, check_key
+from .inputs import Estimate, JobRequest, find_scenario, plan_job, price_speech
+from .jobs import ACTIVE, CANCELLED, COMPLETED, FAILED, PROCESSING, STATUSES, Job, Jobs, Page
+from .journal import Journal, RecordedRequest
+from .limits import RateLimiter
+from .media import MediaStore
+from .updates import JobUpdates
+from .webhooks import Delivery, Webhooks, check_webhook_url
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from ..store.base import Store
+
+MAX_ADVANCE = 10 * 365 * 86400
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    jobs: int
+    jobs_in_flight: int
+    deliveries: int
+    journal: int
+    faults: int
+
+
+@dataclass
+class Emulator:
+    settings: Settings
+    fixtures: Fixtures
+    clock: Clock
+    scheduler: Scheduler
+    store: Store
+    accounts: Accounts
+    limiter: RateLimiter
+    admission: Admission
+    jobs: Jobs
+    webhooks: Webhooks
+    media: MediaStore
+    updates: JobUpdates
+    idempotency: IdempotencyStore
+    journal: Journal
+    faults: Faults
+    fake: Callable[[], Any]
+    events: Events
+
+    def catch_up(self) -> None:
+        """Run the timers that fell due, so a read never shows stale state."""
+        self.scheduler.run_due()
+
+    def start(self) -> None:
+        """Arm the scheduler on the running event loop (timers set before it had one included)."""
+        self.scheduler.wake()
+
+    # The emulated API
+
+    def admit(self, key: str | None, idempotency_key: str | None = None) -> Caller:
+        self.catch_up()
+        return self.admission.admit(key, idempotency_key)
+
+    def submit(self, caller: Caller, request: JobRequest, base_url: str) -> Job:
+        """Start a job, or return the one an earlier request with the same key started."""
+        with self.store.batch():
+            return self._submit(caller, request, base_url)
+
+    def _submit(self, caller: Caller, request: JobRequest, base_url: str) -> Job:
+        account = caller.account
+        key = check_key(caller.idempotency_key)
+        plan = plan_job(request, self.fixtures)
+        if plan.request.webhook_url is not None:
+            check_webhook_url(plan.request.webhook_url, self.settings.webhook_allow)
+        if key is not None:
+            earlier = self.idempotency.lookup(account.key, key, plan.request)
+            if earlier is not None and earlier in self.jobs.by_id:
+                caller.replayed = True
+                return self.jobs.by_id[earlier]
+        self.limiter.check_job(account, lambda: self.jobs.earliest_end(account.key))
+        account.ledger.check(plan.credit_cost)
+        plan = replace(plan, scenario=find_scenario(plan.request, account.key, self.fixtures))
+        job_id = self.jobs.new_id()
+        account.ledger.hold(job_id, plan.credit_cost)
+        job = self.jobs.create(account.key, plan, self.settings.public_url or base_url, job_id)
+        self.limiter.count_job(account)
+        if key is not None:
+            record = self.idempotency.remember(account.key, key, plan.request, job.id)
+            self.store.save_idempotency(account.key, key, record)
+        self.store.save_usage(account.key, self.limiter.raw_usage(account.key))
+        self.store.save_account(account)
+        return job
+
+    def job(self, account: Account, job_id: str) -> Job:
+        return self.jobs.get(account.key, job_id)
+
+    def list_jobs(
+        self, account: Account, *, first: int = 20, after: str | None = None, status: str | None = None
+    ) -> Page:
+        return self.jobs.page(account.key, first=first, after=after, status=status)
+
+    def cancel(self, account: Account, job_id: str) -> Job:
+        return self.jobs.cancel(self.jobs.get(account.key, job_id))
+
+    def estimate(self, text: str | None, audio_url: str | None) -> Estimate:
+        return price_speech(text, audio_url, self.fixtures)
+
+    def rate_headers(self, account: Account) -> dict[str, str]:
+        return self.admission.headers(account)
+
+    # Control operations
+
+    def account(self, key: str) -> Account:
+        account = self.accounts.by_key.get(key)
+        if account is None:
+            raise NotFound(f"no account with key {key!r}")
+        return account
+
+    def create_account(
+        self,
+        *,
+        plan: str = "pro",
+        credits: int = 10_000,
+        key: str | None = None,
+        name: str | None = None,
+        webhook_secret: str | None = None,
+        standard_webhooks: bool = False,
+    ) -> Account:
+        """A throw-away account, so parallel tests never share credits, limits or jobs."""
+        self._check_plan(plan)
+        if credits < 0:
+            raise BadUserInput("credits must not be negative", field="credits")
+        key = key or "mock_" + secrets.token_hex(12)
+        if key in self.accounts.by_key:
+            raise BadUserInput(f"an account with key {key!r} already exists", field="key")
+        fixture = AccountFixture(
+            key=key,
+            name=name,
+            plan=plan,
+            credits=credits,
+            webhook_secret=webhook_secret or "whsec_" + secrets.token_urlsafe(24),
+            standard_webhooks=standard_webhooks,
+        )
+        account = self.accounts.from_fixture(fixture, ephemeral=True)
+        self.accounts.add(account)
+        self.store.save_account(account)
+        return account
+
+    def update_account(
+        self, key: str, *, credits: int | None = None, plan: str | None = None, enabled: bool | None = None
+    ) -> Account:
+        account = self.account(key)
+        if credits is not None:
+            if credits < 0:
+                raise BadUserInput("credits must not be negative", field="credits")
+            account.ledger.set_available(credits)
+        if plan is not None:
+            self._check_plan(plan)
+            account.plan_id, account.plan = plan, self.fixtures.plans.plans[plan]
+        if enabled is not None:
+            account.enabled = enabled
+        self.store.save_account(account)
+        return account
+
+    def _check_plan(self, plan: str) -> None:
+        if plan not in self.fixtures.plans.plans:
+            known = ", ".join(self.fixtures.plans.plans)
+            raise BadUserInput(f"unknown plan {plan!r} (known: {known})", field="plan")
+
+    def advance(self, seconds: float) -> int:
+        """Move the clock; returns how many timers ran."""
+        if not 0 <= seconds <= MAX_ADVANCE:
+            raise BadUserInput("seconds must be between 0 and ten years", field="seconds")
+        with self.store.batch():
+            ran = self.scheduler.advance(seconds)
+            self.store.save_clock(self.clock.state())
+        return ran
+
+    def set_speed(self, speed: str | float) -> None:
+        """Applies to transitions scheduled from now on."""
+        try:
+            self.clock.speed = parse_speed(speed)
+        except ValueError as exc:
+            raise BadUserInput(str(exc), field="speed") from None
+        self.store.save_clock(self.clock.state())
+
+    def completed_job(self, job_id: str) -> Job:
+        """A job whose output can be fetched (output URLs need no key: their ids are unguessable)."""
+        self.catch_up()
+        job = self.jobs.by_id.get(job_id)
+        if job is None or job.status != COMPLETED:
+            raise NotFound(f"no output for job {job_id!r}")
+        return job
+
+    def any_job(self, job_id: str) -> Job:
+        job = self.jobs.by_id.get(job_id)
+        if job is None:
+            raise NotFound(f"no job with id {job_id!r}")
+        return job
+
+    def move_job(self, job_id: str, status: str, code: str | None = None, message: str | None = None) -> Job:
+        """Put a job into a state now: processing, completed, failed or cancelled."""
+        job = self.any_job(job_id)
+        if status == PROCESSING:
+            return self.jobs.start(job)
+        if status == COMPLETED:
+            return self.jobs.complete(job)
+        if status == FAILED:
+            message = message or "The job was failed from the control API"
+            return self.jobs.fail(job, code or "GENERATION_FAILED", message)
+        if status == CANCELLED:
+            return self.jobs.cancel(job)
+        raise BadUserInput(
+            f"cannot move a job to {status!r} (use one of {', '.join(s for s in STATUSES if s != 'queued')})",
+            field="status",
+        )
+
+    def counts(self) -> Counts:
+        jobs = self.jobs.by_id.values()
+        return Counts(
+            jobs=len(jobs),
+            jobs_in_flight=sum(1 for j in jobs if j.status in ACTIVE),
+            deliveries=len(self.webhooks.deliveries),
+            journal=len(self.journal),
+            faults=len(self.faults.list()),
+        )
+
+    # Webhook deliveries
+
+    def deliveries(self, *, job_id: str | None = None, account_key: str | None = None) -> list[Delivery]:
+        if job_id:
+            return self.webhooks.for_job(job_id)
+        if account_key:
+            return self.webhooks.for_account(account_key)
+        return self.webhooks.all()
+
+    def delivery(self, delivery_id: str) -> Delivery:
+        return self.webhooks.get(delivery_id)
+
+    async def resend(self, delivery_id: str) -> Delivery:
+        return await self.webhooks.resend(delivery_id)
+
+    # Faults and the request journal
+
+    def add_fault(self, **fields: Any) -> Fault:
+        return self.faults.add(**fields)
+
+    def take_fault(self, info: RequestInfo) -> Fault | None:
+        return self.faults.take(info) if self.faults else None
+
+    def remove_fault(self, fault_id: str) -> None:
+        if not self.faults.remove(fault_id):
+            raise NotFound(f"no fault {fault_id!r}")
+
+    def requests(self, **filters: Any) -> list[RecordedRequest]:
+        return self.journal.find(**filters)
+
+    async def close(self) -> None:
+        """Stop everything this generation runs: timers, deliveries, renders, subscriptions."""
+        self.updates.close()
+        self.scheduler.close()
+        self.media.close()
+        await self.webhooks.close()

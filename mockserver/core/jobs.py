@@ -1,0 +1,324 @@
+"""Jobs and their lifecycle: queued -> processing -> completed | failed | cancelled.
+
+Transitions are timers on the app's scheduler, never polling; `progress` is worked out from
+the clock when a job is read. After every transition the `JobHooks` run, in their order.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import random
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .clock import Clock, Scheduler, Timer
+from .errors import BadUserInput, Conflict, JobAlreadyFinished, NotFound
+from .fixtures import ProcessingFile
+from .inputs import JobPlan
+
+QUEUED = "queued"
+PROCESSING = "processing"
+COMPLETED = "completed"
+FAILED = "failed"
+CANCELLED = "cancelled"
+STATUSES = (QUEUED, PROCESSING, COMPLETED, FAILED, CANCELLED)
+ACTIVE = frozenset((QUEUED, PROCESSING))
+FINAL = frozenset((COMPLETED, FAILED, CANCELLED))
+
+ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+Hook = Callable[["Job", str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class JobHooks:
+    """What runs after every transition (with the job and its previous status), in this order:
+
+    1. `settle`: the ledger charges or releases the job's credits, so that everything after it
+       sees the balance the transition left;
+    2. `persist`: job and account are written to the store, so nothing is announced before it is
+       kept;
+    3. `notify`: webhooks, media rendering and live subscribers, in the order given.
+    """
+
+    settle: Hook
+    persist: Hook
+    notify: tuple[Hook, ...] = ()
+
+    def __call__(self, job: Job, old: str) -> None:
+        self.settle(job, old)
+        self.persist(job, old)
+        for hook in self.notify:
+            hook(job, old)
+
+
+@dataclass(eq=False, slots=True)
+class Job:
+    id: str
+    seq: int
+    account_key: str
+    plan: JobPlan
+    base_url: str
+    created_at: float
+    processing_seconds: float
+    status: str = QUEUED
+    starts_at: float | None = None
+    started_at: float | None = None
+    ends_at: float | None = None
+    finished_at: float | None = None
+    stopped_progress: float = 0.0
+    error: dict[str, str] | None = None
+    timer: Timer | None = field(default=None, repr=False, metadata={"transient": True})
+    # The surfaces' wire shape of the job once it is final (it never changes again), made once.
+    frozen_view: dict[str, Any] | None = field(default=None, repr=False, metadata={"transient": True})
+
+    @property
+    def output_url(self) -> str | None:
+        if self.status != COMPLETED:
+            return None
+        return f"{self.base_url}/outputs/{self.id}.mp4"
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        plan = self.plan
+        return {"duration": plan.duration, "width": plan.width, "height": plan.height}
+
+    def progress(self, now: float) -> float:
+        if self.status == COMPLETED:
+            return 1.0
+        if self.status in FINAL:
+            return self.stopped_progress
+        if self.status == QUEUED or self.started_at is None or self.ends_at is None:
+            return 0.0
+        span = self.ends_at - self.started_at
+        if span <= 0:
+            return 0.0
+        return round(min(max((now - self.started_at) / span, 0.0), 0.99), 3)
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"job:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, number = raw.partition(":")
+        if prefix != "job":
+            raise ValueError
+        return int(number)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadUserInput(f"invalid cursor {cursor!r}", field="after") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    jobs: list[Job]
+    has_next: bool
+    end_cursor: str | None
+    total: int
+
+
+class Jobs:
+    def __init__(
+        self,
+        clock: Clock,
+        scheduler: Scheduler,
+        processing: ProcessingFile,
+        seed: int | None,
+        max_finished: int,
+        hooks: JobHooks,
+        forget: Callable[[Job], None],
+    ) -> None:
+        self.clock = clock
+        self.max_finished = max_finished
+        self.scheduler = scheduler
+        self.processing = processing
+        self._id_rng = random.Random(f"{seed}:ids") if seed is not None else random.Random()
+        self._time_rng = random.Random(f"{seed}:times") if seed is not None else random.Random()
+        self._seq = 0
+        self.by_id: dict[str, Job] = {}
+        self.by_account: dict[str, dict[str, Job]] = {}
+        self._finished: deque[Job] = deque()
+        self.active: dict[str, int] = {}
+        self._hooks = hooks
+        self._forget = forget
+
+    def new_id(self) -> str:
+        while True:
+            job_id = "".join(self._id_rng.choices(ID_ALPHABET, k=12))
+            if job_id not in self.by_id:
+                return job_id
+
+    def create(self, account_key: str, plan: JobPlan, base_url: str, job_id: str) -> Job:
+        now = self.clock.now()
+        self._seq += 1
+        job = Job(
+            id=job_id,
+            seq=self._seq,
+            account_key=account_key,
+            plan=plan,
+            base_url=base_url,
+            created_at=now,
+            processing_seconds=self._processing_seconds(plan),
+        )
+        scenario = plan.scenario
+        queued = scenario.queue_seconds if scenario and scenario.queue_seconds is not None else None
+        job.starts_at = now + self.clock.scaled(self.processing.queue_seconds if queued is None else queued)
+        self._index(job)
+        self._hooks(job, "")
+        self._resume(job)
+        return job
+
+    def restore(self, job: Job) -> None:
+        """Take back a job from the state file: indexes, counts and its next timer."""
+        self._seq = max(self._seq, job.seq)
+        self._index(job)
+        if job.status in FINAL:
+            self._finished.append(job)
+            self._forget_oldest()
+        else:
+            self._resume(job)
+
+    def _index(self, job: Job) -> None:
+        self.by_id[job.id] = job
+        self.by_account.setdefault(job.account_key, {})[job.id] = job
+        if job.status not in FINAL:
+            self.active[job.account_key] = self.active.get(job.account_key, 0) + 1
+
+    def _resume(self, job: Job) -> None:
+        """Arm the timer of the job's next transition (at once if it is already due)."""
+        if job.status == QUEUED:
+            starts_at = job.starts_at if job.starts_at is not None else job.created_at
+            if starts_at > self.clock.now():
+                job.timer = self.scheduler.call_at(starts_at, lambda at: self._start(job, at))
+            else:
+                self._start(job, starts_at)
+        elif job.status == PROCESSING and job.ends_at is not None:
+            job.timer = self.scheduler.call_at(job.ends_at, lambda t: self._finish(job, t))
+
+    def _processing_seconds(self, plan: JobPlan) -> float:
+        if plan.scenario is not None and plan.scenario.processing_seconds is not None:
+            return plan.scenario.processing_seconds
+        p = self.processing
+        seconds = p.base_seconds + p.seconds_per_speech_second * plan.duration
+        if p.jitter:
+            seconds *= 1.0 + self._time_rng.uniform(-p.jitter, p.jitter)
+        return round(seconds, 3)
+
+    def _set(self, job: Job, status: str, at: float) -> None:
+        old = job.status
+        if old in FINAL:
+            return
+        job.status = status
+        if status in FINAL:
+            job.finished_at = at
+            self.active[job.account_key] -= 1
+            if job.timer is not None:
+                job.timer.cancel()
+                job.timer = None
+        self._hooks(job, old)
+        if status in FINAL:
+            self._finished.append(job)
+            self._forget_oldest()
+
+    def _forget_oldest(self) -> None:
+        """Finished jobs beyond the cap are dropped, oldest first: memory stays bounded."""
+        while len(self._finished) > self.max_finished:
+            old = self._finished.popleft()
+            if self.by_id.get(old.id) is old:
+                del self.by_id[old.id]
+            jobs = self.by_account.get(old.account_key)
+            if jobs is not None:
+                jobs.pop(old.id, None)
+                if not jobs:
+                    del self.by_account[old.account_key]
+            self._forget(old)
+
+    def _start(self, job: Job, at: float) -> None:
+        if job.status != QUEUED:
+            return
+        job.started_at = at
+        job.ends_at = at + self.clock.scaled(job.processing_seconds)
+        job.timer = self.scheduler.call_at(job.ends_at, lambda t: self._finish(job, t))
+        self._set(job, PROCESSING, at)
+
+    def _finish(self, job: Job, at: float) -> None:
+        job.timer = None
+        failure = job.plan.scenario.fail if job.plan.scenario is not None else None
+        if failure is not None:
+            self.fail(job, failure.code, failure.message, at)
+        else:
+            self.complete(job, at)
+
+    def start(self, job: Job) -> Job:
+        """Move a queued job to processing now (control API)."""
+        if job.status != QUEUED:
+            raise JobAlreadyFinished(f"job {job.id} is {job.status}, not queued") if job.status in FINAL else Conflict(
+                f"job {job.id} is already processing"
+            )
+        if job.timer is not None:
+            job.timer.cancel()
+        self._start(job, self.clock.now())
+        return job
+
+    def complete(self, job: Job, at: float | None = None) -> Job:
+        if job.status in FINAL:
+            raise JobAlreadyFinished(f"job {job.id} is already {job.status}")
+        if job.started_at is None:
+            job.started_at = at if at is not None else self.clock.now()
+        self._set(job, COMPLETED, at if at is not None else self.clock.now())
+        return job
+
+    def fail(self, job: Job, code: str, message: str, at: float | None = None) -> Job:
+        if job.status in FINAL:
+            raise JobAlreadyFinished(f"job {job.id} is already {job.status}")
+        now = at if at is not None else self.clock.now()
+        job.stopped_progress = job.progress(now)
+        job.error = {"code": code, "message": message}
+        self._set(job, FAILED, now)
+        return job
+
+    def cancel(self, job: Job) -> Job:
+        if job.status == CANCELLED:
+            return job
+        if job.status in FINAL:
+            raise JobAlreadyFinished(f"job {job.id} is already {job.status} and cannot be cancelled")
+        now = self.clock.now()
+        job.stopped_progress = job.progress(now)
+        self._set(job, CANCELLED, now)
+        return job
+
+    def earliest_end(self, account_key: str) -> float | None:
+        """When the first of an account's jobs in flight is expected to finish."""
+        jobs = self.by_account.get(account_key, {}).values()
+        ends = [j.ends_at for j in jobs if j.status in ACTIVE and j.ends_at is not None]
+        return min(ends) if ends else None
+
+    def get(self, account_key: str, job_id: str) -> Job:
+        job = self.by_id.get(job_id)
+        if job is None or job.account_key != account_key:
+            raise NotFound(f"no job with id {job_id!r}")
+        return job
+
+    def page(
+        self, account_key: str, *, first: int, after: str | None, status: str | None
+    ) -> Page:
+        if not 1 <= first <= 100:
+            raise BadUserInput("first must be between 1 and 100", field="first")
+        if status is not None and status not in STATUSES:
+            raise BadUserInput(
+                f"unknown status {status!r} (known: {', '.join(STATUSES)})", field="status"
+            )
+        before_seq = decode_cursor(after) if after else None
+        jobs = self.by_account.get(account_key, {}).values()
+        matching = [j for j in reversed(jobs) if status is None or j.status == status]
+        if before_seq is not None:
+            matching = [j for j in matching if j.seq < before_seq]
+        chosen = matching[:first]
+        total = len(jobs) if status is None else sum(1 for j in jobs if j.status == status)
+        end = encode_cursor(chosen[-1].seq) if chosen else None
+        return Page(chosen, len(matching) > first, end, total)

@@ -1,0 +1,68 @@
+"""The emulator now serving, and what outlives it: settings, fixtures, the clock and the store.
+
+A reset or a fixture reload builds a fresh emulator, swaps it in, and then closes the old one:
+its timers and deliveries stop, and its open subscriptions complete. The surfaces look up
+`runtime.emulator` on every request, so none of them keeps a stale one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .assembly import build_emulator, restore
+from .clock import Clock
+from .emulator import Emulator
+from .errors import FixturesInvalid
+from .fixtures import FixtureError, Fixtures, load_fixtures
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from ..store.base import Store
+
+
+def open_store(settings: Settings) -> Store:
+    if settings.state_file is None:
+        from ..store.null import NullStore
+
+        return NullStore()
+    from ..store.sqlite import SqliteStore
+
+    return SqliteStore(settings.state_file)
+
+
+class Runtime:
+    def __init__(self, settings: Settings, fixtures: Fixtures) -> None:
+        self.settings = settings
+        self.fixtures = fixtures
+        self.clock = Clock(virtual=settings.clock == "virtual", start=settings.start_time, speed=settings.speed)
+        self.store = open_store(settings)
+        self.emulator = build_emulator(settings, fixtures, self.clock, self.store)
+        with self.store.batch():
+            self.restored = restore(self.emulator, self.store.load())
+
+    def start(self) -> None:
+        self.emulator.start()
+
+    async def reset(self) -> Emulator:
+        """Back to the fixtures: accounts, jobs, limits, deliveries, journal, faults; the clock runs on."""
+        old = self.emulator
+        self.store.clear()
+        self.emulator = build_emulator(self.settings, self.fixtures, self.clock, self.store)
+        self.emulator.start()
+        await old.close()
+        return self.emulator
+
+    async def reload_fixtures(self) -> Emulator:
+        """Read the fixture files again, then reset; a bad file changes nothing."""
+        try:
+            fixtures = load_fixtures(self.settings.fixtures)
+        except FixtureError as exc:
+            raise FixturesInvalid(
+                f"{exc.file}: {exc.key or '(top level)'}: {exc.reason}", file=exc.file, key=exc.key
+            ) from None
+        self.fixtures = fixtures
+        return await self.reset()
+
+    async def close(self) -> None:
+        await self.emulator.close()
+        self.store.close()

@@ -1,0 +1,203 @@
+"""Handles on a mock for one test: its own throw-away account and the control API as methods.
+
+`DoitongMock` talks to a running server over HTTP; `AsyncDoitongMock` drives an app in this
+process through httpx's ASGI transport, with the same methods as coroutines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import httpx
+
+T = TypeVar("T")
+
+
+class _Control:
+    """The control API as methods. `_call` sends one request; `_then` maps its result."""
+
+    api_key: str
+    account: dict[str, Any]
+
+    def _call(self, method: str, path: str, json: Any = None, params: dict | None = None) -> Any:
+        raise NotImplementedError
+
+    def _then(self, result: Any, fn: Callable[[Any], T]) -> T:
+        return fn(result)
+
+    @property
+    def webhook_secret(self) -> str:
+        return self.account["webhookSecret"]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """GraphQL-style auth for this test's account."""
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+    @property
+    def rest_headers(self) -> dict[str, str]:
+        return {"X-API-Key": self.api_key}
+
+    def clock(self) -> Any:
+        return self._call("GET", "/_mock/clock")
+
+    def advance(self, seconds: float) -> Any:
+        """Move the clock; every transition, window reset and webhook retry due runs in order."""
+        return self._call("POST", "/_mock/clock/advance", {"seconds": seconds})
+
+    def set_speed(self, speed: str | float) -> Any:
+        return self._call("PATCH", "/_mock/clock", {"speed": speed})
+
+    def job(self, job_id: str) -> Any:
+        return self._call("GET", f"/_mock/jobs/{job_id}")
+
+    def complete(self, job_id: str) -> Any:
+        return self._call("POST", f"/_mock/jobs/{job_id}/complete")
+
+    def fail(self, job_id: str, code: str = "GENERATION_FAILED", message: str = "Failed by the test") -> Any:
+        return self._call("POST", f"/_mock/jobs/{job_id}/fail", {"code": code, "message": message})
+
+    def set_state(self, job_id: str, status: str) -> Any:
+        return self._call("POST", f"/_mock/jobs/{job_id}/state", {"status": status})
+
+    def inject_fault(
+        self,
+        status: int | None = None,
+        count: int = 1,
+        *,
+        code: str | None = None,
+        message: str | None = None,
+        latency: float = 0.0,
+        extensions: dict[str, Any] | None = None,
+        surface: str | None = None,
+        operation: str | None = None,
+        path: str | None = None,
+        method: str | None = None,
+        any_key: bool = False,
+    ) -> Any:
+        """The next `count` matching requests of this test's key (or any key) fail or slow down."""
+        match = {"surface": surface, "operation": operation, "path": path, "method": method}
+        if not any_key:
+            match["key"] = self.api_key
+        body = {
+            "status": status,
+            "count": count,
+            "code": code,
+            "message": message,
+            "latency": latency,
+            "extensions": extensions or {},
+            "match": {k: v for k, v in match.items() if v is not None},
+        }
+        return self._call("POST", "/_mock/faults", {k: v for k, v in body.items() if v is not None})
+
+    def clear_faults(self) -> Any:
+        return self._call("DELETE", "/_mock/faults")
+
+    def requests(self, **filters: Any) -> Any:
+        """Journal entries of this test's key (filters: method, path, status, operation, surface, since, limit)."""
+        params = {"key": self.api_key, "limit": 1000, **{k: v for k, v in filters.items() if v is not None}}
+        return self._then(self._call("GET", "/_mock/requests", params=params), lambda r: r["requests"])
+
+    def deliveries(self, job_id: str | None = None) -> Any:
+        params = {"job": job_id} if job_id else {"account": self.api_key}
+        return self._then(self._call("GET", "/_mock/deliveries", params=params), lambda r: r["deliveries"])
+
+    def resend(self, delivery_id: str) -> Any:
+        return self._call("POST", f"/_mock/deliveries/{delivery_id}/resend")
+
+    def set_credits(self, credits: int) -> Any:
+        return self._call("PATCH", f"/_mock/accounts/{self.api_key}", {"credits": credits})
+
+    def set_plan(self, plan: str) -> Any:
+        return self._call("PATCH", f"/_mock/accounts/{self.api_key}", {"plan": plan})
+
+    def account_info(self) -> Any:
+        return self._call("GET", f"/_mock/accounts/{self.api_key}")
+
+    def new_account(self, plan: str = "pro", credits: int = 10_000, **extra: Any) -> Any:
+        """Another throw-away account (its `key`, `webhookSecret`, ...)."""
+        return self._call("POST", "/_mock/accounts", {"plan": plan, "credits": credits, **extra})
+
+    def _recreate_body(self) -> dict[str, Any]:
+        return {
+            "key": self.api_key,
+            "plan": self.account["plan"]["id"],
+            "credits": self.account["credits"]["available"],
+            "webhookSecret": self.webhook_secret,
+            "standardWebhooks": self.account["standardWebhooks"],
+        }
+
+
+class DoitongMock(_Control):
+    """Handle on a real mock server for one test, talking to it over HTTP."""
+
+    def __init__(self, base_url: str, admin_token: str | None = None, plan: str = "pro", credits: int = 10_000) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.graphql_url = f"{self.base_url}/graphql"
+        headers = {"X-Admin-Token": admin_token} if admin_token else {}
+        self.http = httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
+        self.account = self._call("POST", "/_mock/accounts", {"plan": plan, "credits": credits})
+        self.api_key = self.account["key"]
+
+    def _call(self, method: str, path: str, json: Any = None, params: dict | None = None) -> Any:
+        response = self.http.request(method, path, json=json, params=params)
+        if response.status_code >= 400:
+            raise AssertionError(f"doitong-mock control {method} {path}: {response.status_code} {response.text}")
+        return response.json()
+
+    def reset(self) -> Any:
+        """Everything back to the fixtures; this test's account is made again, as it was at the start."""
+        body = self._recreate_body()
+        result = self._call("POST", "/_mock/reset")
+        self.account = self._call("POST", "/_mock/accounts", body)
+        return result
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class AsyncDoitongMock(_Control):
+    """Handle on an in-process app: `transport` for httpx, control methods to await."""
+
+    base_url = "http://doitong-mock"
+
+    def __init__(self, app: Any, plan: str = "pro", credits: int = 10_000) -> None:
+        from ..web.views import control_account_view
+
+        self.app = app
+        self.runtime = app.state.runtime
+        self.graphql_url = f"{self.base_url}/graphql"
+        self.transport = httpx.ASGITransport(app=app)
+        emulator = self.runtime.emulator
+        account = emulator.create_account(plan=plan, credits=credits)
+        self.api_key = account.key
+        self.account = control_account_view(emulator, account)
+
+    def client(self, **kwargs: Any) -> httpx.AsyncClient:
+        """An httpx client wired to the in-process app."""
+        return httpx.AsyncClient(transport=self.transport, base_url=self.base_url, **kwargs)
+
+    async def _call(self, method: str, path: str, json: Any = None, params: dict | None = None) -> Any:
+        async with self.client() as http:
+            response = await http.request(method, path, json=json, params=params)
+        if response.status_code >= 400:
+            raise AssertionError(f"doitong-mock control {method} {path}: {response.status_code} {response.text}")
+        return response.json()
+
+    def _then(self, result: Awaitable[Any], fn: Callable[[Any], T]) -> Awaitable[T]:  # type: ignore[override]
+        async def mapped() -> T:
+            return fn(await result)
+
+        return mapped()
+
+    async def reset(self) -> Any:
+        body = self._recreate_body()
+        result = await self._call("POST", "/_mock/reset")
+        self.account = await self._call("POST", "/_mock/accounts", body)
+        return result
+
+    def close(self) -> None:
+        """Stop the in-process mock: timers, renders, subscriptions and webhook deliveries."""
+        asyncio.run(self.runtime.close())

@@ -1,0 +1,1 @@
+"""The HTTP surface: the Starlette app, REST, the control API, media, middleware, uvicorn."""

@@ -1,0 +1,86 @@
+"""`create_app(settings)`: one independent mock server as a Starlette app.
+
+The app holds a `Runtime` (the emulator now serving) and nothing else: two apps in one process
+share nothing. Routes are tried in order, the API surfaces first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from ..core.errors import ApiError
+from ..core.fixtures import Fixtures, load_fixtures
+from ..core.runtime import Runtime
+from ..graphql.endpoint import GraphQLEndpoint
+from ..graphql.schema import build_schema
+from ..graphql.websocket import websocket_app
+from ..settings import Settings
+from . import control, media, rest, views
+from .errors import api_error, http_error, server_error
+from .gate import Admitted, Faulted
+from .middleware import JournalMiddleware, cors
+from .openapi import openapi
+from .requests import emulator_of
+
+STATIC = Path(__file__).with_name("static")
+
+
+async def demo(request: Request) -> Response:
+    return FileResponse(STATIC / "index.html", media_type="text/html")
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok", "clock": views.clock_view(emulator_of(request).clock)})
+
+
+async def openapi_json(request: Request) -> Response:
+    return JSONResponse(openapi())
+
+
+def create_app(settings: Settings | None = None, fixtures: Fixtures | None = None) -> Starlette:
+    settings = settings or Settings()
+    runtime = Runtime(settings, fixtures or load_fixtures(settings.fixtures))
+    schema = build_schema()
+    graphql = GraphQLEndpoint(runtime, schema)
+
+    def gates(surface: str, admitted: bool = True, anonymous: bool = False) -> list[Middleware]:
+        faulted = Middleware(Faulted, runtime=runtime, surface=surface)
+        if not admitted:
+            return [faulted]
+        return [faulted, Middleware(Admitted, runtime=runtime, anonymous=anonymous)]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime.start()
+        yield
+        await runtime.close()
+
+    app = Starlette(
+        routes=[
+            Mount("/v1", routes=rest.routes, middleware=gates("rest")),
+            Route("/graphql", graphql.handle, methods=["GET", "POST"], middleware=gates("graphql", anonymous=True)),
+            WebSocketRoute("/graphql", websocket_app(runtime, schema)),
+            Route("/", demo, methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", healthz, methods=["GET"]),
+            Route("/openapi.json", openapi_json, methods=["GET"]),
+            *media.routes(gates("media", admitted=False)),
+            *control.routes(runtime),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        ],
+        middleware=[cors(settings), Middleware(JournalMiddleware, runtime=runtime)],
+        exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error},
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    return app

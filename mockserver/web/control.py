@@ -1,0 +1,333 @@
+"""The control API under /_mock: what tests and frontend work use to steer and inspect the mock.
+
+JSON in and out, errors in the same format as the API. When the server has an admin token,
+every route here needs it (`X-Admin-Token: <token>` or `Authorization: Bearer <token>`).
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..core.accounts import bearer_token
+from ..core.errors import BadUserInput, Unauthenticated
+from ..core.fixtures import summary
+from ..core.runtime import Runtime
+from . import views
+from .jsonbody import parse_body, read_json
+from .requests import emulator_of, int_param, runtime_of
+from .routing import route
+
+PREFIX = "/_mock"
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class NewAccount(_Body):
+    plan: str = "pro"
+    credits: Annotated[int, Field(ge=0)] = 10_000
+    key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    name: str | None = None
+    webhookSecret: Annotated[str, Field(min_length=1)] | None = None
+    standardWebhooks: bool = False
+
+
+class AccountUpdate(_Body):
+    credits: Annotated[int, Field(ge=0)] | None = None
+    plan: str | None = None
+    enabled: bool | None = None
+
+
+class Advance(_Body):
+    seconds: Annotated[float, Field(ge=0)]
+
+
+class ClockUpdate(_Body):
+    speed: str | float
+
+
+class JobFailure(_Body):
+    code: str = "GENERATION_FAILED"
+    message: str = "The job was failed from the control API"
+
+
+class JobState(_Body):
+    status: Literal["processing", "completed", "failed", "cancelled"]
+    code: str | None = None
+    message: str | None = None
+
+
+class FaultMatch(_Body):
+    key: str | None = None
+    surface: Literal["graphql", "rest", "media"] | None = None
+    operation: str | None = None
+    path: str | None = None
+    method: str | None = None
+
+
+class NewFault(_Body):
+    status: Annotated[int, Field(ge=400, le=599)] | None = None
+    code: str | None = None
+    message: str | None = None
+    extensions: dict[str, Any] = {}
+    latency: Annotated[float, Field(ge=0, le=120)] = 0.0
+    count: Annotated[int, Field(ge=1)] = 1
+    match: FaultMatch = FaultMatch()
+
+
+class AdminOnly:
+    """Route middleware of the control API: the admin token when the server has one, and the
+    emulator caught up with its clock before any route reads it."""
+
+    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        token = self.runtime.settings.admin_token
+        if token is not None and not _authorized(Headers(scope=scope), token):
+            raise Unauthenticated("The control API needs the admin token: send 'X-Admin-Token: <token>'")
+        self.runtime.emulator.catch_up()
+        await self.app(scope, receive, send)
+
+
+def _authorized(headers: Headers, token: str) -> bool:
+    given = headers.get("x-admin-token") or bearer_token(headers.get("authorization"))
+    return given is not None and hmac.compare_digest(given.encode(), token.encode())
+
+
+def answer(payload: Any, status: int = 200) -> Response:
+    return JSONResponse(payload, status_code=status)
+
+
+async def _body(request: Request, model: type[_Body]) -> Any:
+    data = await read_json(request, allow_empty=True)
+    return model() if data is None else parse_body(model, data)
+
+
+async def index(request: Request) -> Response:
+    mine = [r for r in request.app.routes if isinstance(r, Route) and r.path.startswith(PREFIX)]
+    return answer({"routes": sorted(f"{m} {r.path}" for r in mine for m in r.methods or () if m != "HEAD")})
+
+
+async def health(request: Request) -> Response:
+    runtime = runtime_of(request)
+    emulator = runtime.emulator
+    counts = emulator.counts()
+    return answer({
+        "status": "ok",
+        "ready": True,
+        "clock": views.clock_view(emulator.clock),
+        "fixtures": summary(emulator.fixtures),
+        "jobs": counts.jobs,
+        "jobsInFlight": counts.jobs_in_flight,
+        "deliveries": counts.deliveries,
+        "journal": counts.journal,
+        "faults": counts.faults,
+    })
+
+
+async def reset(request: Request) -> Response:
+    emulator = await runtime_of(request).reset()
+    return answer({"reset": True, "fixtures": summary(emulator.fixtures)})
+
+
+async def reload_fixtures(request: Request) -> Response:
+    emulator = await runtime_of(request).reload_fixtures()
+    return answer({"reloaded": True, "fixtures": summary(emulator.fixtures)})
+
+
+async def create_account(request: Request) -> Response:
+    body = await _body(request, NewAccount)
+    emulator = emulator_of(request)
+    account = emulator.create_account(
+        plan=body.plan,
+        credits=body.credits,
+        key=body.key,
+        name=body.name,
+        webhook_secret=body.webhookSecret,
+        standard_webhooks=body.standardWebhooks,
+    )
+    return answer(views.control_account_view(emulator, account), 201)
+
+
+async def get_account(request: Request) -> Response:
+    emulator = emulator_of(request)
+    return answer(views.control_account_view(emulator, emulator.account(request.path_params["key"])))
+
+
+async def update_account(request: Request) -> Response:
+    body = await _body(request, AccountUpdate)
+    emulator = emulator_of(request)
+    account = emulator.update_account(
+        request.path_params["key"], credits=body.credits, plan=body.plan, enabled=body.enabled
+    )
+    return answer(views.control_account_view(emulator, account))
+
+
+async def get_clock(request: Request) -> Response:
+    return answer(views.clock_view(emulator_of(request).clock))
+
+
+async def advance_clock(request: Request) -> Response:
+    body = await _body(request, Advance)
+    emulator = emulator_of(request)
+    ran = emulator.advance(body.seconds)
+    return answer({**views.clock_view(emulator.clock), "ran": ran})
+
+
+async def update_clock(request: Request) -> Response:
+    body = await _body(request, ClockUpdate)
+    emulator = emulator_of(request)
+    emulator.set_speed(body.speed)
+    return answer(views.clock_view(emulator.clock))
+
+
+def _job_answer(request: Request, status: str, code: str | None = None, message: str | None = None) -> Response:
+    emulator = emulator_of(request)
+    job = emulator.move_job(request.path_params["job_id"], status, code, message)
+    return answer(views.job_view(job, emulator.clock.now()))
+
+
+async def get_job(request: Request) -> Response:
+    emulator = emulator_of(request)
+    job = emulator.any_job(request.path_params["job_id"])
+    return answer({**views.job_view(job, emulator.clock.now()), "accountKey": job.account_key})
+
+
+async def complete_job(request: Request) -> Response:
+    return _job_answer(request, "completed")
+
+
+async def fail_job(request: Request) -> Response:
+    body = await _body(request, JobFailure)
+    return _job_answer(request, "failed", body.code, body.message)
+
+
+async def set_job_state(request: Request) -> Response:
+    body = await _body(request, JobState)
+    return _job_answer(request, body.status, body.code, body.message)
+
+
+async def add_fault(request: Request) -> Response:
+    body = await _body(request, NewFault)
+    if body.status is None and not body.latency:
+        raise BadUserInput("a fault needs a status, a latency or both", field="status")
+    fault = emulator_of(request).add_fault(
+        remaining=body.count,
+        status=body.status,
+        given_code=body.code,
+        message=body.message,
+        extensions=body.extensions,
+        latency=body.latency,
+        **body.match.model_dump(),
+    )
+    return answer(views.fault_view(fault), 201)
+
+
+async def list_faults(request: Request) -> Response:
+    return answer({"faults": [views.fault_view(f) for f in emulator_of(request).faults.list()]})
+
+
+async def clear_faults(request: Request) -> Response:
+    return answer({"removed": emulator_of(request).faults.clear()})
+
+
+async def remove_fault(request: Request) -> Response:
+    emulator_of(request).remove_fault(request.path_params["fault_id"])
+    return answer({"removed": 1})
+
+
+def _since(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise BadUserInput("since must be Unix seconds or an ISO 8601 time", field="since") from None
+
+
+def _optional_int(request: Request, name: str) -> int | None:
+    return int_param(request, name, 0) if name in request.query_params else None
+
+
+async def list_requests(request: Request) -> Response:
+    q = request.query_params
+    entries = emulator_of(request).requests(
+        key=q.get("key"),
+        method=q.get("method"),
+        path=q.get("path"),
+        status=_optional_int(request, "status"),
+        operation=q.get("operation"),
+        surface=q.get("surface"),
+        since=_since(q.get("since")),
+        limit=int_param(request, "limit", 100) or 100,
+    )
+    return answer({"requests": [views.request_view(e) for e in entries]})
+
+
+async def clear_requests(request: Request) -> Response:
+    return answer({"removed": emulator_of(request).journal.clear()})
+
+
+def _deliveries_answer(deliveries: list[Any]) -> Response:
+    return answer({"deliveries": [views.delivery_view(d) for d in deliveries]})
+
+
+async def list_deliveries(request: Request) -> Response:
+    q = request.query_params
+    return _deliveries_answer(emulator_of(request).deliveries(job_id=q.get("job"), account_key=q.get("account")))
+
+
+async def job_deliveries(request: Request) -> Response:
+    return _deliveries_answer(emulator_of(request).deliveries(job_id=request.path_params["job_id"]))
+
+
+async def get_delivery(request: Request) -> Response:
+    return answer(views.delivery_view(emulator_of(request).delivery(request.path_params["delivery_id"])))
+
+
+async def resend_delivery(request: Request) -> Response:
+    delivery = await emulator_of(request).resend(request.path_params["delivery_id"])
+    return answer(views.delivery_view(delivery))
+
+
+def routes(runtime: Runtime) -> list[Route]:
+    guarded = [Middleware(AdminOnly, runtime=runtime)]
+    table = [
+        ("", {"get": index}),
+        ("/health", {"get": health}),
+        ("/reset", {"post": reset}),
+        ("/fixtures/reload", {"post": reload_fixtures}),
+        ("/accounts", {"post": create_account}),
+        ("/accounts/{key}", {"get": get_account, "patch": update_account}),
+        ("/clock", {"get": get_clock, "patch": update_clock}),
+        ("/clock/advance", {"post": advance_clock}),
+        ("/jobs/{job_id}", {"get": get_job}),
+        ("/jobs/{job_id}/complete", {"post": complete_job}),
+        ("/jobs/{job_id}/fail", {"post": fail_job}),
+        ("/jobs/{job_id}/state", {"post": set_job_state}),
+        ("/jobs/{job_id}/deliveries", {"get": job_deliveries}),
+        ("/faults", {"post": add_fault, "get": list_faults, "delete": clear_faults}),
+        ("/faults/{fault_id}", {"delete": remove_fault}),
+        ("/requests", {"get": list_requests, "delete": clear_requests}),
+        ("/deliveries", {"get": list_deliveries}),
+        ("/deliveries/{delivery_id}", {"get": get_delivery}),
+        ("/deliveries/{delivery_id}/resend", {"post": resend_delivery}),
+    ]
+    return [route(PREFIX + path, middleware=guarded, **handlers) for path, handlers in table]

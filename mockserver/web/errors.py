@@ -1,0 +1,47 @@
+"""The one place an `ApiError` becomes an HTTP response in the document's error format.
+
+`api_error` is registered with Starlette for `ApiError`, so routes and the request gates only
+raise; Starlette's own 404s and 405s and any unexpected exception are answered in the same
+format by the other two handlers here.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..core.errors import ApiError, InternalServerError, MethodNotAllowed, NotFound, error_body
+
+logger = logging.getLogger("mockserver")
+
+SERVER_ERROR_MESSAGE = "Internal server error, please retry"
+
+
+def error_response(error: ApiError) -> JSONResponse:
+    return JSONResponse(error_body(error), status_code=error.status, headers=error.headers)
+
+
+async def api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    error: ApiError
+    if exc.status_code == 404:
+        error = NotFound(f"no route for {request.method} {request.url.path}", headers=headers)
+    elif exc.status_code == 405:
+        error = MethodNotAllowed(f"method {request.method} is not allowed on {request.url.path}", headers=headers)
+    else:
+        error = ApiError(str(exc.detail), status=exc.status_code, headers=headers)
+    return error_response(error)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(InternalServerError(SERVER_ERROR_MESSAGE))

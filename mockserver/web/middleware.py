@@ -1,0 +1,103 @@
+"""ASGI middleware around the whole app: CORS for browsers, and the request journal."""
+
+from __future__ import annotations
+
+import time
+
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..core.accounts import api_key
+from ..core.journal import MAX_BODY, body_text
+from ..core.runtime import Runtime
+from ..settings import Settings
+
+UNRECORDED = ("/_mock", "/healthz", "/readyz", "/static")
+LOCALHOST_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
+EXPOSED_HEADERS = [
+    "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "RateLimit", "RateLimit-Policy",
+    "Retry-After", "Idempotent-Replayed", "Content-Range", "Accept-Ranges",
+]
+
+
+def surface_of(path: str) -> str:
+    if path == "/graphql":
+        return "graphql"
+    if path == "/v1" or path.startswith("/v1/"):
+        return "rest"
+    if path.startswith(("/outputs/", "/avatars/")):
+        return "media"
+    return "other"
+
+
+class JournalMiddleware:
+    """Records every request to the API and media: what the mock received and what it answered."""
+
+    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(UNRECORDED):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        at = self.runtime.clock.now()
+        state = scope.setdefault("state", {})
+        body = bytearray()
+        status = 500
+
+        async def receiving() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and len(body) <= MAX_BODY:
+                body.extend(message.get("body", b"")[: MAX_BODY + 1 - len(body)])
+            return message
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receiving, sending)
+        finally:
+            self.runtime.emulator.journal.record(
+                at=at,
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b"").decode("latin-1"),
+                surface=surface_of(scope["path"]),
+                operation=state.get("graphql_operation"),
+                key=api_key(Headers(scope=scope)),
+                status=status,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                body=body_text(bytes(body)),
+                fault=state.get("fault"),
+            )
+
+
+class BrowserCORSMiddleware(CORSMiddleware):
+    """CORS only for requests that carry an Origin: scripts, curl and SDKs skip the header work."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not any(name == b"origin" for name, _ in scope["headers"]):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def cors(settings: Settings) -> Middleware:
+    """Browsers on localhost may call the mock by default; --cors-origin names others ('*': any)."""
+    origins = list(settings.cors_origins)
+    return Middleware(
+        BrowserCORSMiddleware,
+        allow_origins=origins,
+        allow_origin_regex=None if origins else LOCALHOST_ORIGINS,
+        allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS", "HEAD"],
+        allow_headers=["*"],
+        expose_headers=EXPOSED_HEADERS,
+        max_age=600,
+    )

@@ -1,0 +1,216 @@
+"""Wire shapes: the emulator's objects as the REST, GraphQL and control surfaces send them.
+
+GraphQL's default resolvers read the same dicts, so a field has one name and one value on every
+surface.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..core.accounts import Account
+from ..core.clock import Clock, format_speed, isoformat
+from ..core.emulator import Emulator
+from ..core.faults import Fault
+from ..core.fixtures import Fixtures
+from ..core.inputs import Estimate
+from ..core.jobs import FINAL, Job, Page, encode_cursor
+from ..core.journal import RecordedRequest
+from ..core.ledger import LedgerEntry
+from ..core.limits import DAY, MINUTE
+from ..core.webhooks import Attempt, Delivery
+
+
+def job_view(job: Job, now: float) -> dict[str, Any]:
+    """A finished job never changes again, so its view is made once; callers only read it."""
+    if job.frozen_view is not None:
+        return job.frozen_view
+    req = job.plan.request
+    url = job.output_url
+    view = {
+        "id": job.id,
+        "status": job.status,
+        "type": req.type,
+        "provider": req.provider,
+        "service": req.provider,
+        "url": url,
+        "videoUrl": url,
+        "metadata": job.metadata,
+        "creditCost": job.plan.credit_cost,
+        "createdAt": isoformat(job.created_at),
+        "startedAt": isoformat(job.started_at),
+        "completedAt": isoformat(job.finished_at),
+        "progress": job.progress(now),
+        "duration": job.plan.duration,
+        "webhookUrl": req.webhook_url,
+        "error": job.error,
+        "text": req.text,
+        "avatarId": req.avatar_id,
+        "imageUrl": req.image_url,
+        "audioUrl": req.audio_url,
+        "voice": req.voice,
+        "language": req.language,
+        "version": req.version,
+        "aspectRatio": req.aspect_ratio,
+        "resolution": req.resolution,
+    }
+    if job.status in FINAL:
+        job.frozen_view = view
+    return view
+
+
+def page_info(page: Page) -> dict[str, Any]:
+    return {"hasNextPage": page.has_next, "endCursor": page.end_cursor}
+
+
+def cursors(page: Page) -> list[str]:
+    return [encode_cursor(j.seq) for j in page.jobs]
+
+
+def ledger_entry_view(entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        "at": isoformat(entry.at),
+        "kind": entry.kind,
+        "amount": entry.amount,
+        "jobId": entry.job_id,
+        "balanceAfter": entry.available + entry.held,
+        "availableAfter": entry.available,
+        "heldAfter": entry.held,
+    }
+
+
+def account_view(emulator: Emulator, account: Account, entries: int = 20) -> dict[str, Any]:
+    ledger = account.ledger
+    plan = account.plan
+    usage = emulator.limiter.usage(account)
+    return {
+        "id": account.id,
+        "name": account.name,
+        "email": account.email,
+        "plan": {
+            "id": account.plan_id,
+            "name": plan.name,
+            "requestsPerMinute": plan.requests_per_minute,
+            "concurrentJobs": plan.concurrent_jobs,
+            "dailyJobs": plan.daily_jobs,
+        },
+        "credits": {
+            "balance": ledger.balance,
+            "available": ledger.available,
+            "held": ledger.held,
+            "charged": ledger.charged,
+            "entries": [ledger_entry_view(e) for e in ledger.recent(entries)],
+        },
+        "enabled": account.enabled,
+        "usage": {
+            "requestsThisMinute": usage.window_count,
+            "minuteResetsAt": isoformat(usage.window_start + MINUTE),
+            "jobsToday": usage.day_count,
+            "dayResetsAt": isoformat((usage.day + 1) * DAY),
+            "activeJobs": emulator.limiter.active_jobs(account.key),
+        },
+    }
+
+
+def control_account_view(emulator: Emulator, account: Account) -> dict[str, Any]:
+    """The control API's view: the account as its owner sees it, plus what tests need to use it."""
+    return {
+        **account_view(emulator, account, entries=50),
+        "key": account.key,
+        "webhookSecret": account.webhook_secret,
+        "standardWebhooks": account.standard_webhooks,
+        "ephemeral": account.ephemeral,
+    }
+
+
+def catalog_view(fixtures: Fixtures, base_url: str) -> dict[str, Any]:
+    return {
+        "avatars": [
+            {
+                "id": a.id,
+                "name": a.name,
+                "description": a.description,
+                "gender": a.gender,
+                "style": a.style,
+                "portraitUrl": f"{base_url}/avatars/{a.id}/portrait",
+            }
+            for a in fixtures.avatars.avatars
+        ],
+        "voices": [
+            {"id": v.id, "name": v.name, "language": v.language, "gender": v.gender}
+            for v in fixtures.voices.voices
+        ],
+    }
+
+
+def attempt_view(attempt: Attempt) -> dict[str, Any]:
+    return {
+        "number": attempt.number,
+        "at": isoformat(attempt.at),
+        "url": attempt.url,
+        "statusCode": attempt.status_code,
+        "error": attempt.error,
+        "latencyMs": round(attempt.latency_ms, 1),
+        "manual": attempt.manual,
+    }
+
+
+def delivery_view(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "id": delivery.id,
+        "jobId": delivery.job_id,
+        "url": delivery.url,
+        "event": delivery.event,
+        "state": delivery.state,
+        "createdAt": isoformat(delivery.created_at),
+        "nextAttemptAt": isoformat(delivery.next_attempt_at),
+        "attempts": [attempt_view(a) for a in delivery.attempts],
+        "payload": json.loads(delivery.body),
+    }
+
+
+def fault_view(fault: Fault) -> dict[str, Any]:
+    return {
+        "id": fault.id,
+        "remaining": fault.remaining,
+        "hits": fault.hits,
+        "status": fault.status,
+        "code": fault.code,
+        "message": fault.message,
+        "extensions": fault.extensions,
+        "latency": fault.latency,
+        "match": {
+            "key": fault.key,
+            "surface": fault.surface,
+            "operation": fault.operation,
+            "path": fault.path,
+            "method": fault.method,
+        },
+    }
+
+
+def request_view(entry: RecordedRequest) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "at": isoformat(entry.at),
+        "method": entry.method,
+        "path": entry.path,
+        "query": entry.query,
+        "surface": entry.surface,
+        "operation": entry.operation,
+        "key": entry.key,
+        "status": entry.status,
+        "latencyMs": round(entry.latency_ms, 2),
+        "body": entry.body,
+        "fault": entry.fault,
+    }
+
+
+def estimate_view(price: Estimate) -> dict[str, Any]:
+    return {"duration": price.duration, "credits": price.credits, "tier": price.tier}
+
+
+def clock_view(clock: Clock) -> dict[str, Any]:
+    now = clock.now()
+    return {"now": now, "iso": isoformat(now), "mode": clock.mode, "speed": format_speed(clock.speed)}

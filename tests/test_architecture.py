@@ -1,0 +1,70 @@
+"""The layers and the public API: what a new maintainer and a user can rely on."""
+
+from __future__ import annotations
+
+import json
+import pkgutil
+import re
+import subprocess
+import sys
+
+import mockserver
+
+from helpers import REPO
+
+WEB_FRAMEWORKS = ("starlette", "ariadne", "uvicorn", "h11", "httptools")
+
+
+def modules_loaded_by(code: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after running `code`."""
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport json, sys; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True, text=True, check=True, cwd=REPO,
+    ).stdout
+    return set(json.loads(out.splitlines()[-1]))
+
+
+def top_level(modules: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules}
+
+
+def test_the_core_and_the_store_import_no_web_framework():
+    import mockserver.core
+    import mockserver.store
+
+    names = [f"mockserver.core.{m.name}" for m in pkgutil.iter_modules(mockserver.core.__path__)]
+    names += [f"mockserver.store.{m.name}" for m in pkgutil.iter_modules(mockserver.store.__path__)]
+    assert "mockserver.core.emulator" in names and "mockserver.store.sqlite" in names
+    loaded = modules_loaded_by("\n".join(f"import {name}" for name in names))
+    assert not top_level(loaded) & set(WEB_FRAMEWORKS), sorted(top_level(loaded) & set(WEB_FRAMEWORKS))
+    assert "mockserver.web" not in loaded and "mockserver.graphql" not in loaded
+
+
+def test_signing_needs_only_the_standard_library():
+    loaded = top_level(modules_loaded_by("from mockserver import sign, verify_signature"))
+    at_start = top_level(modules_loaded_by("pass"))  # what the interpreter's own site hooks load
+    third_party = loaded - at_start - set(sys.stdlib_module_names) - {"mockserver"}
+    assert not third_party, sorted(third_party)
+
+
+def test_the_public_api_is_what_all_names():
+    expected = {"create_app", "Settings", "ApiError", "verify_signature", "sign", "WebhookReceiver",
+                "DoitongMock", "AsyncDoitongMock", "__version__"}
+    assert expected <= set(mockserver.__all__)
+    for name in mockserver.__all__:
+        assert getattr(mockserver, name) is not None, name
+    assert issubclass(mockserver.ApiError, Exception)
+    assert mockserver.verify_signature("s", b"{}", mockserver.sign("s", b"{}"))
+
+
+def test_the_readme_imports_only_the_public_api():
+    readme = (REPO / "README.md").read_text()
+    imports = re.findall(r"^\s*(?:from|import) (mockserver[\w.]*)", readme, flags=re.M)
+    assert imports, "the README shows no Python import at all"
+    assert set(imports) == {"mockserver"}, imports
+
+
+def test_importing_the_pytest_plugin_loads_nothing_heavy():
+    loaded = top_level(modules_loaded_by("import mockserver.testing.pytest_plugin"))
+    heavy = {"httpx", "pydantic", "yaml", "starlette", "uvicorn", "ariadne", "graphql", "faker", "numpy", "av"}
+    assert not loaded & heavy, sorted(loaded & heavy)
