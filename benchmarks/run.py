@@ -362,6 +362,7 @@ import asyncio, json, resource, statistics, sys, time
 from pathlib import Path
 from mockserver import Settings, create_app
 from mockserver.core.admission import Caller
+from mockserver.core.emulator import Here
 from mockserver.core.inputs import from_flat
 from mockserver.core.jobs import COMPLETED, PROCESSING
 
@@ -381,9 +382,10 @@ request = from_flat({"service": "hedra", "text": "Hello, welcome to our platform
 
 async def main():
     caller = Caller(emulator.account("test-enterprise"))
+    here = Here("http://bench", app.state.runtime.address)
     t0 = time.monotonic()
     for _ in range(10_000):
-        emulator.submit(caller, request, "http://bench")
+        emulator.submit(caller, request, here)
     submitted = time.monotonic() - t0
     emulator.start()
     cpu0, idle0 = time.process_time(), time.monotonic()
@@ -422,6 +424,7 @@ from pathlib import Path
 import av
 from mockserver import Settings, create_app
 from mockserver.core.admission import Caller
+from mockserver.core.emulator import Here
 from mockserver.core.inputs import from_flat
 from mockserver.core.render import render
 
@@ -429,7 +432,7 @@ app = create_app(Settings(speed="instant", render=False, seed=1))
 emulator = app.state.runtime.emulator
 text = " ".join(["talk"] * 25)  # 150 words a minute: ten seconds of speech
 request = from_flat({"service": "hedra", "text": text, "avatarId": "professional-1", "resolution": "720p"})
-job = emulator.submit(Caller(emulator.account("test-enterprise")), request, "http://bench")
+job = emulator.submit(Caller(emulator.account("test-enterprise")), request, Here("http://bench", app.state.runtime.address))
 spec = emulator.media.spec(job)
 import numpy  # imported before timing: the server imports it once, with its first render
 with tempfile.TemporaryDirectory() as d:

@@ -27,14 +27,24 @@ from .jobs import ACTIVE, CANCELLED, COMPLETED, FAILED, PROCESSING, STATUSES, Jo
 from .journal import Journal, RecordedRequest
 from .limits import RateLimiter
 from .media import MediaStore
+from .targets import ServerAddress, check_webhook_url
 from .updates import JobUpdates
-from .webhooks import Delivery, Webhooks, check_webhook_url
+from .webhooks import Delivery, Webhooks
 
 if TYPE_CHECKING:
     from ..settings import Settings
     from ..store.base import Store
 
 MAX_ADVANCE = 10 * 365 * 86400
+
+
+@dataclass(frozen=True, slots=True)
+class Here:
+    """Where a request reached the mock: the base of the URLs it answers with, and the address a
+    webhook must not point back at."""
+
+    base_url: str
+    address: ServerAddress
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,17 +90,17 @@ class Emulator:
         self.catch_up()
         return self.admission.admit(key, idempotency_key)
 
-    def submit(self, caller: Caller, request: JobRequest, base_url: str) -> Job:
+    def submit(self, caller: Caller, request: JobRequest, here: Here) -> Job:
         """Start a job, or return the one an earlier request with the same key started."""
         with self.store.batch():
-            return self._submit(caller, request, base_url)
+            return self._submit(caller, request, here)
 
-    def _submit(self, caller: Caller, request: JobRequest, base_url: str) -> Job:
+    def _submit(self, caller: Caller, request: JobRequest, here: Here) -> Job:
         account = caller.account
         key = check_key(caller.idempotency_key)
         plan = plan_job(request, self.fixtures)
         if plan.request.webhook_url is not None:
-            check_webhook_url(plan.request.webhook_url, self.settings.webhook_allow)
+            check_webhook_url(plan.request.webhook_url, self.settings.webhook_allow, here.address)
         if key is not None:
             earlier = self.idempotency.lookup(account.key, key, plan.request)
             if earlier is not None and earlier in self.jobs.by_id:
@@ -101,7 +111,7 @@ class Emulator:
         plan = replace(plan, scenario=find_scenario(plan.request, account.key, self.fixtures))
         job_id = self.jobs.new_id()
         account.ledger.hold(job_id, plan.credit_cost)
-        job = self.jobs.create(account.key, plan, self.settings.public_url or base_url, job_id)
+        job = self.jobs.create(account.key, plan, here.base_url, job_id)
         self.limiter.count_job(account)
         if key is not None:
             record = self.idempotency.remember(account.key, key, plan.request, job.id)

@@ -7,13 +7,16 @@ its timers and deliveries stop, and its open subscriptions complete. The surface
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from .assembly import build_emulator, restore
 from .clock import Clock
 from .emulator import Emulator
 from .errors import FixturesInvalid
 from .fixtures import FixtureError, Fixtures, load_fixtures
+from .targets import DEFAULT_PORTS, ServerAddress
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -30,6 +33,17 @@ def open_store(settings: Settings) -> Store:
     return SqliteStore(settings.state_file)
 
 
+def configured_address(settings: Settings) -> ServerAddress:
+    """The names and ports the settings give this server (each request adds its own)."""
+    hosts = {settings.host.lower(), socket.gethostname().lower()}
+    ports = {settings.port}
+    if settings.public_url is not None:
+        public = urlsplit(settings.public_url)
+        hosts.add((public.hostname or "").lower())
+        ports.add(public.port or DEFAULT_PORTS.get(public.scheme, 80))
+    return ServerAddress(frozenset(hosts - {""}), frozenset(ports))
+
+
 class Runtime:
     def __init__(self, settings: Settings, fixtures: Fixtures) -> None:
         self.settings = settings
@@ -39,6 +53,7 @@ class Runtime:
         self.emulator = build_emulator(settings, fixtures, self.clock, self.store)
         with self.store.batch():
             self.restored = restore(self.emulator, self.store.load())
+        self.address = configured_address(settings)
 
     def start(self) -> None:
         self.emulator.start()

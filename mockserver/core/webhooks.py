@@ -9,23 +9,24 @@ app's scheduler, so `--speed` and the virtual clock move retries like everything
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .. import __version__
 from .clock import Clock, Scheduler, Timer, isoformat
-from .errors import BadUserInput, NotFound
+from .errors import NotFound
 from .jobs import FAILED, FINAL, Job
 from .signing import sign, standard_signature
+from .targets import host_allowed
 
 if TYPE_CHECKING:
     import httpx
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("mockserver.webhooks")
 
 USER_AGENT = f"doitong-mock/{__version__} (webhooks)"
+MAX_SLOW_DESTINATIONS = 10_000
 PENDING, DELIVERED, FAILED_DELIVERY = "pending", "delivered", "failed"
 
 
@@ -52,23 +54,6 @@ def payload(job: Job) -> dict[str, Any]:
     if job.status == FAILED:
         body["error"] = job.error
     return body
-
-
-def host_allowed(host: str, patterns: tuple[str, ...]) -> bool:
-    if not patterns:
-        return True
-    host = host.lower().rstrip(".")
-    return any(fnmatch(host, p.lower()) for p in patterns)
-
-
-def check_webhook_url(url: str, patterns: tuple[str, ...]) -> None:
-    host = urlsplit(url).hostname or ""
-    if not host_allowed(host, patterns):
-        raise BadUserInput(
-            f"webhookUrl host {host!r} is not allowed by this server's --webhook-allow "
-            f"({', '.join(patterns)})",
-            field="webhookUrl",
-        )
 
 
 @dataclass(slots=True)
@@ -108,10 +93,58 @@ class WebhookSettings:
     jitter: float = 0.1
     allow: tuple[str, ...] = ()
     max_kept: int = 10_000
-    # Deliveries in flight at once. httpcore checks every pooled connection whenever a request
-    # starts or ends, so a bigger pool costs more CPU than it saves: with 64, draining 1,000
-    # deliveries took 8 s of CPU; with 16, under 2 s (benchmarks/run.py measures it).
-    concurrency: int = 16
+    # Attempts in flight at once, for receivers that answered in time last time, and for those that
+    # did not (timed out, or took over half the timeout): slow ones never take a healthy one's slot.
+    concurrency: int = 96
+    slow_concurrency: int = 32
+    # Attempts in flight to one receiver. httpcore checks every pooled connection whenever a
+    # request starts or ends, so more connections to one busy receiver cost more CPU than they
+    # save: 1,000 deliveries to one receiver took 8 s of CPU with 64, under 2 s with 16
+    # (benchmarks/run.py measures it).
+    per_destination: int = 16
+
+
+class Lanes:
+    """Slots for attempts in flight, so that no receiver can stall the others' deliveries.
+
+    Each destination (scheme, host and port) gets at most `per_destination` slots. Destinations
+    that were slow last time wait in a lane of their own: a hundred receivers that drip a byte a
+    second hold the slow lane, never the slots healthy receivers need.
+    """
+
+    def __init__(self, settings: WebhookSettings) -> None:
+        self._fast = asyncio.Semaphore(settings.concurrency)
+        self._slow_lane = asyncio.Semaphore(settings.slow_concurrency)
+        self._per_destination = settings.per_destination
+        self._destinations: dict[str, tuple[asyncio.Semaphore, int]] = {}
+        self._slow: OrderedDict[str, None] = OrderedDict()
+
+    @contextlib.asynccontextmanager
+    async def slot(self, destination: str) -> AsyncIterator[None]:
+        semaphore, users = self._destinations.get(destination, (None, 0))
+        if semaphore is None:
+            semaphore = asyncio.Semaphore(self._per_destination)
+        self._destinations[destination] = (semaphore, users + 1)
+        try:
+            async with semaphore:
+                lane = self._slow_lane if destination in self._slow else self._fast
+                async with lane:
+                    yield
+        finally:
+            semaphore, users = self._destinations[destination]
+            if users == 1:
+                del self._destinations[destination]
+            else:
+                self._destinations[destination] = (semaphore, users - 1)
+
+    def record(self, destination: str, slow: bool) -> None:
+        if slow:
+            self._slow[destination] = None
+            self._slow.move_to_end(destination)
+            while len(self._slow) > MAX_SLOW_DESTINATIONS:
+                self._slow.popitem(last=False)
+        else:
+            self._slow.pop(destination, None)
 
 
 class Webhooks:
@@ -137,7 +170,7 @@ class Webhooks:
         self._on_forget = on_forget
         self._client: httpx.AsyncClient | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
-        self._semaphore: asyncio.Semaphore | None = None
+        self._lanes: Lanes | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     def _new_id(self) -> str:
@@ -227,18 +260,20 @@ class Webhooks:
         if self._client is None:
             import httpx  # loaded with the first delivery: it costs start-up time otherwise
 
+            s = self.settings
             self._client = httpx.AsyncClient(
-                timeout=self.settings.timeout,
+                timeout=s.timeout,
                 follow_redirects=False,
-                limits=httpx.Limits(max_connections=self.settings.concurrency),
+                limits=httpx.Limits(max_connections=s.concurrency + s.slow_concurrency),
                 headers={"User-Agent": USER_AGENT},
             )
             self._client_loop = asyncio.get_running_loop()
-            self._semaphore = asyncio.Semaphore(self.settings.concurrency)
+            self._lanes = Lanes(s)
         return self._client
 
     def _headers(self, delivery: Delivery, number: int) -> dict[str, str]:
-        timestamp = int(self.clock.now())
+        # Real time, not the mock's clock: receivers check it against theirs to refuse replays.
+        timestamp = int(time.time())
         headers = {
             "Content-Type": "application/json",
             "X-Doitong-Signature": sign(delivery.secret, delivery.body),
@@ -259,26 +294,35 @@ class Webhooks:
         import httpx
 
         client = self._http()
-        assert self._semaphore is not None
-        async with self._semaphore:
+        assert self._lanes is not None
+        parts = urlsplit(delivery.url)
+        destination = f"{parts.scheme}://{parts.netloc}"
+        timeout = self.settings.timeout
+        async with self._lanes.slot(destination):
             number = len(delivery.attempts) + 1
             at = self.clock.now()
             started = time.perf_counter()
             status_code: int | None = None
             error: str | None = None
             try:
-                if not host_allowed(urlsplit(delivery.url).hostname or "", self.settings.allow):
+                if not host_allowed(parts.hostname or "", self.settings.allow):
                     error = "host not allowed by --webhook-allow"
                 else:
-                    response = await client.post(
-                        delivery.url, content=delivery.body, headers=self._headers(delivery, number)
-                    )
+                    # One deadline for the whole attempt: connecting, sending and the complete
+                    # answer. httpx's own timeouts bound each read, which a dripping receiver resets.
+                    async with asyncio.timeout(timeout):
+                        response = await client.post(
+                            delivery.url, content=delivery.body, headers=self._headers(delivery, number)
+                        )
                     status_code = response.status_code
-            except httpx.TimeoutException:
-                error = f"timed out after {self.settings.timeout:g} s"
+            except (TimeoutError, httpx.TimeoutException):
+                error = f"timed out after {timeout:g} s"
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             latency = (time.perf_counter() - started) * 1000
+        self._lanes.record(destination, slow=error is not None and latency >= timeout * 500)
+        if self.deliveries.get(delivery.id) is not delivery:
+            return  # dropped from the log meanwhile (or the emulator closed): nothing more to do
         delivery.attempts.append(Attempt(number, at, delivery.url, status_code, error, latency, manual))
         self._settle(delivery, status_code, manual)
         self._changed(delivery)

@@ -45,9 +45,10 @@ from ..core.errors import (
 from ..core.inputs import JobRequest
 from ..core.jobs import Job
 from ..core.runtime import Runtime
+from ..core.text import check_strings, check_text
 from ..web.errors import SERVER_ERROR_MESSAGE
 from ..web.jsonbody import read_json
-from ..web.requests import base_url
+from ..web.requests import base_url, here
 from .limits import MAX_QUERY_BYTES, check_limits
 from .operations import MAX_TOKENS, joined, operation_names
 
@@ -78,7 +79,7 @@ class Context:
     def submit(self, job_request: JobRequest) -> Job:
         if self.caller is None:
             raise Unauthenticated("Missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
-        return self.emulator.submit(self.caller, job_request, self.base_url)
+        return self.emulator.submit(self.caller, job_request, here(self.connection))
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +213,9 @@ class GraphQLEndpoint:
         unknown = set(data) - {"query", "variables", "operationName", "extensions"}
         if unknown:
             raise BadUserInput(f"unknown key {sorted(unknown)[0]!r} in the request body")
+        check_text(query, "query")
+        check_text(operation_name, "operationName")
+        check_strings(variables)
         return query, variables, operation_name
 
     def _format_errors(

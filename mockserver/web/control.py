@@ -19,15 +19,19 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..core.accounts import bearer_token
-from ..core.errors import BadUserInput, Unauthenticated
+from ..core.errors import BadUserInput, Forbidden, Unauthenticated
 from ..core.fixtures import summary
 from ..core.runtime import Runtime
+from ..core.targets import CONTROL_PREFIX
 from . import views
 from .jsonbody import parse_body, read_json
 from .requests import emulator_of, int_param, runtime_of
 from .routing import route
 
-PREFIX = "/_mock"
+PREFIX = CONTROL_PREFIX
+# Headers every webhook delivery of the mock carries: a request with them is the mock posting to
+# itself (through a name or a proxy the submission check could not know), never a user.
+WEBHOOK_HEADERS = ("x-doitong-delivery", "x-doitong-signature")
 
 
 class _Body(BaseModel):
@@ -95,8 +99,11 @@ class AdminOnly:
         self.runtime = runtime
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope)
+        if any(name in headers for name in WEBHOOK_HEADERS):
+            raise Forbidden("The control API does not take the mock's own webhook deliveries")
         token = self.runtime.settings.admin_token
-        if token is not None and not _authorized(Headers(scope=scope), token):
+        if token is not None and not _authorized(headers, token):
             raise Unauthenticated("The control API needs the admin token: send 'X-Admin-Token: <token>'")
         self.runtime.emulator.catch_up()
         await self.app(scope, receive, send)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from starlette.requests import HTTPConnection
 
 from ..core.admission import Caller
-from ..core.emulator import Emulator
+from ..core.emulator import Emulator, Here
 from ..core.errors import BadUserInput
 from ..core.runtime import Runtime
+from ..core.targets import ServerAddress
 
 
 def runtime_of(conn: HTTPConnection) -> Runtime:
@@ -33,6 +34,18 @@ def base_url(conn: HTTPConnection) -> str:
         return public
     url = str(conn.base_url).rstrip("/")
     return "http" + url[2:] if url.startswith("ws") else url
+
+
+def here(conn: HTTPConnection) -> Here:
+    """Where this request reached the mock (see `core.targets`): the configured names and ports,
+    and the address and port the connection came in on."""
+    known = runtime_of(conn).address
+    server = conn.scope.get("server")
+    if not server or server[1] is None:
+        return Here(base_url(conn), known)
+    host, port = server
+    address = ServerAddress(known.hosts | {str(host).lower()}, known.ports | {int(port)})
+    return Here(base_url(conn), address)
 
 
 def int_param(conn: HTTPConnection, name: str, default: int) -> int:

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from ..core.inputs import from_flat
 from . import views
 from .jsonbody import parse_body, read_json
-from .requests import base_url, caller_of, emulator_of, int_param
+from .requests import base_url, caller_of, emulator_of, here, int_param
 from .routing import route
 
 Text = Annotated[str, Field(max_length=100_000)]
@@ -55,7 +55,7 @@ def data(payload: dict[str, Any]) -> Response:
 async def create_avatar(request: Request) -> Response:
     emulator = emulator_of(request)
     body = parse_body(AvatarBody, await read_json(request))
-    job = emulator.submit(caller_of(request), from_flat(body.model_dump()), base_url(request))
+    job = emulator.submit(caller_of(request), from_flat(body.model_dump()), here(request))
     return data({"avatar": views.job_view(job, emulator.clock.now())})
 
 
