@@ -27,6 +27,9 @@ class ApiError(Exception):
         headers: Mapping[str, str] | None = None,
         **extensions: Any,
     ) -> None:
+        # Messages may quote what a client sent: a lone surrogate there must not make the answer
+        # unencodable, so it is written as its escape.
+        message = message.encode("utf-8", "backslashreplace").decode("utf-8")
         super().__init__(message)
         self.message = message
         if status is not None:

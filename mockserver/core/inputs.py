@@ -7,13 +7,15 @@ price) so the two surfaces can never disagree.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from .errors import BadUserInput
 from .fixtures import Fixtures, ScenarioFixture, language_matches
 from .pricing import cost_for, speech_seconds
+from .text import check_text
 
 JOB_TYPE = "AVATAR"
 
@@ -86,16 +88,17 @@ def _known(values: list[str]) -> str:
 
 def _audio_seconds(url: str, default: float) -> float:
     """The mock cannot fetch the caller's audio: `?duration=N` in the URL says how long it is."""
-    query = urlsplit(url).query
-    for pair in query.split("&"):
-        name, _, value = pair.partition("=")
+    for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
         if name == "duration":
             try:
                 seconds = float(value)
             except ValueError:
-                break
-            if seconds > 0:
-                return round(seconds, 1)
+                seconds = math.nan
+            if not (math.isfinite(seconds) and seconds > 0):
+                raise BadUserInput(
+                    f"audioUrl's duration hint must be a positive number of seconds, not {value!r}", field="audioUrl"
+                )
+            return round(seconds, 1)
     return default
 
 
@@ -131,6 +134,8 @@ def price_speech(text: str | None, audio_url: str | None, fx: Fixtures) -> Estim
 
 
 def plan_job(req: JobRequest, fx: Fixtures) -> JobPlan:
+    for name, attr in (("provider", "provider"), *FLAT_FIELDS.items()):
+        check_text(getattr(req, attr), req.provider_field if name == "provider" else name)
     provider = fx.provider
     if req.type != JOB_TYPE:
         raise BadUserInput(f"type must be {JOB_TYPE} for provider {provider.name}", field="type")

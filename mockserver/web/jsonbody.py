@@ -11,6 +11,7 @@ from pydantic_core import ErrorDetails
 from starlette.requests import Request
 
 from ..core.errors import BadUserInput, PayloadTooLarge, RequestTimeout
+from ..core.text import check_strings
 
 MAX_BODY = 1024 * 1024
 
@@ -85,6 +86,7 @@ M = TypeVar("M", bound=BaseModel)
 def parse_body(model: type[M], data: Any) -> M:
     if not isinstance(data, dict):
         raise BadUserInput("request body must be a JSON object")
+    check_strings(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

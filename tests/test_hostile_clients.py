@@ -1,0 +1,220 @@
+"""What a client with a valid key but bad intent, or a careless one, could do to the mock and to
+other tenants: each scenario here was reproduced against the mock before it was fixed."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+
+from helpers import api_key, bearer
+
+BODY = {"service": "hedra", "text": "Hello, welcome to our platform!", "avatarId": "professional-1"}
+
+
+def submit(client: httpx.Client, key: str, **extra: object) -> httpx.Response:
+    return client.post("/v1/avatar", json={**BODY, **extra}, headers=api_key(key))
+
+
+# 1. A webhook can reset the whole mock.
+
+@pytest.fixture(scope="module")
+def server(server_factory):
+    return server_factory("--speed", "instant", "--no-render", "--no-access-log")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "0", "0.0.0.0", "[::1]", "127.1", "2130706433", "LOCALHOST.", "HOSTNAME"])
+def test_a_webhook_to_the_mock_itself_is_refused_at_submission(server, host):
+    port = server.base_url.rsplit(":", 1)[1]
+    host = host.replace("HOSTNAME", socket.gethostname())
+    with httpx.Client(base_url=server.base_url) as client:
+        for path in ("/_mock/reset", "/v1/avatar", "/"):
+            r = submit(client, "test-pro", webhookUrl=f"http://{host}:{port}{path}")
+            assert r.status_code == 400, (host, path, r.text)
+            error = r.json()["errors"][0]
+            assert error["extensions"]["field"] == "webhookUrl" and "itself" in error["message"]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("url", [
+    "http://receiver.example/_mock/reset",
+    "http://receiver.example/_mock",
+    "http://receiver.example//_mock/fixtures/reload",
+    "http://receiver.example/x/../_mock/reset",
+    "http://receiver.example/%5Fmock/reset",
+])
+def test_a_webhook_to_any_control_api_path_is_refused(server, url):
+    with httpx.Client(base_url=server.base_url) as client:
+        r = submit(client, "test-pro", webhookUrl=url)
+    assert r.status_code == 400 and "/_mock" in r.json()["errors"][0]["message"]
+
+
+@pytest.mark.integration
+def test_a_receiver_on_another_loopback_port_still_gets_its_webhook(server, receiver):
+    with httpx.Client(base_url=server.base_url) as client:
+        assert submit(client, "test-pro", webhookUrl=receiver.url).status_code == 200
+    assert receiver.wait(timeout=10).json["status"] == "completed"
+
+
+@pytest.mark.integration
+def test_the_control_api_refuses_requests_that_carry_the_mocks_webhook_headers(server):
+    with httpx.Client(base_url=server.base_url) as client:
+        before = submit(client, "test-pro").json()["data"]["avatar"]["id"]
+        r = client.post("/_mock/reset", headers={"X-Doitong-Delivery": "dlv_x", "X-Doitong-Signature": "sha256=00"})
+        assert r.status_code == 403 and r.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert client.get(f"/v1/avatar/{before}", headers=api_key("test-pro")).status_code == 200
+
+
+# 2. Slow receivers starve everyone's webhooks.
+
+class DrippingReceivers:
+    """Receivers that answer a status line, then one byte a second, forever."""
+
+    def __init__(self, count: int) -> None:
+        self.sockets = []
+        for _ in range(count):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            s.listen(16)
+            self.sockets.append(s)
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self._serve, args=(s,), daemon=True) for s in self.sockets]
+        for t in self.threads:
+            t.start()
+
+    @property
+    def urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{s.getsockname()[1]}/hook" for s in self.sockets]
+
+    def _serve(self, listener: socket.socket) -> None:
+        listener.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return  # closed
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+                while not self.stop.is_set():
+                    conn.sendall(b".")
+                    time.sleep(1)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.stop.set()
+        for s in self.sockets:
+            s.close()
+
+
+@pytest.mark.integration
+def test_dripping_receivers_do_not_starve_a_healthy_one(server_factory, receiver):
+    server = server_factory("--speed", "instant", "--no-render", "--no-access-log", "--webhook-timeout", "2")
+    drips = DrippingReceivers(24)
+    try:
+        with httpx.Client(base_url=server.base_url) as client:
+            for url in drips.urls:
+                for _ in range(2):
+                    assert submit(client, "test-enterprise", webhookUrl=url).status_code == 200
+            started = time.monotonic()
+            for i in range(10):
+                assert submit(client, "test-enterprise", text=f"healthy {i}", webhookUrl=receiver.url).status_code == 200
+            receiver.wait(timeout=5, count=10)
+            assert time.monotonic() - started < 5
+            time.sleep(2.5)  # one deadline: every dripping attempt has ended by now
+            dripping = client.get("/_mock/deliveries", params={"account": "test-enterprise"}).json()["deliveries"]
+            attempts = [a for d in dripping if d["url"] in drips.urls for a in d["attempts"]]
+        assert attempts and all("timed out after 2 s" in a["error"] and a["latencyMs"] < 3000 for a in attempts), attempts[:3]
+    finally:
+        drips.close()
+
+
+# 3. One string breaks an account's job list.
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("text", ["\ud800 hello", "hello \udfff", "nul \x00 inside", "bell \x07"])
+async def test_bad_unicode_in_graphql_variables_is_a_400_and_nothing_is_stored(client, text):
+    query = "mutation G($input: AvatarGenerationInput!) { generateAvatar(input: $input) { id } }"
+    body = json.dumps({"query": query, "variables": {"input": {**BODY, "text": text}}})  # escapes surrogates
+    r = await client.post("/graphql", content=body, headers={**bearer("test-pro"), "Content-Type": "application/json"})
+    assert r.status_code == 400, r.text
+    assert r.json()["errors"][0]["extensions"]["field"] == "input.text"
+    listed = await client.get("/v1/avatar", headers=api_key("test-pro"))
+    assert listed.status_code == 200 and listed.json()["data"]["totalCount"] == 0
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("escape", ["\\ud800", "\\u0000", "\\u001b"])
+async def test_bad_unicode_in_a_graphql_literal_is_a_400(client, escape):
+    query = 'mutation { generateAvatar(input: {service: "hedra", avatarId: "professional-1", text: "xESC"}) { id } }'.replace("ESC", escape)
+    r = await client.post("/graphql", json={"query": query}, headers=bearer("test-pro"))
+    assert r.status_code == 400, r.text
+    extensions = r.json()["errors"][0]["extensions"]
+    # graphql-core's parser refuses a surrogate escape itself; the rest reaches the input rules.
+    assert extensions.get("field") == "text" or extensions["code"] == "GRAPHQL_PARSE_FAILED", extensions
+    assert (await client.get("/v1/avatar", headers=api_key("test-pro"))).json()["data"]["totalCount"] == 0
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("field,value", [("text", "\ud800"), ("text", "a\x00b"), ("voice", "en-US-neural\x00"), ("webhookUrl", "http://x.test/\ud800")])
+async def test_bad_unicode_in_a_rest_body_is_a_400_naming_the_field(client, field, value):
+    body = json.dumps({**BODY, field: value})  # json.dumps escapes the surrogate as \\ud800
+    r = await client.post("/v1/avatar", content=body, headers={**api_key("test-pro"), "Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["field"] == field
+
+
+@pytest.mark.anyio
+async def test_bad_unicode_in_the_control_api_is_a_400(client):
+    r = await client.post("/_mock/accounts", content=json.dumps({"name": "bad \ud800"}), headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["field"] == "name"
+
+
+@pytest.mark.anyio
+async def test_an_error_that_echoes_bad_input_is_still_valid_json(client):
+    r = await client.post("/graphql", json={"query": '{ avatar(id: "\\ud800") { id } }'}, headers=bearer("test-pro"))
+    assert r.status_code in (400, 404) and r.json()["errors"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("duration", ["nan", "-5", "inf", "0", "abc", ""])
+async def test_a_bad_duration_hint_on_audio_is_a_400(client, duration):
+    r = await client.post("/v1/avatar", json={"service": "hedra", "avatarId": "professional-1",
+                                              "audioUrl": f"https://cdn.example/a.mp3?duration={duration}"}, headers=api_key("test-pro"))
+    assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["field"] == "audioUrl"
+    r = await client.post("/v1/estimate", json={"audioUrl": f"https://cdn.example/a.mp3?duration={duration}"}, headers=api_key("test-pro"))
+    assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["field"] == "audioUrl"
+
+
+@pytest.mark.anyio
+async def test_deliveries_dropped_from_the_log_are_not_retried_unseen(receiver):
+    from mockserver import Settings, create_app
+
+    app = create_app(Settings(clock="virtual", seed=3, render=False, max_deliveries=1, webhook_attempts=6))
+    receiver.respond_with(then=500)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        for i in range(3):
+            r = await client.post("/v1/avatar", json={**BODY, "text": f"job {i}", "webhookUrl": receiver.url}, headers=api_key("test-pro"))
+            assert r.status_code == 200
+        for _ in range(12):  # through every retry of a six-attempt schedule
+            await client.post("/_mock/clock/advance", json={"seconds": 3600})
+            await app.state.runtime.emulator.webhooks.drain()
+        [kept] = (await client.get("/_mock/deliveries")).json()["deliveries"]
+    attempts_by_delivery: dict[str, int] = {}
+    for got in receiver.deliveries:
+        delivery_id = got.headers["x-doitong-delivery"]
+        attempts_by_delivery[delivery_id] = attempts_by_delivery.get(delivery_id, 0) + 1
+    assert attempts_by_delivery.pop(kept["id"]) == 6
+    assert all(count <= 1 for count in attempts_by_delivery.values()), attempts_by_delivery
+    await app.state.runtime.close()
