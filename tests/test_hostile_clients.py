@@ -218,3 +218,64 @@ async def test_deliveries_dropped_from_the_log_are_not_retried_unseen(receiver):
     assert attempts_by_delivery.pop(kept["id"]) == 6
     assert all(count <= 1 for count in attempts_by_delivery.values()), attempts_by_delivery
     await app.state.runtime.close()
+
+
+# 4. Idempotency-Key can bill twice. 5. One busy tenant erases the others.
+
+def capped_app(**overrides: object):
+    from mockserver import Settings, create_app
+
+    return create_app(Settings(**{"clock": "virtual", "seed": 4, "render": False, "max_finished_jobs": 2, **overrides}))
+
+
+async def finish_everything(client: httpx.AsyncClient) -> None:
+    assert (await client.post("/_mock/clock/advance", json={"seconds": 3600})).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_a_retry_after_the_job_was_dropped_replays_it_and_charges_nothing():
+    app = capped_app()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        keyed = {**api_key("test-pro"), "Idempotency-Key": "order-1"}
+        first = (await client.post("/v1/avatar", json=BODY, headers=keyed)).json()["data"]["avatar"]
+        await finish_everything(client)
+        for i in range(3):
+            await client.post("/v1/avatar", json={**BODY, "text": f"other {i}"}, headers=api_key("test-pro"))
+            await finish_everything(client)
+        assert (await client.get(f"/v1/avatar/{first['id']}", headers=api_key("test-pro"))).status_code == 410
+        before = (await client.get("/v1/account", headers=api_key("test-pro"))).json()["data"]["account"]
+        retry = await client.post("/v1/avatar", json=BODY, headers=keyed)
+        assert retry.status_code == 200 and retry.headers["idempotent-replayed"] == "true"
+        assert retry.json()["data"]["avatar"]["id"] == first["id"]
+        gql = await client.post("/graphql", json={
+            "query": "mutation G($input: AvatarGenerationInput!) { generateAvatar(input: $input) { id status } }",
+            "variables": {"input": BODY}}, headers={**bearer("test-pro"), "Idempotency-Key": "order-1"})
+        assert gql.json()["data"]["generateAvatar"] == {"id": first["id"], "status": "completed"}
+        after = (await client.get("/v1/account", headers=api_key("test-pro"))).json()["data"]["account"]
+        assert after["credits"]["charged"] == before["credits"]["charged"]
+        assert after["credits"]["held"] == before["credits"]["held"] == 0
+        assert after["usage"]["jobsToday"] == before["usage"]["jobsToday"] == 4
+    await app.state.runtime.close()
+
+
+@pytest.mark.anyio
+async def test_one_busy_tenant_never_pushes_out_another_tenants_jobs():
+    app = capped_app(max_finished_jobs=3)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        quiet = [(await client.post("/v1/avatar", json=BODY, headers=api_key("test-starter"))).json()["data"]["avatar"]["id"] for _ in range(2)]
+        await finish_everything(client)
+        busy = []
+        for i in range(12):
+            r = await client.post("/v1/avatar", json={**BODY, "text": f"busy {i}"}, headers=api_key("test-enterprise"))
+            busy.append(r.json()["data"]["avatar"]["id"])
+            await finish_everything(client)
+        for job_id in quiet:
+            assert (await client.get(f"/v1/avatar/{job_id}", headers=api_key("test-starter"))).json()["data"]["avatar"]["status"] == "completed"
+        listed = (await client.get("/v1/avatar", headers=api_key("test-enterprise"))).json()["data"]
+        assert [a["id"] for a in listed["avatars"]] == busy[::-1][:3] and listed["totalCount"] == 3
+        gone = await client.get(f"/v1/avatar/{busy[0]}", headers=api_key("test-enterprise"))
+        assert gone.status_code == 410
+        error = gone.json()["errors"][0]
+        assert error["extensions"] == {"code": "JOB_DROPPED", "maxFinishedJobs": 3} and "--max-finished-jobs" in error["message"]
+        assert (await client.get(f"/v1/avatar/{busy[0]}", headers=api_key("test-pro"))).status_code == 404
+    await app.state.runtime.close()

@@ -99,7 +99,7 @@ async def test_only_the_newest_finished_jobs_are_kept_and_jobs_in_flight_never_g
         in_flight = await submit()
         app.state.runtime.emulator.scheduler.advance(1)
         statuses = [(await client.get(f"/v1/avatar/{j}", headers=api_key())).status_code for j in finished]
-        assert statuses == [404, 404, 200, 200]
+        assert statuses == [410, 410, 200, 200]  # dropped by the cap, and said so
         listed = (await client.get("/v1/avatar", headers=api_key())).json()["data"]
         assert [j["id"] for j in listed["avatars"]] == [in_flight, finished[3], finished[2]]
         assert listed["totalCount"] == 3

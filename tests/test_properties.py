@@ -10,12 +10,23 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from mockserver import Settings
 from mockserver.core.accounts import Account
+from mockserver.core.admission import Caller
 from mockserver.core.clock import Clock
-from mockserver.core.errors import ConcurrencyLimitExceeded, DailyLimitExceeded, InsufficientCredits, RateLimited
-from mockserver.core.fixtures import PlanFixture
+from mockserver.core.emulator import Here
+from mockserver.core.errors import (
+    ConcurrencyLimitExceeded,
+    DailyLimitExceeded,
+    IdempotencyKeyReused,
+    InsufficientCredits,
+    RateLimited,
+)
+from mockserver.core.fixtures import PlanFixture, load_fixtures
+from mockserver.core.inputs import from_flat
 from mockserver.core.ledger import Ledger
 from mockserver.core.limits import DAY, MINUTE, RateLimiter
+from mockserver.core.runtime import Runtime
 
 MACHINE = settings(max_examples=150, stateful_step_count=40, deadline=None, derandomize=True, database=None,
                    suppress_health_check=list(HealthCheck))
@@ -174,6 +185,60 @@ class RateLimiterMachine(RuleBasedStateMachine):
         )
 
 
+BODIES = {"short": "Hello there", "long": " ".join(["talk"] * 60)}
+
+
+class IdempotencyMachine(RuleBasedStateMachine):
+    """Model: a key makes one job, whatever happens to that job later (the finished-job cap
+    drops it at once here); a retry with the same body is that job, another body is a 409;
+    credits are held and charged once per job ever made."""
+
+    @initialize()
+    def start(self) -> None:
+        runtime = Runtime(Settings(clock="virtual", start_time=0, seed=1, render=False, max_finished_jobs=1), load_fixtures())
+        self.emulator = runtime.emulator
+        self.account = self.emulator.account("test-enterprise")
+        self.initial = self.account.ledger.available
+        self.here = Here("http://mock.test", runtime.address)
+        self.by_key: dict[str, tuple[str, str]] = {}
+        self.costs: dict[str, int] = {}
+
+    @rule(key=st.sampled_from([None, "k1", "k2", "k3"]), body=st.sampled_from(sorted(BODIES)))
+    def submit(self, key: str | None, body: str) -> None:
+        caller = Caller(self.account, key)
+        request = from_flat({"service": "hedra", "text": BODIES[body], "avatarId": "professional-1"})
+        earlier = self.by_key.get(key) if key is not None else None
+        if earlier is not None and earlier[0] != body:
+            with pytest.raises(IdempotencyKeyReused):
+                self.emulator.submit(caller, request, self.here)
+            return
+        job = self.emulator.submit(caller, request, self.here)
+        if earlier is not None:
+            assert (job.id, caller.replayed) == (earlier[1], True)
+            return
+        assert not caller.replayed and job.id not in self.costs
+        self.costs[job.id] = job.plan.credit_cost
+        if key is not None:
+            self.by_key[key] = (body, job.id)
+
+    @rule()
+    def finish_everything(self) -> None:
+        self.emulator.advance(3600)
+
+    @rule()
+    def a_day_passes(self) -> None:
+        self.emulator.advance(24 * 3600 + 1)
+        self.by_key.clear()  # the keys have expired: a retry now makes a new job
+
+    @invariant()
+    def one_job_and_one_charge_per_key(self) -> None:
+        ledger = self.account.ledger
+        assert ledger.held + ledger.charged == sum(self.costs.values())
+        assert ledger.available == self.initial - sum(self.costs.values())
+
+
+TestIdempotencyAgainstModel = IdempotencyMachine.TestCase
+TestIdempotencyAgainstModel.settings = MACHINE
 TestLedgerAgainstModel = LedgerMachine.TestCase
 TestLedgerAgainstModel.settings = MACHINE
 TestRateLimiterAgainstModel = RateLimiterMachine.TestCase

@@ -3,6 +3,7 @@ one place, and the state a store read back put into it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .accounts import Accounts
@@ -123,10 +124,12 @@ def restore(emulator: Emulator, snapshot: Snapshot) -> dict[str, int]:
     accounts = sum(emulator.accounts.restore(saved.record, saved.entries) for saved in snapshot.accounts)
     for key, usage in snapshot.usage.items():
         emulator.limiter.restore(key, usage)
-    for account_key, key, record in snapshot.idempotency:
-        emulator.idempotency.restore(account_key, key, record)
     for job in snapshot.jobs:
         emulator.jobs.restore(job)
+    for account_key, key, record in snapshot.idempotency:
+        # The job as it is now if it is still kept, else as the key's record saved it.
+        job = emulator.jobs.by_id.get(record.job.id, record.job)
+        emulator.idempotency.restore(account_key, key, replace(record, job=job))
     for delivery in snapshot.deliveries:
         emulator.webhooks.restore(delivery)
     return {"accounts": accounts, "jobs": len(snapshot.jobs), "deliveries": len(snapshot.deliveries)}

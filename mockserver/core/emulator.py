@@ -103,9 +103,9 @@ class Emulator:
             check_webhook_url(plan.request.webhook_url, self.settings.webhook_allow, here.address)
         if key is not None:
             earlier = self.idempotency.lookup(account.key, key, plan.request)
-            if earlier is not None and earlier in self.jobs.by_id:
+            if earlier is not None:
                 caller.replayed = True
-                return self.jobs.by_id[earlier]
+                return earlier
         self.limiter.check_job(account, lambda: self.jobs.earliest_end(account.key))
         account.ledger.check(plan.credit_cost)
         plan = replace(plan, scenario=find_scenario(plan.request, account.key, self.fixtures))
@@ -114,7 +114,7 @@ class Emulator:
         job = self.jobs.create(account.key, plan, here.base_url, job_id)
         self.limiter.count_job(account)
         if key is not None:
-            record = self.idempotency.remember(account.key, key, plan.request, job.id)
+            record = self.idempotency.remember(account.key, key, plan.request, job)
             self.store.save_idempotency(account.key, key, record)
         self.store.save_usage(account.key, self.limiter.raw_usage(account.key))
         self.store.save_account(account)

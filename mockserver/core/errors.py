@@ -102,6 +102,13 @@ class NotFound(ApiError):
     code = "NOT_FOUND"
 
 
+class JobDropped(ApiError):
+    """A job the caller was told about, dropped since by the finished-job cap: not a bare 404."""
+
+    status = 410
+    code = "JOB_DROPPED"
+
+
 class MethodNotAllowed(ApiError):
     status = 405
     code = "METHOD_NOT_ALLOWED"

@@ -1,4 +1,8 @@
-"""`Idempotency-Key` on job creation: a retry returns the original job and charges nothing."""
+"""`Idempotency-Key` on job creation: a retry returns the original job and charges nothing.
+
+A record keeps the job itself, not only its id, so a retry is answered with that job for the
+key's whole lifetime, even after the finished-job cap has dropped it from the job list.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,17 @@ from dataclasses import dataclass
 from .clock import Clock
 from .errors import BadUserInput, IdempotencyKeyReused
 from .inputs import JobRequest
+from .jobs import Job
 
 TTL = 24 * 3600.0
 MAX_KEY_LENGTH = 255
+MAX_KEYS_PER_ACCOUNT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
 class Record:
     fingerprint: JobRequest
-    job_id: str
+    job: Job
     at: float
 
 
@@ -32,39 +38,44 @@ def check_key(key: str | None) -> str | None:
 
 
 class IdempotencyStore:
-    def __init__(self, clock: Clock, ttl: float = TTL, max_records: int = 100_000) -> None:
+    """Per account, so that one tenant's keys never push out another's."""
+
+    def __init__(self, clock: Clock, ttl: float = TTL, max_per_account: int = MAX_KEYS_PER_ACCOUNT) -> None:
         self.clock = clock
         self.ttl = ttl
-        self.max_records = max_records
-        self._records: OrderedDict[tuple[str, str], Record] = OrderedDict()
+        self.max_per_account = max_per_account
+        self._records: dict[str, OrderedDict[str, Record]] = {}
 
-    def _prune(self) -> None:
+    def _prune(self, records: OrderedDict[str, Record]) -> None:
         horizon = self.clock.now() - self.ttl
-        while self._records:
-            first = next(iter(self._records.values()))
+        while records:
+            first = next(iter(records.values()))
             if first.at > horizon:
                 break
-            self._records.popitem(last=False)
+            records.popitem(last=False)
 
-    def lookup(self, account_key: str, key: str, fingerprint: JobRequest) -> str | None:
+    def lookup(self, account_key: str, key: str, fingerprint: JobRequest) -> Job | None:
         """The job an earlier request with this key made, or None; 409 if the body differs."""
-        self._prune()
-        record = self._records.get((account_key, key))
+        records = self._records.get(account_key)
+        if records is None:
+            return None
+        self._prune(records)
+        record = records.get(key)
         if record is None:
             return None
         if record.fingerprint != fingerprint:
             raise IdempotencyKeyReused(
-                f"Idempotency-Key {key!r} was already used with a different request body "
-                f"(job {record.job_id})",
-                jobId=record.job_id,
+                f"Idempotency-Key {key!r} was already used with a different request body (job {record.job.id})",
+                jobId=record.job.id,
             )
-        return record.job_id
+        return record.job
 
-    def remember(self, account_key: str, key: str, fingerprint: JobRequest, job_id: str) -> Record:
-        record = self._records[(account_key, key)] = Record(fingerprint, job_id, self.clock.now())
-        while len(self._records) > self.max_records:
-            self._records.popitem(last=False)
+    def remember(self, account_key: str, key: str, fingerprint: JobRequest, job: Job) -> Record:
+        records = self._records.setdefault(account_key, OrderedDict())
+        record = records[key] = Record(fingerprint, job, self.clock.now())
+        while len(records) > self.max_per_account:
+            records.popitem(last=False)
         return record
 
     def restore(self, account_key: str, key: str, record: Record) -> None:
-        self._records[(account_key, key)] = record
+        self._records.setdefault(account_key, OrderedDict())[key] = record

@@ -9,13 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import random
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .clock import Clock, Scheduler, Timer
-from .errors import BadUserInput, Conflict, JobAlreadyFinished, NotFound
+from .errors import BadUserInput, Conflict, JobAlreadyFinished, JobDropped, NotFound
 from .fixtures import ProcessingFile
 from .inputs import JobPlan
 
@@ -29,6 +29,7 @@ ACTIVE = frozenset((QUEUED, PROCESSING))
 FINAL = frozenset((COMPLETED, FAILED, CANCELLED))
 
 ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+MAX_DROPPED_IDS = 100_000
 
 Hook = Callable[["Job", str], None]
 
@@ -142,7 +143,9 @@ class Jobs:
         self._seq = 0
         self.by_id: dict[str, Job] = {}
         self.by_account: dict[str, dict[str, Job]] = {}
-        self._finished: deque[Job] = deque()
+        self._finished: dict[str, deque[Job]] = {}
+        # Ids of jobs dropped by the cap, with their account, so that asking for one says why.
+        self._dropped: OrderedDict[str, str] = OrderedDict()
         self.active: dict[str, int] = {}
         self._hooks = hooks
         self._forget = forget
@@ -178,8 +181,7 @@ class Jobs:
         self._seq = max(self._seq, job.seq)
         self._index(job)
         if job.status in FINAL:
-            self._finished.append(job)
-            self._forget_oldest()
+            self._keep_finished(job)
         else:
             self._resume(job)
 
@@ -222,21 +224,26 @@ class Jobs:
                 job.timer = None
         self._hooks(job, old)
         if status in FINAL:
-            self._finished.append(job)
-            self._forget_oldest()
+            self._keep_finished(job)
 
-    def _forget_oldest(self) -> None:
-        """Finished jobs beyond the cap are dropped, oldest first: memory stays bounded."""
-        while len(self._finished) > self.max_finished:
-            old = self._finished.popleft()
-            if self.by_id.get(old.id) is old:
-                del self.by_id[old.id]
-            jobs = self.by_account.get(old.account_key)
-            if jobs is not None:
-                jobs.pop(old.id, None)
-                if not jobs:
-                    del self.by_account[old.account_key]
-            self._forget(old)
+    def _keep_finished(self, job: Job) -> None:
+        """Each account keeps its newest `max_finished` finished jobs, so no tenant can push
+        another's out; jobs in flight are always kept."""
+        finished = self._finished.setdefault(job.account_key, deque())
+        finished.append(job)
+        while len(finished) > self.max_finished:
+            self._drop(finished.popleft())
+
+    def _drop(self, old: Job) -> None:
+        if self.by_id.get(old.id) is old:
+            del self.by_id[old.id]
+        jobs = self.by_account.get(old.account_key)
+        if jobs is not None:
+            jobs.pop(old.id, None)
+        self._dropped[old.id] = old.account_key
+        while len(self._dropped) > MAX_DROPPED_IDS:
+            self._dropped.popitem(last=False)
+        self._forget(old)
 
     def _start(self, job: Job, at: float) -> None:
         if job.status != QUEUED:
@@ -300,6 +307,12 @@ class Jobs:
 
     def get(self, account_key: str, job_id: str) -> Job:
         job = self.by_id.get(job_id)
+        if job is None and self._dropped.get(job_id) == account_key:
+            raise JobDropped(
+                f"job {job_id!r} finished and was dropped: the mock keeps each account's "
+                f"{self.max_finished} newest finished jobs (--max-finished-jobs)",
+                maxFinishedJobs=self.max_finished,
+            )
         if job is None or job.account_key != account_key:
             raise NotFound(f"no job with id {job_id!r}")
         return job
