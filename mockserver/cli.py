@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         app = create_app(settings, fixtures)
     except StateFileError as exc:
-        print(f"doitong-mock: cannot use the state file {exc.path}: {exc.reason}", file=sys.stderr)
+        print(f"doitong-mock: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     log.info("fixtures: %s", summary(fixtures))
     if settings.state_file is not None:

@@ -118,7 +118,7 @@ async def test_everything_written_through_is_read_back(tmp_path, receiver):
         second = (await client.post("/v1/avatar", json=BODY, headers=key)).json()["data"]["avatar"]
         before = (await client.get("/v1/account", headers=key)).json()["data"]["account"]
         deliveries = (await client.get(f"/_mock/jobs/{first['id']}/deliveries")).json()
-    await app.state.runtime.emulator.close()
+    await app.state.runtime.close()
 
     app = make_app(state)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
@@ -139,13 +139,13 @@ async def test_everything_written_through_is_read_back(tmp_path, receiver):
         new = (await client.post("/v1/avatar", json=BODY, headers=key)).json()["data"]["avatar"]
         assert new["id"] not in (first["id"], second["id"])
         await client.post("/_mock/reset")
-    await app.state.runtime.emulator.close()
+    await app.state.runtime.close()
 
     app = make_app(state)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
         r = await client.get("/v1/account", headers=key)
         assert r.status_code == 401, "a reset clears the state file: the throw-away account is gone"
-    await app.state.runtime.emulator.close()
+    await app.state.runtime.close()
 
 
 def not_a_database(path: Path) -> Path:
@@ -165,3 +165,27 @@ def test_an_unusable_state_file_stops_start_up_with_the_reason(tmp_path, make_ba
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2
     assert f"cannot use the state file {path}" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.integration
+def test_a_second_server_on_the_same_state_file_is_refused_until_the_first_is_gone(tmp_path, fixtures_dir):
+    state = tmp_path / "state.sqlite"
+    args = ("--fixtures", str(fixtures_dir), "--state-file", str(state), "--no-render", "--no-access-log")
+    first = start_server(tmp_path, *args)
+    try:
+        second = subprocess.run([sys.executable, "-m", "mockserver", "--port", "0", *args],
+                                capture_output=True, text=True, timeout=30, cwd=tmp_path)
+        assert second.returncode == 2
+        assert f"state file {state} is in use by another doitong-mock (pid {first.process.pid})" in second.stderr
+        assert "Traceback" not in second.stderr
+        with httpx.Client(base_url=first.base_url, headers={"X-API-Key": "burst"}) as client:
+            job = client.post("/v1/avatar", json=BODY).json()["data"]["avatar"]
+    finally:
+        first.process.send_signal(signal.SIGKILL)
+        first.process.wait()
+    restarted = start_server(tmp_path, *args)  # the killed process's lock went with it
+    try:
+        with httpx.Client(base_url=restarted.base_url, headers={"X-API-Key": "burst"}) as client:
+            assert client.get(f"/v1/avatar/{job['id']}").status_code == 200
+    finally:
+        restarted.stop()

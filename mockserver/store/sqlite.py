@@ -10,7 +10,9 @@ flight resume on the clock, and pending webhook deliveries are retried when due.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,10 +53,28 @@ def _dumps(value: Any) -> str:
 class StateFileError(Exception):
     """A state file that cannot be opened or read back: start-up stops and says why."""
 
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
+    def __init__(self, path: Path, reason: str, message: str | None = None) -> None:
+        super().__init__(message or f"cannot use the state file {path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+def _lock(path: Path) -> int:
+    """An exclusive lock beside the file, held while this process lives: a second server on the
+    same file is refused, and a lock left by a killed process is released by the kernel."""
+    lock_path = path.with_name(path.name + ".lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise StateFileError(
+            path, "in use", f"state file {path} is in use by another doitong-mock (pid {holder})"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd
 
 
 class SqliteStore:
@@ -65,6 +85,10 @@ class SqliteStore:
         self._saved_entries: dict[str, int] = {}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = _lock(path)
+        except OSError as exc:
+            raise StateFileError(path, str(exc)) from None
+        try:
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -73,9 +97,10 @@ class SqliteStore:
             if found is None:
                 self._db.execute("INSERT INTO meta VALUES ('version', ?)", (str(VERSION),))
         except (sqlite3.Error, OSError) as exc:
+            os.close(self._lock)
             raise StateFileError(path, str(exc)) from None
         if found is not None and found[0] != str(VERSION):
-            self._db.close()
+            self.close()
             raise StateFileError(path, f"written by another version of doitong-mock (state version {found[0]})")
 
     @contextlib.contextmanager
@@ -154,6 +179,7 @@ class SqliteStore:
 
     def close(self) -> None:
         self._db.close()
+        os.close(self._lock)
 
     # Read back at start-up
 
