@@ -279,3 +279,30 @@ async def test_one_busy_tenant_never_pushes_out_another_tenants_jobs():
         assert error["extensions"] == {"code": "JOB_DROPPED", "maxFinishedJobs": 3} and "--max-finished-jobs" in error["message"]
         assert (await client.get(f"/v1/avatar/{busy[0]}", headers=api_key("test-pro"))).status_code == 404
     await app.state.runtime.close()
+
+
+# 7. A partly rejected mutation hides a job it created.
+
+@pytest.mark.anyio
+async def test_a_partly_rejected_mutation_answers_with_the_job_it_created(client):
+    query = """mutation Two($input: AvatarGenerationInput!) {
+      a: generateAvatar(input: $input) { id creditCost }
+      b: generateAvatar(input: $input) { id creditCost }
+    }"""
+    r = await client.post("/graphql", json={"query": query, "variables": {"input": BODY}}, headers=bearer("test-free"))
+    body = r.json()
+    assert r.status_code == 200, body  # data carries a job: the client must see it, not only the 429
+    assert body["data"]["b"] is None and body["data"]["a"]["id"]
+    [error] = body["errors"]
+    assert error["path"] == ["b"] and error["extensions"]["code"] == "CONCURRENCY_LIMIT_EXCEEDED"
+    account = (await client.get("/v1/account", headers=api_key("test-free"))).json()["data"]["account"]
+    assert account["credits"]["held"] + account["credits"]["charged"] == body["data"]["a"]["creditCost"]
+    listed = (await client.get("/v1/avatar", headers=api_key("test-free"))).json()["data"]["avatars"]
+    assert [j["id"] for j in listed] == [body["data"]["a"]["id"]]
+
+
+@pytest.mark.anyio
+async def test_a_mutation_whose_every_field_is_refused_keeps_the_errors_status(client):
+    query = 'mutation { a: generateAvatar(input: {service: "hedra", text: "hi", avatarId: "nope"}) { id } }'
+    r = await client.post("/graphql", json={"query": query}, headers=bearer("test-pro"))
+    assert r.status_code == 400 and r.json()["data"] == {"a": None}

@@ -188,6 +188,10 @@ class GraphQLEndpoint:
         body: dict[str, Any] = {"errors": errors}
         if result.data is not None:
             body["data"] = result.data
+            if any(value is not None for value in result.data.values()):
+                # Part of the operation happened (a job was made): the answer is a success that
+                # carries it, or a client retrying the "failure" would make that job again.
+                status, headers = 200, {}
         return JSONResponse(body, status_code=status, headers=headers)
 
     @staticmethod
