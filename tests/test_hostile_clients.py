@@ -306,3 +306,66 @@ async def test_a_mutation_whose_every_field_is_refused_keeps_the_errors_status(c
     query = 'mutation { a: generateAvatar(input: {service: "hedra", text: "hi", avatarId: "nope"}) { id } }'
     r = await client.post("/graphql", json={"query": query}, headers=bearer("test-pro"))
     assert r.status_code == 400 and r.json()["data"] == {"a": None}
+
+
+# 8. Unauthenticated GraphQL can bloat the server.
+
+def resident_mb(pid: int, field: str = "VmHWM") -> int:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith(field):
+            return int(line.split()[1]) // 1024
+    raise AssertionError(f"no {field} for {pid}")
+
+
+@pytest.mark.anyio
+async def test_without_a_key_only_a_small_introspection_document_is_ever_read(client):
+    big = "{ __schema { queryType { name } } " + "#" * 9000 + "\n}"
+    assert (await client.post("/graphql", json={"query": big})).status_code == 401
+    invalid = await client.post("/graphql", json={"query": "{ account { nope } }"})
+    assert invalid.status_code == 401, "not validated for a caller without a key"
+    fine = await client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})
+    assert fine.status_code == 200
+
+
+@pytest.mark.anyio
+async def test_one_name_selected_many_times_is_refused_before_validation(client):
+    fields = " ".join(["a: __typename", "a: __schema { queryType { name } }"] * 6)
+    r = await client.post("/graphql", json={"query": "{ " + fields + " }"}, headers=bearer("test-pro"))
+    assert r.status_code == 400 and "'a' 12 times in one selection set" in r.json()["errors"][0]["message"]
+    via_fragments = "{ ...F ...G } fragment F on Query { " + "a: __typename " * 6 + "} fragment G on Query { " + "a: __typename " * 6 + "}"
+    r = await client.post("/graphql", json={"query": via_fragments}, headers=bearer("test-pro"))
+    assert r.status_code == 400 and "12 times" in r.json()["errors"][0]["message"]
+
+
+@pytest.mark.integration
+def test_streams_of_unique_documents_leave_memory_bounded_and_health_answering(server):
+    stop = threading.Event()
+    health: list[int] = []
+
+    def probe() -> None:
+        with httpx.Client(base_url=server.base_url) as c:
+            while not stop.is_set():
+                health.append(c.get("/healthz").status_code)
+                time.sleep(0.05)
+
+    def stream(tid: int, key: str | None) -> None:
+        headers = bearer(key) if key else {}
+        with httpx.Client(base_url=server.base_url, timeout=60) as c:
+            for i in range(120):
+                conflicting = " ".join(f"a: __typename a: x{tid}{i}{j}: __schema {{ queryType {{ name }} }}" for j in range(40))
+                assert c.post("/graphql", json={"query": "{ " + conflicting + " }"}, headers=headers).status_code in (400, 401)
+                valid = " ".join(f"f{tid}_{i}_{j}: account {{ id plan {{ id name }} credits {{ available held }} }}" for j in range(60))
+                r = c.post("/graphql", json={"query": "{ " + valid + " }"}, headers=headers)
+                assert r.status_code == (200 if key else 401)
+
+    threads = [threading.Thread(target=probe)] + [
+        threading.Thread(target=stream, args=(n, key)) for n, key in enumerate([None, "test-enterprise"])
+    ]
+    for t in threads:
+        t.start()
+    for t in threads[1:]:
+        t.join()
+    stop.set()
+    threads[0].join()
+    assert health and set(health) == {200}
+    assert resident_mb(server.process.pid) < 150

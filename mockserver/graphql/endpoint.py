@@ -54,7 +54,12 @@ from .operations import MAX_TOKENS, joined, operation_names
 
 logger = logging.getLogger("mockserver.graphql")
 
+# A parsed document costs about a hundred times its text in memory (tokens, nodes, locations):
+# the cache holds at most 256 documents and 256,000 characters of them (some 30 MB at worst).
 CACHE_SIZE = 256
+CACHE_CHARS = 256_000
+MAX_CACHED_QUERY = 16_000
+MAX_ANONYMOUS_QUERY = 8_000  # explorers' full introspection query is under 3,000 characters
 EXPLORER = Path(__file__).resolve().parent.parent / "web" / "static" / "explorer.html"
 
 
@@ -114,6 +119,17 @@ def _short(message: str) -> str:
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
 
 
+def _unlink_tokens(document: DocumentNode) -> None:
+    """A parsed document's tokens form a doubly linked list: a cycle that only the garbage
+    collector's rare full collections would free once the document has lived in the cache.
+    Unlinked, the document is freed as soon as the cache lets go of it."""
+    token = document.loc.start_token if document.loc is not None else None
+    while token is not None:
+        following = token.next
+        token.prev = token.next = None
+        token = following
+
+
 def _is_introspection_only(operation: OperationDefinitionNode) -> bool:
     for selection in operation.selection_set.selections:
         if not isinstance(selection, FieldNode) or not selection.name.value.startswith("__"):
@@ -126,6 +142,7 @@ class GraphQLEndpoint:
         self.runtime = runtime
         self.schema = schema
         self._cache: OrderedDict[str, Prepared] = OrderedDict()
+        self._cached_chars = 0
 
     def prepare(self, query: str) -> Prepared:
         """Parse and validate once per distinct query text: clients resend the same few."""
@@ -145,10 +162,29 @@ class GraphQLEndpoint:
                 None if errors else document,
                 tuple(GraphQLValidationFailed(e.message, locations=_locations(e)) for e in errors),
             )
-        self._cache[query] = prepared
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
+        if len(query) <= MAX_CACHED_QUERY:
+            self._cache[query] = prepared
+            self._cached_chars += len(query)
+            while len(self._cache) > CACHE_SIZE or self._cached_chars > CACHE_CHARS:
+                evicted, old = self._cache.popitem(last=False)
+                self._cached_chars -= len(evicted)
+                if old.document is not None:
+                    _unlink_tokens(old.document)
         return prepared
+
+    def _anonymous_may_run(self, query: str) -> bool:
+        """Without a key only introspection runs: a small document, parsed (not validated) to see
+        that every operation in it only introspects. Anything else is refused unread."""
+        if query in self._cache:
+            return True  # prepared before: what it costs is paid; the operation is checked below
+        if len(query) > MAX_ANONYMOUS_QUERY:
+            return False
+        try:
+            document = parse(query, max_tokens=MAX_TOKENS)
+        except GraphQLError:
+            return True  # answered as a parse error, at no further cost
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        return all(_is_introspection_only(o) for o in operations)
 
     async def handle(self, request: Request) -> Response:
         caller: Caller | None = request.state.caller
@@ -159,6 +195,9 @@ class GraphQLEndpoint:
         else:
             data = await read_json(request)
         query, variables, operation_name = self._unpack(data, get=request.method == "GET")
+        emulator = self.runtime.emulator
+        if caller is None and not self._anonymous_may_run(query):
+            emulator.admit(None)  # no key: refused as UNAUTHENTICATED, before any validation
         prepared = self.prepare(query)
         if prepared.document is None:
             return JSONResponse({"errors": [e.to_dict() for e in prepared.errors]}, status_code=400)
@@ -172,7 +211,6 @@ class GraphQLEndpoint:
             raise BadUserInput("subscriptions are served over WebSocket, not HTTP POST")
         if request.method == "GET" and operation.operation != OperationType.QUERY:
             raise BadUserInput("only queries may be sent with GET; use POST for mutations")
-        emulator = self.runtime.emulator
         if caller is None and not _is_introspection_only(operation):
             emulator.admit(None)  # no key: refused as UNAUTHENTICATED
         result = execute_sync(

@@ -114,12 +114,13 @@ def tune_gc() -> None:
     """Fewer, cheaper garbage collections for a long-running server.
 
     What is alive at start-up (modules, schema, fixtures) is frozen out of every collection, and
-    the thresholds are raised so that full collections, which walk every job in memory, are rare:
-    without this they show up as 50 ms stalls in the p99 latency.
+    young collections are rarer. Full collections, which walk every job in memory, stay frequent
+    enough that cyclic garbage cannot pile up: with (7000, 20, 100) a stream of unique GraphQL
+    documents took the server from 50 to 240 MB; with (7000, 10, 10) it stays under 100 MB.
     """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(7_000, 20, 100)
+    gc.set_threshold(7_000, 10, 10)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
