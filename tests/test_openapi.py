@@ -53,3 +53,22 @@ async def test_a_405_names_every_method_the_path_documents(client):
         assert r.status_code == 405 and r.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
         allowed = {m.strip().lower() for m in r.headers["allow"].split(",")} - {"head"}
         assert allowed == set(spec["paths"][path]) - {"parameters"}
+
+
+async def test_the_document_states_the_rules_the_server_enforces(client):
+    spec = (await client.get("/openapi.json")).json()
+    assert spec["servers"] == [{"url": "http://mock.test"}]
+    created = spec["paths"]["/v1/avatar"]["post"]["responses"]["200"]
+    assert {link["operationId"] for link in created["links"].values()} == {"getAvatar", "cancelAvatar", "deleteAvatar"}
+    assert all(link["parameters"] == {"job_id": "$response.body#/data/avatar/id"} for link in created["links"].values())
+    request = spec["components"]["schemas"]["AvatarRequest"]
+    assert request["properties"]["service"]["enum"] == ["hedra"]
+    avatar_ids = next(b for b in request["properties"]["avatarId"]["anyOf"] if b["type"] == "string")["enum"]
+    assert "professional-1" in avatar_ids
+    assert [branch["oneOf"][0]["required"] for branch in request["allOf"]] == [["text"], ["avatarId"]]
+    estimate = spec["components"]["schemas"]["EstimateRequest"]
+    assert [b["required"] for b in estimate["oneOf"]] == [["text"], ["audioUrl"]]
+    assert "413" in spec["paths"]["/v1/estimate"]["post"]["responses"]
+    assert "410" in spec["paths"]["/v1/avatar/{job_id}"]["get"]["responses"]
+    cursor = next(p for p in spec["paths"]["/v1/avatar"]["get"]["parameters"] if p["name"] == "cursor")
+    assert cursor["schema"]["pattern"] == "^[0-9a-f]{0,16}$"

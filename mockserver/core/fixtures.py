@@ -215,7 +215,7 @@ _MODELS: dict[str, type[_Model]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Fixtures:
     accounts: AccountsFile
     plans: PlansFile

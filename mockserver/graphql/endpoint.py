@@ -224,12 +224,12 @@ class GraphQLEndpoint:
             return JSONResponse({"data": result.data})
         status, headers, errors = self._format_errors(result.errors)
         body: dict[str, Any] = {"errors": errors}
-        if result.data is not None:
+        if result.data is not None and any(value is not None for value in result.data.values()):
+            # Part of the operation happened (a job was made): the answer is a success that
+            # carries it, or a client retrying the "failure" would make that job again. When
+            # nothing happened, the answer is the document's error format, errors alone.
             body["data"] = result.data
-            if any(value is not None for value in result.data.values()):
-                # Part of the operation happened (a job was made): the answer is a success that
-                # carries it, or a client retrying the "failure" would make that job again.
-                status, headers = 200, {}
+            status, headers = 200, {}
         return JSONResponse(body, status_code=status, headers=headers)
 
     @staticmethod

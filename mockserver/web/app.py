@@ -30,7 +30,7 @@ from .errors import api_error, http_error, server_error
 from .gate import Admitted, Faulted
 from .middleware import JournalMiddleware, cors
 from .openapi import openapi
-from .requests import emulator_of
+from .requests import base_url, emulator_of
 
 STATIC = Path(__file__).with_name("static")
 
@@ -44,7 +44,7 @@ async def healthz(request: Request) -> Response:
 
 
 async def openapi_json(request: Request) -> Response:
-    return JSONResponse(openapi())
+    return JSONResponse(openapi(emulator_of(request).fixtures, base_url(request)))
 
 
 def create_app(settings: Settings | None = None, fixtures: Fixtures | None = None) -> Starlette:

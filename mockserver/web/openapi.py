@@ -1,12 +1,20 @@
-"""The OpenAPI document of the REST surface, built from the same models the routes validate with."""
+"""The OpenAPI document of the REST surface, built from the same models the routes validate with,
+and from the fixtures the server runs on: the catalogue's ids are enums, the rules between fields
+(text or audioUrl, avatarId or imageUrl) are stated, and the ids a submission answers with are
+linked to the routes that take them.
+
+What JSON Schema cannot state is said in the descriptions: a language must suit the voice, and
+the text may hold at most the speech of the price table's last tier.
+"""
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from .. import __version__
-from ..core.jobs import STATUSES
+from ..core.fixtures import Fixtures
+from ..core.jobs import CURSOR_PATTERN, STATUSES
 from .rest import AvatarBody, EstimateBody
 
 NULLABLE_STRING = {"type": ["string", "null"]}
@@ -99,13 +107,75 @@ ERRORS = {
 }
 
 TOO_LARGE = _json(_ref("Error"), "Request body larger than 1 MiB: PAYLOAD_TOO_LARGE")
+DROPPED = _json(_ref("Error"), "A finished job the --max-finished-jobs cap dropped: JOB_DROPPED")
+ONE_JOB_ERRORS = {**ERRORS, "410": DROPPED}
+CANCEL_ERRORS = {**ONE_JOB_ERRORS, "409": _json(_ref("Error"), "JOB_ALREADY_FINISHED")}
 
 JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
-@cache
-def openapi() -> dict[str, Any]:
+URL = r"^https?://[^\s/?#@\x00-\x1f]+(/[^\s\x00-\x1f]*)?$"
+PLAIN_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+CURSOR = CURSOR_PATTERN.replace("{1,16}", "{0,16}")  # empty: the first page
+JOB_LINKS = {
+    name: {"operationId": operation, "parameters": {"job_id": "$response.body#/data/avatar/id"}}
+    for name, operation in (
+        ("GetAvatar", "getAvatar"), ("CancelAvatar", "cancelAvatar"), ("DeleteAvatar", "deleteAvatar")
+    )
+}
+
+
+def _one_of(*names: str) -> dict[str, Any]:
+    """Exactly one of these fields is given (a null counts as not given)."""
+    return {"oneOf": [{"required": [n], "properties": {n: {"type": "string"}}} for n in names]}
+
+
+def _string(schema: dict[str, Any], **constraints: Any) -> None:
+    """Constrain the string branch of an optional (string or null) property."""
+    branch = next(b for b in schema.get("anyOf", [schema]) if b.get("type") == "string")
+    branch.update(constraints)
+
+
+def _avatar_request(fixtures: Fixtures) -> dict[str, Any]:
+    schema = AvatarBody.model_json_schema()
+    props = schema["properties"]
+    provider = fixtures.provider
+    _string(props["service"], enum=[provider.name])
+    _string(props["avatarId"], enum=[a.id for a in fixtures.avatars.avatars])
+    _string(props["voice"], enum=[v.id for v in fixtures.voices.voices])
+    _string(props["version"], enum=list(provider.versions))
+    _string(props["aspectRatio"], enum=list(provider.aspect_ratios))
+    _string(props["resolution"], enum=list(provider.resolutions))
+    _string(props["language"], pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    for name in ("imageUrl", "audioUrl", "webhookUrl"):
+        _string(props[name], pattern=URL)
+    _string(props["text"], pattern=PLAIN_TEXT, minLength=1)
+    limit = fixtures.pricing.max_duration_seconds
+    props["text"]["description"] += (
+        f"; at most {limit:g} s of speech at {fixtures.pricing.words_per_minute:g} words a minute"
+    )
+    props["language"]["description"] += "; it must suit the voice"
+    schema["allOf"] = [_one_of("text", "audioUrl"), _one_of("avatarId", "imageUrl")]
+    return schema
+
+
+def _estimate_request() -> dict[str, Any]:
+    schema = EstimateBody.model_json_schema()
+    _string(schema["properties"]["text"], pattern=PLAIN_TEXT, minLength=1)
+    _string(schema["properties"]["audioUrl"], pattern=URL)
+    schema.update(_one_of("text", "audioUrl"))
+    return schema
+
+
+def openapi(fixtures: Fixtures, base_url: str) -> dict[str, Any]:
+    """The document for this server (its fixtures) as seen at `base_url`."""
+    return {**_document(fixtures), "servers": [{"url": base_url}]}
+
+
+@lru_cache(maxsize=4)
+def _document(fixtures: Fixtures) -> dict[str, Any]:
     job_envelope = _json(_envelope(avatar=_ref("Job")), "The job")
+    created = {**job_envelope, "links": JOB_LINKS}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -121,8 +191,8 @@ def openapi() -> dict[str, Any]:
             "schemas": {
                 "Job": JOB,
                 "Error": ERROR,
-                "AvatarRequest": AvatarBody.model_json_schema(),
-                "EstimateRequest": EstimateBody.model_json_schema(),
+                "AvatarRequest": _avatar_request(fixtures),
+                "EstimateRequest": _estimate_request(),
             },
         },
         "security": [{"apiKey": []}, {"bearer": []}],
@@ -145,7 +215,7 @@ def openapi() -> dict[str, Any]:
                         "content": {"application/json": {"schema": _ref("AvatarRequest")}},
                     },
                     "responses": {
-                        "200": job_envelope,
+                        "200": created,
                         **ERRORS,
                         "402": _json(_ref("Error"), "INSUFFICIENT_CREDITS"),
                         "409": _json(_ref("Error"), "IDEMPOTENCY_KEY_REUSED with another body"),
@@ -161,7 +231,8 @@ def openapi() -> dict[str, Any]:
                             "in": "query",
                             "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
                         },
-                        {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                        {"name": "cursor", "in": "query", "schema": {"type": "string", "pattern": CURSOR},
+                         "description": "data.pageInfo.endCursor of the page before"},
                         {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)}},
                     ],
                     "responses": {
@@ -187,12 +258,14 @@ def openapi() -> dict[str, Any]:
             "/v1/avatar/{job_id}": {
                 "parameters": [JOB_ID],
                 "get": {
-                    "operationId": "getAvatar", "summary": "Poll one job", "responses": {"200": job_envelope, **ERRORS}
+                    "operationId": "getAvatar",
+                    "summary": "Poll one job",
+                    "responses": {"200": job_envelope, **ONE_JOB_ERRORS},
                 },
                 "delete": {
                     "operationId": "deleteAvatar",
                     "summary": "Cancel a job (same as POST .../cancel)",
-                    "responses": {"200": job_envelope, **ERRORS, "409": _json(_ref("Error"), "JOB_ALREADY_FINISHED")},
+                    "responses": {"200": job_envelope, **CANCEL_ERRORS},
                 },
             },
             "/v1/avatar/{job_id}/cancel": {
@@ -200,7 +273,7 @@ def openapi() -> dict[str, Any]:
                 "post": {
                     "operationId": "cancelAvatar",
                     "summary": "Cancel a queued or processing job",
-                    "responses": {"200": job_envelope, **ERRORS, "409": _json(_ref("Error"), "JOB_ALREADY_FINISHED")},
+                    "responses": {"200": job_envelope, **CANCEL_ERRORS},
                 },
             },
             "/v1/account": {
