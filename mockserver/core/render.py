@@ -233,8 +233,9 @@ def _ending_at(packet: av.Packet, seconds: float) -> av.Packet:
     shown; its pts and duration are rescaled to a finer unit, in which its duration is cut to
     what is left of the video's length.
     """
-    base = packet.time_base
-    start = Fraction(packet.pts) * base
+    if packet.pts is None:  # libx264 stamps every packet; nothing to retime otherwise
+        return packet
+    start = Fraction(packet.pts) * packet.time_base
     packet.time_base = FINE_TIME_BASE
     packet.pts = packet.dts = round(start / FINE_TIME_BASE)
     end = round(Fraction(seconds) / FINE_TIME_BASE)
