@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
+
+from helpers import api_key
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -80,3 +85,75 @@ def test_the_explorer_loads_the_schema_offline(server, page):
     page.wait_for_selector(".graphiql-container", timeout=15_000)
     page.wait_for_selector("text=generationUpdated", state="attached", timeout=15_000)
     assert page.outside == []  # type: ignore[attr-defined]
+
+
+class OtherOrigin:
+    """A page served from a second local origin (another port, host `localhost`): what a
+    frontend in development looks like to the mock. Its HTML is set by the test."""
+
+    def __init__(self) -> None:
+        self.html = ""
+        other = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = other.html.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://localhost:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def other_origin():
+    origin = OtherOrigin()
+    yield origin
+    origin.close()
+
+
+def test_media_loaded_by_img_and_video_can_then_be_fetched_from_another_origin(server, other_origin, tmp_path):
+    """An <img>/<video> request has no Origin, so its answer has no CORS headers; the browser
+    caches it. A later fetch() of the same URL from a page must not be served that cached answer
+    (it would fail CORS): every answer says `Vary: Origin`. No request interception here, since
+    Playwright's routing turns Chromium's HTTP cache off."""
+    job = httpx.post(f"{server.base_url}/v1/avatar", headers=api_key(),
+                     json={"service": "hedra", "text": "Cached media, fetched later.", "avatarId": "casual-2"}).json()["data"]["avatar"]
+    httpx.post(f"{server.base_url}/_mock/jobs/{job['id']}/complete").raise_for_status()
+    job = httpx.get(f"{server.base_url}/v1/avatar/{job['id']}", headers=api_key()).json()["data"]["avatar"]
+    portrait = f"{server.base_url}/avatars/casual-2/portrait"
+    other_origin.html = f"""<!doctype html><title>another origin</title>
+        <img id="portrait" src="{portrait}" width="96" height="96">
+        <video id="video" src="{job["url"]}" muted preload="auto" width="160"></video>"""
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        page.goto(other_origin.url)
+        page.wait_for_function("document.getElementById('portrait').complete && document.getElementById('portrait').naturalWidth > 0")
+        page.wait_for_function("document.getElementById('video').readyState >= 2", timeout=30_000)
+        page.screenshot(path=str(tmp_path / "other-origin.png"))
+        fetched = page.evaluate("""async (urls) => {
+            const out = {};
+            for (const url of urls) {
+                try {
+                    const r = await fetch(url);
+                    out[url] = {ok: r.ok, size: (await r.arrayBuffer()).byteLength};
+                } catch (e) { out[url] = {error: String(e)}; }
+            }
+            return out;
+        }""", [portrait, job["url"]])
+        browser.close()
+    sizes = {portrait: len(httpx.get(portrait).content), job["url"]: len(httpx.get(job["url"]).content)}
+    for url, result in fetched.items():
+        assert result == {"ok": True, "size": sizes[url]}, (url, result)  # a CORS failure is a TypeError
