@@ -47,13 +47,23 @@ async def test_the_demo_page_and_the_offline_explorer_are_served(client):
     assert page.status_code == 200 and "generateAvatar" in (await client.get("/static/demo.js")).text
     explorer = await client.get("/graphql", headers={"Accept": "text/html"})
     assert explorer.headers["content-type"].startswith("text/html")
-    for asset in ("/static/graphiql/graphiql.min.js", "/static/graphiql/graphiql.min.css", "/static/gql-client.js"):
+    for asset in ("/static/graphiql/graphiql.min.js", "/static/graphiql/graphiql.min.css", "/static/explorer.js", "/favicon.ico"):
         assert asset in explorer.text
         assert (await client.get(asset)).status_code == 200
+    assert "/static/gql-client.js" in (await client.get("/static/explorer.js")).text
     import re
 
-    assets = re.findall(r'(?:src|href)="([^"]+)"', explorer.text)
-    assert assets and all(a.startswith("/static/") for a in assets), assets
+    for html in (explorer.text, page.text):  # everything from the mock itself: no CDN
+        assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert assets and all(a.startswith(("/static/", "/favicon.ico", "/graphql", "/openapi.json")) for a in assets), assets
+
+
+async def test_the_icon_is_served_and_not_journalled(client):
+    r = await client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/x-icon" and r.content[:4] == b"\0\0\1\0"
+    assert "max-age" in r.headers["cache-control"]
+    journal = (await client.get("/_mock/requests", params={"path": "/favicon.ico"})).json()
+    assert journal["requests"] == []
 
 
 @pytest.mark.parametrize("allowed", ["", "https://app.example", "*"], ids=["localhost", "named", "any"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -78,13 +80,95 @@ def test_demo_page_submits_shows_progress_live_and_plays_the_video(server, page,
     assert page.outside == []  # type: ignore[attr-defined]
 
 
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where screenshots go: $DOITONG_MOCK_SCREENSHOTS to look at them afterwards, else tmp_path."""
+    directory = Path(os.environ.get("DOITONG_MOCK_SCREENSHOTS") or tmp_path)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def editor_text(page, where: str) -> str:
+    return page.evaluate(f"document.querySelector('{where} .CodeMirror').CodeMirror.getValue()")
+
+
+def answer(page, predicate: str = "true", timeout: float = 15_000) -> dict:
+    """The JSON in GraphiQL's result pane, once `predicate` (JS over `r`) holds for it."""
+    page.wait_for_function(f"""() => {{
+        const cm = document.querySelector('.result-window .CodeMirror');
+        let r; try {{ r = JSON.parse(cm.CodeMirror.getValue()); }} catch (e) {{ return false; }}
+        return {predicate};
+    }}""", timeout=timeout)
+    return json.loads(editor_text(page, ".result-window"))
+
+
+EXPECTED_TABS = {  # tab: what its answer must hold
+    "Generate": lambda d: d["generate"]["status"] in ("queued", "processing") and d["generate"]["creditCost"] > 0,
+    "GenerateAvatar": lambda d: d["generateAvatar"]["status"] in ("queued", "processing"),
+    "Watch": lambda d: d["generationUpdated"]["status"] == "completed" and d["generationUpdated"]["url"],
+    "Job": lambda d: d["avatar"]["status"] == "completed" and d["avatar"]["metadata"]["duration"] > 0,
+    "Jobs": lambda d: d["generations"]["totalCount"] >= 2,
+    "Account": lambda d: d["account"]["plan"]["name"] == "Pro",
+    "Catalog": lambda d: any(a["id"] == "professional-1" for a in d["catalog"]["avatars"]),
+    "Estimate": lambda d: d["estimateCost"]["credits"] > 0,
+}
+
+
+def test_every_prefilled_tab_of_the_explorer_runs_as_it_opens(server, page, shots):
+    """Each tab is run as it is, by pressing Run: its operation name is sent, its variables are
+    filled (the Watch and Job tabs follow the job that the GenerateAvatar tab has just made)."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(server.base_url + "/graphql")
+    page.wait_for_selector(".graphiql-tab", timeout=15_000)
+    tabs = page.eval_on_selector_all(".graphiql-tab-button", "els => els.map(e => e.textContent)")
+    assert tabs == list(EXPECTED_TABS)
+    assert json.loads(editor_text(page, ".graphiql-editor-tool"))["input"]["input"]["avatarId"] == "professional-1"
+    page.screenshot(path=str(shots / "explorer-open.png"))
+    made = []
+    for title, check in EXPECTED_TABS.items():
+        page.click(f".graphiql-tab-button:text-is('{title}')")
+        page.wait_for_function(f"document.querySelector('.graphiql-tab-active .graphiql-tab-button').textContent === '{title}'")
+        if title in ("Watch", "Job"):  # filled with the newest job's id
+            page.wait_for_function(f"document.querySelector('.graphiql-editor-tool .CodeMirror').CodeMirror.getValue().includes('{made[-1]}')")
+        page.click(".graphiql-execute-button")
+        timeout = 30_000 if title == "Watch" else 15_000
+        result = answer(page, "r.data || r.errors", timeout)
+        assert "errors" not in result, (title, result)
+        if title == "Watch":
+            result = answer(page, "r.data && r.data.generationUpdated.status === 'completed'", timeout)
+        assert check(result["data"]), (title, result)
+        page.screenshot(path=str(shots / f"explorer-{title}.png"))
+        if title.startswith("Generate"):
+            made.append(result["data"][title[0].lower() + title[1:]]["id"])
+    sent = httpx.get(f"{server.base_url}/_mock/requests", params={"path": "/graphql", "method": "POST", "key": "YOUR_API_KEY", "limit": 1000}).json()
+    operations = [e["operation"].split(",")[0] for e in sent["requests"] if e["operation"]]
+    for title in EXPECTED_TABS:
+        if title != "Watch":  # over the WebSocket
+            assert title in operations, (title, operations)
+    page.wait_for_timeout(1000)  # GraphiQL stores its tabs half a second after a change
+    page.reload()
+    page.wait_for_selector(".graphiql-tab", timeout=15_000)
+    assert page.eval_on_selector_all(".graphiql-tab-button", "els => els.map(e => e.textContent)") == tabs  # no copies
+    assert page.outside == []  # type: ignore[attr-defined]
+
+
 def test_the_explorer_loads_the_schema_offline(server, page):
-    with page.expect_response(lambda r: r.url.endswith("/graphql") and r.request.method == "POST") as info:
+    with page.expect_response(lambda r: r.url.endswith("/graphql") and "IntrospectionQuery" in (r.request.post_data or "")) as info:
         page.goto(server.base_url + "/graphql")
     assert info.value.status == 200 and "__schema" in info.value.text()
     page.wait_for_selector(".graphiql-container", timeout=15_000)
+    page.click(".graphiql-tab-button:text-is('Watch')")
     page.wait_for_selector("text=generationUpdated", state="attached", timeout=15_000)
+    assert icon_of(page) == "image/x-icon"
     assert page.outside == []  # type: ignore[attr-defined]
+
+
+def icon_of(page) -> str:
+    """The content type of the page's icon (fetched outside the page: Playwright's routing
+    makes Chromium fail a page's own fetch() of its icon)."""
+    href = page.evaluate("(document.querySelector('link[rel~=\"icon\"]') || {}).href || location.origin + '/favicon.ico'")
+    r = page.request.get(href)
+    return r.headers["content-type"] if r.ok else str(r.status)
 
 
 class OtherOrigin:

@@ -15,7 +15,7 @@ from ..core.journal import MAX_BODY, body_text
 from ..core.runtime import Runtime
 from ..settings import Settings
 
-UNRECORDED = ("/_mock", "/healthz", "/readyz", "/static")
+UNRECORDED = ("/_mock", "/healthz", "/readyz", "/static", "/favicon.ico")
 LOCALHOST_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
 EXPOSED_HEADERS = [
     "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "RateLimit", "RateLimit-Policy",

@@ -1,11 +1,12 @@
 // A small GraphQL client for the mock's own pages: POST for queries and mutations,
 // graphql-transport-ws over WebSocket for subscriptions. No dependencies.
 
-export async function request(query, variables, headers) {
+// `operationName` picks the operation to run when the document has several (GraphiQL's tabs).
+export async function request(query, variables, headers, operationName) {
   const response = await fetch('/graphql', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...headers },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query, variables, operationName: operationName || undefined }),
   });
   return response.json();
 }
