@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
+
+from helpers import api_key
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -49,34 +56,317 @@ def page(tmp_path):
         browser.close()
 
 
-def test_demo_page_submits_shows_progress_live_and_plays_the_video(server, page, tmp_path):
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where screenshots go: $DOITONG_MOCK_SCREENSHOTS to look at them afterwards, else tmp_path."""
+    directory = Path(os.environ.get("DOITONG_MOCK_SCREENSHOTS") or tmp_path)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+
+# ---- the demo page ------------------------------------------------------------------------
+
+def open_demo(page, server) -> None:
     page.goto(server.base_url + "/")
-    page.wait_for_function("document.querySelectorAll('#avatar option').length > 0")
-    page.select_option("#avatar", "casual-1")
-    page.fill("#text", "Hello from a browser with no internet at all.")
+    page.wait_for_function("document.querySelectorAll('#avatars .portrait').length > 0 && document.querySelectorAll('#voice option').length > 0")
+
+
+def job_card(page, index: int = 0):
+    """The index-th job of the page's list, newest first."""
+    return page.locator("#jobs .job").nth(index)
+
+
+def wait_status(page, status: str, index: int = 0, timeout: float = 30_000) -> None:
+    page.wait_for_function(
+        "([i, s]) => { const j = document.querySelectorAll('#jobs .job')[i]; return j && j.dataset.status === s; }",
+        arg=[index, status], timeout=timeout)
+
+
+def submit(page, text: str, key: str | None = None) -> None:
+    if key is not None:
+        page.fill("#key", key)
+    page.fill("#text", text)
+    page.click("#generate")
+
+
+def colour(locator, prop: str = "background-color") -> str:
+    return locator.evaluate(f"el => getComputedStyle(el).getPropertyValue('{prop}')")
+
+
+def test_demo_page_submits_shows_progress_live_and_plays_the_video(server, page, shots):
+    open_demo(page, server)
+    assert page.locator(".portrait[aria-pressed='true']").get_attribute("data-id") == "professional-1"
+    page.screenshot(path=str(shots / "demo-1-open.png"), full_page=True)
+    page.click(".portrait[data-id='casual-1']")  # the picked portrait is the one highlighted, and the one sent
+    assert page.input_value("#avatar") == "casual-1"
+    assert page.eval_on_selector_all(".portrait[aria-pressed='true']", "els => els.map(e => e.dataset.id)") == ["casual-1"]
+    assert colour(page.locator(".portrait[data-id='casual-1']"), "border-top-color") == "rgb(29, 78, 216)"
+    assert colour(page.locator(".portrait[data-id='casual-2']"), "border-top-color") != "rgb(29, 78, 216)"
+    page.select_option("#avatar", "teacher-1")  # and the other way round
+    assert page.eval_on_selector_all(".portrait[aria-pressed='true']", "els => els.map(e => e.dataset.id)") == ["teacher-1"]
+    page.click(".portrait[data-id='casual-1']")
+    page.screenshot(path=str(shots / "demo-2-picked.png"), full_page=True)
     page.evaluate("""() => {
         window.seen = [];
-        new MutationObserver(() => window.seen.push(document.getElementById('status').textContent))
-            .observe(document.getElementById('status'), {childList: true, characterData: true, subtree: true});
+        new MutationObserver(() => { const j = document.querySelector('#jobs .job'); if (j) window.seen.push(j.dataset.status); })
+            .observe(document.getElementById('jobs'), {attributes: true, subtree: true, attributeFilter: ['data-status']});
     }""")
-    page.click("#generate")
-    page.wait_for_function("document.getElementById('status').textContent === 'completed'", timeout=30_000)
+    submit(page, "Hello from a browser with no internet at all.")
+    wait_status(page, "processing")
+    assert page.is_enabled("#generate")  # the form is free while the job runs
+    page.screenshot(path=str(shots / "demo-3-processing.png"), full_page=True)
+    wait_status(page, "completed")
     seen = page.evaluate("window.seen")
     assert "processing" in seen and seen[-1] == "completed"
+    card = job_card(page)
+    assert "charged" in card.locator(".cost").inner_text()
+    assert card.locator(".cancel").is_hidden() and card.locator(".play").is_visible()
+    assert card.locator(".thumb").get_attribute("src").endswith("/avatars/casual-1/portrait")
     page.wait_for_function(
         "(() => { const v = document.getElementById('player'); return v.readyState >= 2 && !v.paused && v.currentTime > 0.3; })()",
         timeout=30_000,
     )
+    job_id = card.locator(".job-id").inner_text()
+    job = httpx.get(f"{server.base_url}/v1/avatar/{job_id}", headers=api_key()).json()["data"]["avatar"]
+    assert job["metadata"]["duration"] == pytest.approx(3.4, abs=0.5)  # the job's speech: 9 words
     duration = page.evaluate("document.getElementById('player').duration")
-    assert duration == pytest.approx(3.4, abs=0.5)  # the job's speech: 9 words
-    page.screenshot(path=str(tmp_path / "demo.png"))
+    assert duration == pytest.approx(job["metadata"]["duration"], abs=0.001)  # what was billed, to the millisecond
+    page.screenshot(path=str(shots / "demo-4-completed.png"), full_page=True)
+    assert icon_of(page) == "image/x-icon"
+    assert page.outside == []  # type: ignore[attr-defined]
+
+
+def test_demo_page_shows_errors_apart_from_jobs_cancels_and_shows_failures(server, page, shots):
+    open_demo(page, server)
+    submit(page, "This one is [slow]: two minutes, unless cancelled.")
+    wait_status(page, "processing")
+    slow = job_card(page)
+    slow_id = slow.locator(".job-id").inner_text()
+
+    submit(page, "Hello", key="not-a-key")  # a bad key: shown by the form, not on the job
+    page.wait_for_selector("#form-error:not([hidden])")
+    assert "UNAUTHENTICATED" in page.inner_text("#form-error") and "API key" in page.inner_text("#form-error")
+    assert page.locator("#jobs .job").count() == 1 and slow.locator(".job-error").is_hidden()
+    page.screenshot(path=str(shots / "demo-5-bad-key.png"), full_page=True)
+
+    submit(page, "", key="YOUR_API_KEY")  # empty text, likewise
+    page.wait_for_function("document.getElementById('form-error-text').textContent.includes('BAD_USER_INPUT (text)')")
+    assert page.locator("#jobs .job").count() == 1 and slow.locator(".job-error").is_hidden()
+    page.screenshot(path=str(shots / "demo-6-empty-text.png"), full_page=True)
+
+    submit(page, "And this one will [fail] at the end.")  # a good submission clears the form's error
+    page.wait_for_selector("#form-error", state="hidden")
+    assert page.locator("#jobs .job").count() == 2
+    page.screenshot(path=str(shots / "demo-7-two-jobs.png"), full_page=True)
+
+    slow = page.locator(f"#jobs .job[data-id='{slow_id}']")
+    slow.locator(".cancel").click()
+    page.wait_for_selector(f"#jobs .job[data-id='{slow_id}'][data-status='cancelled']")
+    assert "released" in slow.locator(".cost").inner_text() and slow.locator(".cancel").is_hidden()
+    assert colour(slow.locator(".bar span")) == "rgb(107, 114, 128)"  # grey, not the running blue
+    wait_status(page, "failed", index=0)
+    failed = job_card(page, 0)
+    assert "GENERATION_FAILED" in failed.locator(".job-error").inner_text()
+    assert "released, not charged" in failed.locator(".cost").inner_text()
+    assert colour(failed.locator(".bar span")) == "rgb(185, 28, 28)"  # red
+    assert colour(failed.locator(".status"), "color") == "rgb(185, 28, 28)"
+    assert httpx.get(f"{server.base_url}/v1/avatar/{slow_id}", headers=api_key()).json()["data"]["avatar"]["status"] == "cancelled"
+    page.screenshot(path=str(shots / "demo-8-cancelled-and-failed.png"), full_page=True)
+
+    page.reload()  # the jobs submitted from the page are listed again, as they are now
+    page.wait_for_selector(f"#jobs .job[data-id='{slow_id}'][data-status='cancelled']")
+    assert page.locator("#jobs .job[data-status='failed']").count() >= 1
+    assert page.outside == []  # type: ignore[attr-defined]
+
+
+def test_demo_page_says_when_the_server_is_down(server_factory, tmp_path, page, shots):
+    fixtures = tmp_path / "fixtures"
+    fixtures.mkdir()
+    (fixtures / "processing.yaml").write_text("queue_seconds: 0\nbase_seconds: 60\nseconds_per_speech_second: 0\njitter: 0\n")
+    mock = server_factory("--fixtures", str(fixtures), "--no-render")
+    open_demo(page, mock)
+    submit(page, "Watch me while the server goes away.")
+    wait_status(page, "processing")
+    mock.stop()
+    job = job_card(page)
+    job.locator(".reconnect").wait_for(state="visible", timeout=10_000)  # the job says its updates stopped
+    assert job.locator(".status").text_content() == "processing, not live"
+    assert "connection" in job.locator(".job-error").inner_text()
+    submit(page, "Submitted while the server is down.")
+    page.wait_for_selector("#form-error:not([hidden])")
+    assert "Cannot reach" in page.inner_text("#form-error") and "running" in page.inner_text("#form-error")
+    assert page.locator("#jobs .job").count() == 1 and page.is_enabled("#generate")
+    page.screenshot(path=str(shots / "demo-9-server-down.png"), full_page=True)
+
+
+def test_demo_page_fits_a_phone(server, page, shots):
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_demo(page, server)
+    assert page.get_attribute("meta[name=viewport]", "content") == "width=device-width, initial-scale=1"
+    submit(page, "A job on a phone, with a rather long text that has to wrap inside the card without pushing it sideways.")
+    wait_status(page, "processing")
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.locator("#jobs .job").bounding_box()["width"] <= 390
+    page.screenshot(path=str(shots / "demo-10-phone.png"), full_page=True)
+    wait_status(page, "completed")
+    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.locator("#player").bounding_box()["width"] <= 390
+    page.screenshot(path=str(shots / "demo-11-phone-completed.png"), full_page=True)
+
+
+def editor_text(page, where: str) -> str:
+    return page.evaluate(f"document.querySelector('{where} .CodeMirror').CodeMirror.getValue()")
+
+
+def answer(page, predicate: str = "true", timeout: float = 15_000) -> dict:
+    """The JSON in GraphiQL's result pane, once `predicate` (JS over `r`) holds for it."""
+    page.wait_for_function(f"""() => {{
+        const cm = document.querySelector('.result-window .CodeMirror');
+        let r; try {{ r = JSON.parse(cm.CodeMirror.getValue()); }} catch (e) {{ return false; }}
+        return {predicate};
+    }}""", timeout=timeout)
+    return json.loads(editor_text(page, ".result-window"))
+
+
+EXPECTED_TABS = {  # tab: what its answer must hold
+    "Generate": lambda d: d["generate"]["status"] in ("queued", "processing") and d["generate"]["creditCost"] > 0,
+    "GenerateAvatar": lambda d: d["generateAvatar"]["status"] in ("queued", "processing"),
+    "Watch": lambda d: d["generationUpdated"]["status"] == "completed" and d["generationUpdated"]["url"],
+    "Job": lambda d: d["avatar"]["status"] == "completed" and d["avatar"]["metadata"]["duration"] > 0,
+    "Jobs": lambda d: d["generations"]["totalCount"] >= 2,
+    "Account": lambda d: d["account"]["plan"]["name"] == "Pro",
+    "Catalog": lambda d: any(a["id"] == "professional-1" for a in d["catalog"]["avatars"]),
+    "Estimate": lambda d: d["estimateCost"]["credits"] > 0,
+}
+
+
+def test_every_prefilled_tab_of_the_explorer_runs_as_it_opens(server, page, shots):
+    """Each tab is run as it is, by pressing Run: its operation name is sent, its variables are
+    filled (the Watch and Job tabs follow the job that the GenerateAvatar tab has just made)."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(server.base_url + "/graphql")
+    page.wait_for_selector(".graphiql-tab", timeout=15_000)
+    tabs = page.eval_on_selector_all(".graphiql-tab-button", "els => els.map(e => e.textContent)")
+    assert tabs == list(EXPECTED_TABS)
+    assert json.loads(editor_text(page, ".graphiql-editor-tool"))["input"]["input"]["avatarId"] == "professional-1"
+    page.screenshot(path=str(shots / "explorer-open.png"))
+    made = []
+    for title, check in EXPECTED_TABS.items():
+        page.click(f".graphiql-tab-button:text-is('{title}')")
+        page.wait_for_function(f"document.querySelector('.graphiql-tab-active .graphiql-tab-button').textContent === '{title}'")
+        if title in ("Watch", "Job"):  # filled with the newest job's id
+            page.wait_for_function(f"document.querySelector('.graphiql-editor-tool .CodeMirror').CodeMirror.getValue().includes('{made[-1]}')")
+        page.click(".graphiql-execute-button")
+        timeout = 30_000 if title == "Watch" else 15_000
+        result = answer(page, "r.data || r.errors", timeout)
+        assert "errors" not in result, (title, result)
+        if title == "Watch":
+            result = answer(page, "r.data && r.data.generationUpdated.status === 'completed'", timeout)
+        assert check(result["data"]), (title, result)
+        page.screenshot(path=str(shots / f"explorer-{title}.png"))
+        if title.startswith("Generate"):
+            made.append(result["data"][title[0].lower() + title[1:]]["id"])
+    sent = httpx.get(f"{server.base_url}/_mock/requests", params={"path": "/graphql", "method": "POST", "key": "YOUR_API_KEY", "limit": 1000}).json()
+    operations = [e["operation"].split(",")[0] for e in sent["requests"] if e["operation"]]
+    for title in EXPECTED_TABS:
+        if title != "Watch":  # over the WebSocket
+            assert title in operations, (title, operations)
+    page.wait_for_timeout(1000)  # GraphiQL stores its tabs half a second after a change
+    page.reload()
+    page.wait_for_selector(".graphiql-tab", timeout=15_000)
+    assert page.eval_on_selector_all(".graphiql-tab-button", "els => els.map(e => e.textContent)") == tabs  # no copies
     assert page.outside == []  # type: ignore[attr-defined]
 
 
 def test_the_explorer_loads_the_schema_offline(server, page):
-    with page.expect_response(lambda r: r.url.endswith("/graphql") and r.request.method == "POST") as info:
+    with page.expect_response(lambda r: r.url.endswith("/graphql") and "IntrospectionQuery" in (r.request.post_data or "")) as info:
         page.goto(server.base_url + "/graphql")
     assert info.value.status == 200 and "__schema" in info.value.text()
     page.wait_for_selector(".graphiql-container", timeout=15_000)
+    page.click(".graphiql-tab-button:text-is('Watch')")
     page.wait_for_selector("text=generationUpdated", state="attached", timeout=15_000)
+    assert icon_of(page) == "image/x-icon"
     assert page.outside == []  # type: ignore[attr-defined]
+
+
+def icon_of(page) -> str:
+    """The content type of the page's icon (fetched outside the page: Playwright's routing
+    makes Chromium fail a page's own fetch() of its icon)."""
+    href = page.evaluate("(document.querySelector('link[rel~=\"icon\"]') || {}).href || location.origin + '/favicon.ico'")
+    r = page.request.get(href)
+    return r.headers["content-type"] if r.ok else str(r.status)
+
+
+class OtherOrigin:
+    """A page served from a second local origin (another port, host `localhost`): what a
+    frontend in development looks like to the mock. Its HTML is set by the test."""
+
+    def __init__(self) -> None:
+        self.html = ""
+        other = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = other.html.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://localhost:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def other_origin():
+    origin = OtherOrigin()
+    yield origin
+    origin.close()
+
+
+def test_media_loaded_by_img_and_video_can_then_be_fetched_from_another_origin(server, other_origin, tmp_path):
+    """An <img>/<video> request has no Origin, so its answer has no CORS headers; the browser
+    caches it. A later fetch() of the same URL from a page must not be served that cached answer
+    (it would fail CORS): every answer says `Vary: Origin`. No request interception here, since
+    Playwright's routing turns Chromium's HTTP cache off."""
+    job = httpx.post(f"{server.base_url}/v1/avatar", headers=api_key(),
+                     json={"service": "hedra", "text": "Cached media, fetched later.", "avatarId": "casual-2"}).json()["data"]["avatar"]
+    httpx.post(f"{server.base_url}/_mock/jobs/{job['id']}/complete").raise_for_status()
+    job = httpx.get(f"{server.base_url}/v1/avatar/{job['id']}", headers=api_key()).json()["data"]["avatar"]
+    portrait = f"{server.base_url}/avatars/casual-2/portrait"
+    other_origin.html = f"""<!doctype html><title>another origin</title>
+        <img id="portrait" src="{portrait}" width="96" height="96">
+        <video id="video" src="{job["url"]}" muted preload="auto" width="160"></video>"""
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        page.goto(other_origin.url)
+        page.wait_for_function("document.getElementById('portrait').complete && document.getElementById('portrait').naturalWidth > 0")
+        page.wait_for_function("document.getElementById('video').readyState >= 2", timeout=30_000)
+        page.screenshot(path=str(tmp_path / "other-origin.png"))
+        fetched = page.evaluate("""async (urls) => {
+            const out = {};
+            for (const url of urls) {
+                try {
+                    const r = await fetch(url);
+                    out[url] = {ok: r.ok, size: (await r.arrayBuffer()).byteLength};
+                } catch (e) { out[url] = {error: String(e)}; }
+            }
+            return out;
+        }""", [portrait, job["url"]])
+        browser.close()
+    sizes = {portrait: len(httpx.get(portrait).content), job["url"]: len(httpx.get(job["url"]).content)}
+    for url, result in fetched.items():
+        assert result == {"ok": True, "size": sizes[url]}, (url, result)  # a CORS failure is a TypeError

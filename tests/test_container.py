@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ from helpers import free_port
 REPO = Path(__file__).resolve().parent.parent
 BASE_IMAGE = "localhost/python-base"
 PROJECT = "doitongmocktest"
+NETWORK = "doitongmocktest-net"  # DOITONG_MOCK_NETWORK: not the README's doitong-mock, which a developer may have up
 
 
 def _have_podman() -> bool:
@@ -52,9 +54,12 @@ def container(service: str, env: dict) -> str:
 def compose():
     port = free_port()
     env = {**os.environ, "PYTHON_IMAGE": BASE_IMAGE, "BUILDAH_FORMAT": "docker",
-           "DOITONG_MOCK_HOST_PORT": str(port), "DOITONG_MOCK_SPEED": "10"}
+           "DOITONG_MOCK_HOST_PORT": str(port), "DOITONG_MOCK_SPEED": "10", "DOITONG_MOCK_NETWORK": NETWORK}
+    env.pop("DOITONG_MOCK_HOST_IP", None)  # the default binding is under test
     compose = ["podman-compose", "-p", PROJECT, "-f", "docker-compose.yml"]
     run(*compose, "down", "-t", "1", env=env, check=False)
+    for network in (NETWORK, f"{PROJECT}_default"):  # the latter: what runs before the network had a name left
+        run("podman", "network", "rm", network, env=env, check=False)
     # podman-compose's own build drops HEALTHCHECK (OCI format); build the image it will use directly.
     run("podman", "build", "--format", "docker", "--build-arg", f"PYTHON_IMAGE={BASE_IMAGE}",
         "-t", "doitong-mock:local", ".", env=env, timeout=1200)
@@ -62,9 +67,13 @@ def compose():
     try:
         yield port, env
     finally:
-        logs = run("podman", "logs", container("mock", env), env=env, check=False)
-        print(logs.stdout[-2000:], logs.stderr[-2000:])
+        names = run("podman", "ps", "-a", "--filter", f"label=io.podman.compose.project={PROJECT}",
+                    "--filter", "label=com.docker.compose.service=mock", "--format", "{{.Names}}", env=env, check=False)
+        for name in names.stdout.split():
+            logs = run("podman", "logs", name, env=env, check=False)
+            print(logs.stdout[-2000:], logs.stderr[-2000:])
         run(*compose, "down", "-t", "1", env=env, check=False, timeout=120)
+        run("podman", "network", "rm", NETWORK, env=env, check=False)
 
 
 def test_the_image_has_a_health_check_a_non_root_user_and_the_console_script(compose):
@@ -115,6 +124,35 @@ def assert_subscriptions_work(port: int, job_id: str) -> None:
         assert first["type"] == "next" and first["payload"]["data"]["generationUpdated"]["id"] == job_id
 
 
+def outside_addresses() -> list[str]:
+    """This machine's IPv4 addresses other than loopback (and podman's own bridges)."""
+    out = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True).stdout
+    addresses = [line.split()[3].split("/")[0] for line in out.splitlines() if len(line.split()) > 3]
+    return [a for a in addresses if not a.startswith("127.") and not a.startswith(("10.88.", "10.89."))]
+
+
+def reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def test_the_port_is_published_on_loopback_only(compose):
+    port, env = compose
+    mock = container("mock", env)
+    bindings = json.loads(run("podman", "inspect", mock, env=env).stdout)[0]["HostConfig"]["PortBindings"]
+    assert bindings == {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(port)}]}
+    assert run("podman", "port", mock, env=env).stdout.split() == ["8080/tcp", "->", f"127.0.0.1:{port}"]
+    assert reachable("127.0.0.1", port)
+    others = outside_addresses()
+    if not others:
+        pytest.skip("this machine has no address but loopback to try from")
+    for address in others:
+        assert not reachable(address, port), f"the mock answers on {address}:{port}"
+
+
 def test_the_mock_stops_promptly_on_sigterm_as_pid_1(compose):
     _, env = compose
     mock = container("mock", env)
@@ -123,3 +161,21 @@ def test_the_mock_stops_promptly_on_sigterm_as_pid_1(compose):
     assert time.monotonic() - started < 10, "SIGTERM was ignored and podman had to SIGKILL the server"
     state = json.loads(run("podman", "inspect", mock, env=env).stdout)[0]["State"]
     assert state["ExitCode"] == 0
+
+
+def test_down_as_the_readme_says_leaves_no_container_or_network_behind(compose):
+    """Last in this file: the README's commands for podman, `podman-compose down`, then
+    `podman network rm` of the named network (podman-compose 1.0.3 leaves it behind)."""
+    _, env = compose
+    assert run("podman", "network", "exists", NETWORK, env=env, check=False).returncode == 0  # named as configured
+    compose_cmd = ["podman-compose", "-p", PROJECT, "-f", "docker-compose.yml"]
+    run(*compose_cmd, "down", "-t", "1", env=env, timeout=120)
+    if run("podman", "network", "exists", NETWORK, env=env, check=False).returncode == 0:
+        run("podman", "network", "rm", NETWORK, env=env)
+    left = run("podman", "ps", "-a", "--filter", f"label=io.podman.compose.project={PROJECT}", "--format", "{{.Names}}", env=env)
+    assert left.stdout.split() == []
+    assert run("podman", "network", "exists", NETWORK, env=env, check=False).returncode != 0
+    networks = run("podman", "network", "ls", "--filter", f"label=io.podman.compose.project={PROJECT}", "--format", "{{.Name}}", env=env)
+    assert networks.stdout.split() == []
+    pods = run("podman", "pod", "ls", "--filter", f"label=io.podman.compose.project={PROJECT}", "--format", "{{.Name}}", env=env)
+    assert pods.stdout.split() == []

@@ -47,6 +47,40 @@ async def test_output_is_an_h264_aac_mp4_of_the_jobs_length_and_size(client):
     assert loudness.min() < loudness.max() / 4  # and it pauses, like speech
 
 
+AUDIO_FRAME = 1024 / 22050  # one AAC frame at the renderer's sample rate
+
+
+def served_lengths(content: bytes) -> dict[str, float]:
+    """What a player sees: the container's length, each track's, and how far the decoded frames reach."""
+    with av.open(io.BytesIO(content)) as container:
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        lengths = {
+            "container": container.duration / 1e6,
+            "video track": float(video.duration * video.time_base),
+            "audio track": float(audio.duration * audio.time_base),
+        }
+        packets = [p for p in container.demux(video) if p.pts is not None]
+        lengths["last video frame's end"] = max(float((p.pts + p.duration) * p.time_base) for p in packets)
+        container.seek(0)
+        samples = sum(f.samples for f in container.decode(audio=0))
+        lengths["decoded audio"] = samples / audio.codec_context.sample_rate
+    return lengths
+
+
+@pytest.mark.parametrize("text", [
+    "Hello, welcome to our platform!",  # 2.3 s billed: was served as 2.334 s (35 frames at 15 fps)
+    "Hi",  # the shortest job
+    TEXT,
+])
+async def test_the_video_is_as_long_as_the_billed_duration(client, text):
+    job = await completed(client, text=text)
+    assert job["duration"] == job["metadata"]["duration"]
+    lengths = served_lengths((await client.get(job["url"])).content)
+    for what, seconds in lengths.items():
+        tolerance = AUDIO_FRAME if what == "decoded audio" else 0.001
+        assert seconds == pytest.approx(job["duration"], abs=tolerance), (what, lengths, job["duration"])
+
+
 async def test_the_mouth_moves(client):
     job = await completed(client, resolution="540p")
     r = await client.get(job["url"])

@@ -50,3 +50,24 @@ def test_bad_settings_are_refused_with_the_field(bad):
     with pytest.raises(ValidationError) as info:
         Settings(**bad)
     assert next(iter(bad)) in str(info.value)
+
+
+def test_every_variable_the_compose_file_reads_is_in_the_readme_with_its_default():
+    """docker-compose.yml's `${VAR:-default}` and passed-through `VAR:` against the README's table."""
+    compose = (REPO / "docker-compose.yml").read_text()
+    code = "\n".join(line.split("#", 1)[0] for line in compose.splitlines())
+    substituted = dict(re.findall(r"\$\{(\w+):-([^}]*)\}", code))
+    passed_through = set(re.findall(r"^\s+(DOITONG_MOCK_\w+):\s*$", code, re.M))
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Docker / docker-compose", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| `") and len(cells) == 3:
+            rows[cells[0].strip("`")] = cells[1].strip("`")
+    assert set(rows) == set(substituted) | passed_through
+    for variable, default in substituted.items():
+        assert rows[variable] == default, variable
+    for variable in passed_through:
+        assert rows[variable] == "unset", variable
+    assert substituted["DOITONG_MOCK_HOST_IP"] == "127.0.0.1"  # published on loopback unless asked

@@ -4,6 +4,10 @@ The avatar's portrait with a mouth that opens with a synthetic, speech-like audi
 syllables laid out from the text), a small waveform strip, and the text as timed captions. The
 static parts of a frame are drawn once; each frame only changes the mouth and the strip, so a
 10-second 720p video renders in a second or two.
+
+Both tracks end at the job's duration to the millisecond: the audio has exactly that many samples
+(the MP4's edit list hides the AAC encoder's padding), and the last video frame is shown only for
+what is left of the duration rather than a whole 1/15 s.
 """
 
 from __future__ import annotations
@@ -13,17 +17,21 @@ import math
 import os
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import av
     import numpy as np
     from numpy.typing import NDArray
 
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 SAMPLE_RATE = 22050
 FPS = 15
 MOUTH_LEVELS = 8
+# Video timestamps are written in this unit, fine enough to end the last frame on the millisecond.
+FINE_TIME_BASE = Fraction(1, FPS * 1000)
 
 
 @dataclass(frozen=True)
@@ -173,6 +181,14 @@ def render(spec: RenderSpec, out: Path) -> Path:
         sound = container.add_stream("aac", rate=SAMPLE_RATE)
         sound.layout = "mono"
 
+        held: list[av.Packet] = []
+
+        def mux_video(packets: list[av.Packet]) -> None:
+            """Mux all but the newest packet, which is held back until we know whether it is the last."""
+            held.extend(packets)
+            while len(held) > 1:
+                container.mux(held.pop(0))
+
         caption = 0
         for i in range(frame_count):
             t = i / FPS
@@ -189,10 +205,10 @@ def render(spec: RenderSpec, out: Path) -> Path:
                 height = int(min(abs(float(part.max(initial=0.0))) * 4, 1.0) * sh) + 1
                 x = sx + k * sw // bars
                 frame[sy + sh - height : sy + sh, x : x + max(sw // bars - 2, 1)] = (255, 200, 60)
-            for packet in video.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                container.mux(packet)
-        for packet in video.encode():
-            container.mux(packet)
+            mux_video(video.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        mux_video(video.encode())
+        if held:
+            container.mux(_ending_at(held.pop(), spec.duration))
 
         chunk = 1024
         for start in range(0, audio.size, chunk):
@@ -208,3 +224,20 @@ def render(spec: RenderSpec, out: Path) -> Path:
         container.close()
     os.replace(tmp, out)
     return out
+
+
+def _ending_at(packet: av.Packet, seconds: float) -> av.Packet:
+    """The last video packet, retimed so that it ends at `seconds` instead of a whole frame later.
+
+    libx264 at the ultrafast preset makes no B-frames, so the last packet muxed is the last frame
+    shown; its pts and duration are rescaled to a finer unit, in which its duration is cut to
+    what is left of the video's length.
+    """
+    if packet.pts is None:  # libx264 stamps every packet; nothing to retime otherwise
+        return packet
+    start = Fraction(packet.pts) * packet.time_base
+    packet.time_base = FINE_TIME_BASE
+    packet.pts = packet.dts = round(start / FINE_TIME_BASE)
+    end = round(Fraction(seconds) / FINE_TIME_BASE)
+    packet.duration = max(end - packet.pts, 1)
+    return packet

@@ -39,6 +39,11 @@ async def demo(request: Request) -> Response:
     return FileResponse(STATIC / "index.html", media_type="text/html")
 
 
+async def favicon(request: Request) -> Response:
+    """The pages' icon, at the path browsers ask for whatever the page says."""
+    return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon", headers={"Cache-Control": "max-age=86400"})
+
+
 async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "clock": views.clock_view(emulator_of(request).clock)})
 
@@ -71,6 +76,7 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
             Route("/graphql", graphql.handle, methods=["GET", "POST"], middleware=gates("graphql", anonymous=True)),
             WebSocketRoute("/graphql", websocket_app(runtime, schema)),
             Route("/", demo, methods=["GET"]),
+            Route("/favicon.ico", favicon, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", healthz, methods=["GET"]),
             Route("/openapi.json", openapi_json, methods=["GET"]),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -14,7 +15,7 @@ from ..core.journal import MAX_BODY, body_text
 from ..core.runtime import Runtime
 from ..settings import Settings
 
-UNRECORDED = ("/_mock", "/healthz", "/readyz", "/static")
+UNRECORDED = ("/_mock", "/healthz", "/readyz", "/static", "/favicon.ico")
 LOCALHOST_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
 EXPOSED_HEADERS = [
     "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "RateLimit", "RateLimit-Policy",
@@ -80,13 +81,26 @@ class JournalMiddleware:
 
 
 class BrowserCORSMiddleware(CORSMiddleware):
-    """CORS only for requests that carry an Origin: scripts, curl and SDKs skip the header work."""
+    """CORS headers only for requests that carry an Origin (scripts, curl and SDKs skip the header
+    work), and `Vary: Origin` on every answer, with an Origin or without.
+
+    The headers of an answer depend on the Origin, so caches must key on it: without `Vary`, a
+    portrait or video that an `<img>` or `<video>` loaded (no Origin, so no CORS headers) would be
+    served from the browser's cache to a later `fetch()` of the same URL, which then fails CORS.
+    Starlette's middleware adds `Vary: Origin` itself when the request has an Origin.
+    """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not any(name == b"origin" for name, _ in scope["headers"]):
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, functools.partial(vary_on_origin, send=send))
             return
         await super().__call__(scope, receive, send)
+
+
+async def vary_on_origin(message: Message, send: Send) -> None:
+    if message["type"] == "http.response.start":
+        MutableHeaders(scope=message).add_vary_header("Origin")
+    await send(message)
 
 
 def cors(settings: Settings) -> Middleware:

@@ -1,13 +1,36 @@
 // A small GraphQL client for the mock's own pages: POST for queries and mutations,
 // graphql-transport-ws over WebSocket for subscriptions. No dependencies.
 
-export async function request(query, variables, headers) {
-  const response = await fetch('/graphql', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  return response.json();
+// Thrown when there is no GraphQL answer at all: the server is down or unreachable, or something
+// in between answered with other than JSON. `network` tells the first case.
+export class TransportError extends Error {
+  constructor(message, { network = false, status = null } = {}) {
+    super(message);
+    this.name = 'TransportError';
+    this.network = network;
+    this.status = status;
+  }
+}
+
+// `operationName` picks the operation to run when the document has several (GraphiQL's tabs).
+// Resolves to the GraphQL answer, `{data, errors}`, whatever its HTTP status.
+export async function request(query, variables, headers, operationName) {
+  let response;
+  try {
+    response = await fetch('/graphql', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify({ query, variables, operationName: operationName || undefined }),
+    });
+  } catch (error) {
+    throw new TransportError(`cannot reach ${location.origin} (${error.message})`, { network: true });
+  }
+  try {
+    return await response.json();
+  } catch {
+    throw new TransportError(`${location.origin} answered HTTP ${response.status} without a GraphQL answer`,
+                             { status: response.status });
+  }
 }
 
 function apiKeyOf(headers) {
