@@ -1,4 +1,6 @@
-"""The OpenAPI document of the REST surface, built from the same models the routes validate with."""
+"""The OpenAPI document of the REST surface, built from the same models the routes validate with.
+
+It imports no web framework: `doitong-mock check` reads it as the expectations of the REST surface."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from typing import Any
 
 from .. import __version__
 from ..core.jobs import STATUSES
-from .rest import AvatarBody, EstimateBody
+from .bodies import AvatarBody, EstimateBody
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 
