@@ -66,10 +66,10 @@ def _present_and_coherent(run: Run, answers: list[Exchange], plan_limit: int | N
         # By the answer's own Date when it has one (whole seconds, rounded down, so a reset up to
         # two seconds past a minute from it is still this window), else by our clock.
         if exchange.server_time is not None:
-            after, before = exchange.server_time, exchange.server_time + WINDOW + 2
+            lower, upper = exchange.server_time, exchange.server_time + WINDOW + 2
         else:
-            after, before = exchange.received_at - SLACK, exchange.received_at + WINDOW + SLACK
-        if not after < reset <= before:
+            lower, upper = exchange.received_at - SLACK, exchange.received_at + WINDOW + SLACK
+        if not lower < reset <= upper:
             now = exchange.server_time if exchange.server_time is not None else exchange.received_at
             late.append(f"{reset} at {int(now)} ({exchange.describe()})")
     if values.get(expect.RESET_HEADER):

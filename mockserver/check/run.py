@@ -3,6 +3,7 @@ compare an answer with the contract."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLSchema
 
+from ..core.errors import ApiError
 from . import expectations as expect
 from .client import Client, Exchange
 from .report import DRIFT, OK, Report
@@ -78,6 +80,7 @@ class Run:
 
     def mismatches(self, operation: str, mismatches: list[Mismatch], what: str) -> bool:
         """One row per difference, or one row saying the shape matched; True if it did."""
+        mismatches = _unique(mismatches)
         for m in mismatches:
             self.add(operation, f"field {m.path}", m.expected, m.found, DRIFT)
         if not mismatches:
@@ -88,7 +91,7 @@ class Run:
         found = f"{exchange.status} {_code(exchange) or ''}".strip() if exchange.status != expected else expected
         return self.compare(operation, "HTTP status", expected, found)
 
-    def error(self, operation: str, exchange: Exchange, error: type[expect.errors.ApiError],
+    def error(self, operation: str, exchange: Exchange, error: type[ApiError],
               field: str | None = None) -> None:
         """The document's error format with the status and code of `error` (and `field`)."""
         self.status(operation, exchange, error.status)
@@ -128,7 +131,7 @@ class Run:
                 type_ = expect.schema().get_type(type_name)
                 assert isinstance(type_, GraphQLObjectType)
                 mismatches += check_graphql(value, type_, where)
-        self.mismatches(operation, _unique(mismatches), "as in the OpenAPI document and the schema")
+        self.mismatches(operation, mismatches, "as in the OpenAPI document and the schema")
         return body
 
     def graphql_shape(self, operation: str, data: Any, field_name: str, selection: Selection | None) -> None:
@@ -136,7 +139,7 @@ class Run:
         assert query is not None and mutation is not None
         root = query if field_name in query.fields else mutation
         field_type = root.fields[field_name].type
-        self.mismatches(operation, _unique(check_graphql(dig(data, field_name), field_type, field_name, selection)),
+        self.mismatches(operation, check_graphql(dig(data, field_name), field_type, field_name, selection),
                         "as in the schema")
 
     def selection(self, type_name: str) -> Selection:
@@ -207,11 +210,12 @@ def _describe_body(exchange: Exchange) -> str:
 
 
 def _unique(mismatches: list[Mismatch]) -> list[Mismatch]:
-    """One row per field: the same difference in every item of a list is reported once."""
-    seen: set[tuple[str, str]] = set()
+    """One row per field: the same difference in every item of a list (or found against both the
+    OpenAPI document and the schema) is reported once."""
+    seen: set[str] = set()
     out = []
     for m in mismatches:
-        key = (_strip_indexes(m.path), m.expected)
+        key = _strip_indexes(m.path)
         if key not in seen:
             seen.add(key)
             out.append(m)
@@ -219,6 +223,4 @@ def _unique(mismatches: list[Mismatch]) -> list[Mismatch]:
 
 
 def _strip_indexes(path: str) -> str:
-    import re
-
     return re.sub(r"\[\d+\]", "[]", path)
