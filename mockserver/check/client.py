@@ -94,7 +94,7 @@ class Pacer:
         server_time = _date(headers)
         if server_time is not None:
             self.skew = server_time - received_at
-        limit, remaining, reset = (_int(headers.get(h)) for h in (LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER))
+        limit, remaining, reset = (integer(headers.get(h)) for h in (LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER))
         if remaining is None or reset is None:
             remaining, seconds = _ietf(headers.get(RATELIMIT_FIELD))
             reset = None if seconds is None else int((server_time or received_at) + seconds)
@@ -182,7 +182,7 @@ class Client:
         keyed = auth is not None and key is None
         exchange = self._send(label, method, path, auth, key, json, headers, keyed)
         if exchange.status == 429 and retry_on_429:
-            wait = _int(exchange.headers.get(RETRY_AFTER))
+            wait = integer(exchange.headers.get(RETRY_AFTER))
             self.pacer.pause(wait if wait is not None else 60.0, f"{exchange.describe()} answered 429")
             exchange = self._send(label, method, path, auth, key, json, headers, keyed)
             exchange.retried = True
@@ -232,7 +232,7 @@ class Client:
             raise Unreachable(f"GET {url}: {type(exc).__name__}: {exc or 'no answer'}") from None
 
 
-def _int(value: str | None) -> int | None:
+def integer(value: str | None) -> int | None:
     if value is None:
         return None
     try:

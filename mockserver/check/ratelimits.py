@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 
 from . import expectations as expect
-from .client import Exchange, _int
+from .client import Exchange, integer
 from .report import DRIFT, OK, SKIP
 from .run import Run, dig, error_code
 
@@ -48,7 +48,7 @@ def _present_and_coherent(run: Run, answers: list[Exchange], plan_limit: int | N
         run.add(OP, f"{header} on every answer", "on every answer", found, OK if not missing else DRIFT)
         if header in expect.IETF_FIELDS:
             continue
-        values[header] = [(e, _int(e.headers.get(header))) for e in answers if header in e.headers]
+        values[header] = [(e, integer(e.headers.get(header))) for e in answers if header in e.headers]
         bad = [(e, e.headers[header]) for e, v in values[header] if v is None]
         if values[header]:
             run.add(OP, f"{header} is an integer", "an integer",
@@ -98,7 +98,7 @@ def _retry_after(run: Run) -> None:
     for exchange in limited:
         op = f"{exchange.describe()} (429)"
         value = exchange.headers.get(expect.RETRY_AFTER)
-        seconds = _int(value)
+        seconds = integer(value)
         run.add(op, expect.RETRY_AFTER, "seconds to wait (an integer >= 0)",
                 "missing" if value is None else value, OK if seconds is not None and seconds >= 0 else DRIFT)
         code = error_code(exchange)

@@ -65,9 +65,14 @@ class Report:
         line = f"{len(self.results)} checks against {self.base_url}: {counts}; {self.requests} requests sent."
         if self.stopped:
             line += f"\nStopped early: {self.stopped}"
-        verdict = {EXIT_OK: "The endpoint matches the mock's contract.",
-                   EXIT_DRIFT: "DRIFT: the endpoint differs from the mock's contract (rows marked DRIFT).",
-                   EXIT_UNUSABLE: "The endpoint could not be checked."}[self.exit_code]
+        if self.exit_code == EXIT_UNUSABLE:
+            verdict = "The endpoint could not be checked."
+        elif self.count(DRIFT):
+            verdict = "DRIFT: the endpoint differs from the mock's contract (rows marked DRIFT)."
+        elif self.stopped is not None:
+            verdict = "INCOMPLETE: no drift in what was checked, but the run stopped before the end."
+        else:
+            verdict = "The endpoint matches the mock's contract."
         return f"{line}\n{verdict}"
 
     def to_json(self) -> dict[str, Any]:

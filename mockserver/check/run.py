@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLSchema
@@ -49,7 +49,6 @@ class State:
     their_schema: GraphQLSchema | None = None
     plan_known: bool = False
     requests_per_minute: int | None = None
-    probes: dict[str, str] = field(default_factory=dict)
 
 
 class Run:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..core.signing import verify_signature
 from . import expectations as expect
-from .client import Exchange, Unreachable, _int
+from .client import Exchange, Unreachable, integer
 from .media import probe
 from .report import DRIFT, OK, SKIP
 from .run import Run, dig, error_code
@@ -330,7 +330,7 @@ def _webhook(run: Run, listener: Listener, job: dict[str, Any]) -> None:
     event = arrival.headers.get(expect.EVENT_HEADER.lower())
     if event is not None:
         run.compare(op, f"{expect.EVENT_HEADER}", expect.event_name(str(job.get("status"))), event)
-    stamp = _int(arrival.headers.get(expect.TIMESTAMP_HEADER.lower()))
+    stamp = integer(arrival.headers.get(expect.TIMESTAMP_HEADER.lower()))
     if expect.TIMESTAMP_HEADER.lower() in arrival.headers:
         fresh = stamp is not None and abs(stamp - arrival.at) <= 300
         run.add(op, f"{expect.TIMESTAMP_HEADER}", "Unix seconds, within 5 minutes of arrival",
