@@ -161,7 +161,8 @@ def test_a_429_it_meets_is_checked_for_retry_after_and_waited_out(mock, control,
 
 class Drifted:
     """A proxy in front of a real mock that renames a field, drops a rate-limit header, answers
-    200 where 401 is due, and makes a non-null field of the schema nullable."""
+    200 where 401 is due, and makes a non-null field of the schema nullable (and, as a real API
+    would, has a job type the mock lacks: not a drift)."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
@@ -202,6 +203,8 @@ class Drifted:
             generation = next(t for t in data["data"]["__schema"]["types"] if t["name"] == "Generation")
             cost = next(f for f in generation["fields"] if f["name"] == "creditCost")
             cost["type"] = cost["type"]["ofType"]  # Int! -> Int
+            kinds = next(t for t in data["data"]["__schema"]["types"] if t["name"] == "GenerationType")
+            kinds["enumValues"].append({**kinds["enumValues"][0], "name": "IMAGE"})  # more than the mock: a note
             content = json.dumps(data).encode()
         drop = {b"x-ratelimit-remaining", b"content-length", b"content-encoding", b"transfer-encoding",
                 b"date", b"server", b"connection"}
@@ -237,6 +240,9 @@ def test_each_drift_is_reported_with_the_field_and_both_values(drifted, control,
     assert drift[("GET /v1/account (no key)", "errors[0].extensions.code")] == ("UNAUTHENTICATED", "missing")
     # a changed nullability in the schema
     assert drift[("GraphQL schema", "nullability Generation.creditCost")] == ("Int!", "Int")
+    # what only the target has is a note, not a drift
+    assert [(r["check"], r["expected"], r["found"]) for r in rows(report, "note")] == [
+        ("enum value GenerationType.IMAGE", "absent", "IMAGE")]
     # and nothing else: the rest of the proxied mock still matches
     assert set(drift) == {
         ("POST /v1/estimate", "field data.estimate.credits"),
@@ -254,6 +260,10 @@ def test_the_drift_is_in_the_table_too(drifted, control, capsys):
     assert main([drifted, "--key", account["key"]]) == 1
     out = capsys.readouterr().out
     assert "DRIFT  GraphQL schema" in out and "nullability Generation.creditCost" in out
+    assert "(1 notes not shown: --verbose lists them)" in out and "GenerationType.IMAGE" not in out
+    assert main([drifted, "--key", account["key"], "--verbose"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("note ") and "enum value GenerationType.IMAGE" in line for line in lines)
     assert out.rstrip().endswith("DRIFT: the endpoint differs from the mock's contract (rows marked DRIFT).")
 
 
