@@ -1,4 +1,5 @@
-"""`doitong-mock` / `python -m mockserver`: serve the mock with uvicorn.
+"""`doitong-mock` / `python -m mockserver`: serve the mock with uvicorn; `doitong-mock check ...`
+runs the conformance checker instead (`mockserver.check.cli`, which imports no server).
 
 Every option comes from `Settings` (its flag, help and default) and can also be set in the
 environment as DOITONG_MOCK_<OPTION> (dashes become underscores); a flag wins over the
@@ -37,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="doitong-mock",
         description="Local mock server of the Doitong API fronting Hedra's talking avatars.",
-        epilog="Each option may also be set as DOITONG_MOCK_<OPTION>, e.g. DOITONG_MOCK_PORT=9000.",
+        epilog="Each option may also be set as DOITONG_MOCK_<OPTION>, e.g. DOITONG_MOCK_PORT=9000. "
+        "To check an endpoint (the real API, or a mock) against the mock's contract instead: "
+        "doitong-mock check BASE_URL --key KEY (see doitong-mock check --help).",
     )
     for option in cli_options():
         cli = option.cli
@@ -82,7 +85,12 @@ def settings_from_args(argv: Sequence[str] | None = None, environ: Mapping[str, 
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    settings = settings_from_args(argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["check"]:
+        from .check.cli import main as check
+
+        raise SystemExit(check(args[1:]))
+    settings = settings_from_args(args)
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -68,3 +68,28 @@ def test_importing_the_pytest_plugin_loads_nothing_heavy():
     loaded = top_level(modules_loaded_by("import mockserver.testing.pytest_plugin"))
     heavy = {"httpx", "pydantic", "yaml", "starlette", "uvicorn", "ariadne", "graphql", "faker", "numpy", "av"}
     assert not loaded & heavy, sorted(loaded & heavy)
+
+
+def test_the_checker_is_a_client_and_loads_no_server():
+    """`doitong-mock check` runs (here against a port nobody listens on) without importing the
+    server's frameworks, every module of the checker loaded and its expectations built."""
+    import mockserver.check
+
+    names = [f"mockserver.check.{m.name}" for m in pkgutil.iter_modules(mockserver.check.__path__)]
+    assert {"mockserver.check.client", "mockserver.check.spend", "mockserver.check.cli"} <= set(names)
+    code = "\n".join([
+        *(f"import {name}" for name in names),
+        "from mockserver.check import expectations",
+        "expectations.schema(); expectations.openapi(); expectations.fixtures()",
+        "import socket",
+        "s = socket.socket(); s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]; s.close()",
+        "from mockserver.cli import main",
+        "try:",
+        "    main(['check', f'http://127.0.0.1:{port}', '--key', 'k', '--json'])",
+        "except SystemExit as exit:",
+        "    assert exit.code == 2, exit.code",
+    ])
+    loaded = modules_loaded_by(code)
+    server = set(WEB_FRAMEWORKS) - {"h11"}  # h11 is httpx's too: a client speaks HTTP/1.1 with it
+    assert not top_level(loaded) & server, sorted(top_level(loaded) & server)
+    assert "mockserver.graphql" not in loaded and "mockserver.web.app" not in loaded

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+RETRY_AFTER = "Retry-After"
+"""The header a 429 carries: seconds to wait before trying again."""
+
 
 class ApiError(Exception):
     """An answer in the document's error format. Subclasses fix `status` and `code`; an error
@@ -159,7 +162,7 @@ class TooManyRequests(ApiError):
         self, message: str, *, limit: int, retry_after: int, headers: Mapping[str, str] | None = None
     ) -> None:
         super().__init__(
-            message, headers={**(headers or {}), "Retry-After": str(retry_after)}, limit=limit, retryAfter=retry_after
+            message, headers={**(headers or {}), RETRY_AFTER: str(retry_after)}, limit=limit, retryAfter=retry_after
         )
 
 

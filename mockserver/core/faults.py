@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ApiError
+from .errors import RETRY_AFTER, ApiError
 from .patterns import path_matches
 
 DEFAULT_CODES = {
@@ -77,7 +77,7 @@ class Fault:
         if self.status == 429:
             retry = int(extensions.get("retryAfter", 1))
             extensions.setdefault("retryAfter", retry)
-            headers["Retry-After"] = str(retry)
+            headers[RETRY_AFTER] = str(retry)
         message = self.message or f"Injected fault: {self.code}"
         return ApiError(message, status=self.status, code=self.code, headers=headers, **extensions)
 

@@ -17,6 +17,14 @@ from .errors import ConcurrencyLimitExceeded, DailyLimitExceeded, RateLimited
 MINUTE = 60.0
 DAY = 86400.0
 
+# The document's headers (the per-minute window) and the IETF draft's fields, on every answer to
+# an authenticated request. `doitong-mock check` expects these names.
+LIMIT_HEADER = "X-RateLimit-Limit"
+REMAINING_HEADER = "X-RateLimit-Remaining"
+RESET_HEADER = "X-RateLimit-Reset"
+POLICY_FIELD = "RateLimit-Policy"
+RATELIMIT_FIELD = "RateLimit"
+
 
 @dataclass(slots=True)
 class Usage:
@@ -135,21 +143,21 @@ class RateLimiter:
         out: dict[str, str] = {}
         minute = next((q for q in quotas if q.name == "minute"), None)
         if minute is not None:
-            out["X-RateLimit-Limit"] = str(minute.limit)
-            out["X-RateLimit-Remaining"] = str(minute.remaining)
-            out["X-RateLimit-Reset"] = str(math.ceil(minute.reset or now))
+            out[LIMIT_HEADER] = str(minute.limit)
+            out[REMAINING_HEADER] = str(minute.remaining)
+            out[RESET_HEADER] = str(math.ceil(minute.reset or now))
         policies = []
         for q in quotas:
             policy = f'"{q.name}";q={q.limit}'
             if q.window is not None:
                 policy += f";w={q.window}"
             policies.append(policy)
-        out["RateLimit-Policy"] = ", ".join(policies)
+        out[POLICY_FIELD] = ", ".join(policies)
         tightest = min(quotas, key=lambda q: (q.remaining / q.limit, q.remaining))
         field = f'"{tightest.name}";r={tightest.remaining}'
         if tightest.reset is not None:
             field += f";t={max(math.ceil(tightest.reset - now), 0)}"
-        out["RateLimit"] = field
+        out[RATELIMIT_FIELD] = field
         return out
 
     def active_jobs(self, account_key: str) -> int:

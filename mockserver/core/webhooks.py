@@ -39,6 +39,21 @@ USER_AGENT = f"doitong-mock/{__version__} (webhooks)"
 MAX_SLOW_DESTINATIONS = 10_000
 PENDING, DELIVERED, FAILED_DELIVERY = "pending", "delivered", "failed"
 
+# The headers of every attempt (`doitong-mock check` expects these names).
+SIGNATURE_HEADER = "X-Doitong-Signature"
+DELIVERY_HEADER = "X-Doitong-Delivery"
+TIMESTAMP_HEADER = "X-Doitong-Timestamp"
+EVENT_HEADER = "X-Doitong-Event"
+ATTEMPT_HEADER = "X-Doitong-Attempt"
+# The document's payload; `error` is added when the job failed.
+PAYLOAD_FIELDS = ("id", "status", "url", "service", "createdAt", "completedAt", "metadata")
+METADATA_FIELDS = ("duration", "width", "height")
+
+
+def event_name(status: str) -> str:
+    """`X-Doitong-Event` of a delivery for a job that reached `status`."""
+    return f"avatar.{status}"
+
 
 def payload(job: Job) -> dict[str, Any]:
     """The document's webhook payload, plus `error` when the job failed."""
@@ -199,7 +214,7 @@ class Webhooks:
             job_id=job.id,
             account_key=job.account_key,
             url=job.plan.request.webhook_url,
-            event=f"avatar.{job.status}",
+            event=event_name(job.status),
             body=body,
             secret=account.webhook_secret,
             standard=account.standard_webhooks,
@@ -276,11 +291,11 @@ class Webhooks:
         timestamp = int(time.time())
         headers = {
             "Content-Type": "application/json",
-            "X-Doitong-Signature": sign(delivery.secret, delivery.body),
-            "X-Doitong-Delivery": delivery.id,
-            "X-Doitong-Timestamp": str(timestamp),
-            "X-Doitong-Event": delivery.event,
-            "X-Doitong-Attempt": str(number),
+            SIGNATURE_HEADER: sign(delivery.secret, delivery.body),
+            DELIVERY_HEADER: delivery.id,
+            TIMESTAMP_HEADER: str(timestamp),
+            EVENT_HEADER: delivery.event,
+            ATTEMPT_HEADER: str(number),
         }
         if delivery.standard:
             headers["webhook-id"] = delivery.id

@@ -4,7 +4,8 @@ and from the fixtures the server runs on: the catalogue's ids are enums, the rul
 linked to the routes that take them.
 
 What JSON Schema cannot state is said in the descriptions: a language must suit the voice, and
-the text may hold at most the speech of the price table's last tier.
+the text may hold at most the speech of the price table's last tier. It imports no web framework:
+`doitong-mock check` reads it as the expectations of the REST surface.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from .. import __version__
 from ..core.fixtures import Fixtures
 from ..core.jobs import CURSOR_PATTERN, STATUSES
-from .rest import AvatarBody, EstimateBody
+from .bodies import AvatarBody, EstimateBody
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 

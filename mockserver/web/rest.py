@@ -6,46 +6,17 @@ and adds the rate-limit headers to whatever they answer; a route only does its o
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..core.inputs import from_flat
 from . import views
+from .bodies import AvatarBody, EstimateBody
 from .jsonbody import parse_body, read_json
 from .requests import base_url, caller_of, emulator_of, here, int_param
 from .routing import route
-
-Text = Annotated[str, Field(max_length=100_000)]
-Url = Annotated[str, Field(max_length=4096)]
-Name = Annotated[str, Field(max_length=200)]
-
-
-class AvatarBody(BaseModel):
-    """`POST /v1/avatar`: the document's parameter table plus the job fields."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, title="AvatarRequest")
-
-    service: Name = Field(description='Service identifier: "hedra"')
-    text: Text | None = Field(None, description="What the avatar says (or give audioUrl)")
-    avatarId: Name | None = Field(None, description="A catalogue avatar (or give imageUrl)")
-    imageUrl: Url | None = Field(None, description="Your own portrait instead of avatarId")
-    audioUrl: Url | None = Field(None, description="Recorded speech instead of text")
-    voice: Name | None = Field(None, description="A catalogue voice, e.g. en-US-neural")
-    language: Name | None = Field(None, description='e.g. "en"; must match the voice')
-    version: Name | None = Field(None, description='Model version: "hedra-1.0"')
-    webhookUrl: Url | None = Field(None, description="URL to receive completion notifications")
-    aspectRatio: Name | None = Field(None, description='"16:9", "9:16" or "1:1"')
-    resolution: Name | None = Field(None, description='"540p", "720p" or "1080p"')
-
-
-class EstimateBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, title="EstimateRequest")
-
-    text: Text | None = None
-    audioUrl: Url | None = None
 
 
 def data(payload: dict[str, Any]) -> Response:
