@@ -13,6 +13,7 @@ from .assembly import build_emulator, restore
 from .clock import Clock
 from .emulator import Emulator
 from .errors import FixturesInvalid
+from .events import Events
 from .fixtures import FixtureError, Fixtures, load_fixtures
 
 if TYPE_CHECKING:
@@ -36,20 +37,24 @@ class Runtime:
         self.fixtures = fixtures
         self.clock = Clock(virtual=settings.clock == "virtual", start=settings.start_time, speed=settings.speed)
         self.store = open_store(settings)
-        self.emulator = build_emulator(settings, fixtures, self.clock, self.store)
+        # Outlives every emulator, so whoever follows the events (the /_mock/events stream) goes
+        # on following across resets.
+        self.events = Events()
+        self.emulator = build_emulator(settings, fixtures, self.clock, self.store, self.events)
         with self.store.batch():
             self.restored = restore(self.emulator, self.store.load())
 
     def start(self) -> None:
         self.emulator.start()
 
-    async def reset(self) -> Emulator:
+    async def reset(self, reason: str = "reset") -> Emulator:
         """Back to the fixtures: accounts, jobs, limits, deliveries, journal, faults; the clock runs on."""
         old = self.emulator
         self.store.clear()
-        self.emulator = build_emulator(self.settings, self.fixtures, self.clock, self.store)
+        self.emulator = build_emulator(self.settings, self.fixtures, self.clock, self.store, self.events)
         self.emulator.start()
         await old.close()
+        self.events.emit("reset", reason)
         return self.emulator
 
     async def reload_fixtures(self) -> Emulator:
@@ -61,7 +66,7 @@ class Runtime:
                 f"{exc.file}: {exc.key or '(top level)'}: {exc.reason}", file=exc.file, key=exc.key
             ) from None
         self.fixtures = fixtures
-        return await self.reset()
+        return await self.reset("reload")
 
     async def close(self) -> None:
         await self.emulator.close()

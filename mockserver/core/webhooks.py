@@ -80,6 +80,7 @@ class Attempt:
     error: str | None
     latency_ms: float
     manual: bool = False
+    headers: dict[str, str] = field(default_factory=dict)  # as sent (none if nothing was sent)
 
 
 @dataclass(eq=False, slots=True)
@@ -266,20 +267,21 @@ class Webhooks:
             started = time.perf_counter()
             status_code: int | None = None
             error: str | None = None
+            sent: dict[str, str] = {}
             try:
                 if not host_allowed(urlsplit(delivery.url).hostname or "", self.settings.allow):
                     error = "host not allowed by --webhook-allow"
                 else:
-                    response = await client.post(
-                        delivery.url, content=delivery.body, headers=self._headers(delivery, number)
-                    )
+                    headers = self._headers(delivery, number)
+                    sent = {**headers, "User-Agent": USER_AGENT}
+                    response = await client.post(delivery.url, content=delivery.body, headers=headers)
                     status_code = response.status_code
             except httpx.TimeoutException:
                 error = f"timed out after {self.settings.timeout:g} s"
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             latency = (time.perf_counter() - started) * 1000
-        delivery.attempts.append(Attempt(number, at, delivery.url, status_code, error, latency, manual))
+        delivery.attempts.append(Attempt(number, at, delivery.url, status_code, error, latency, manual, sent))
         self._settle(delivery, status_code, manual)
         self._changed(delivery)
 

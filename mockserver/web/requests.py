@@ -10,6 +10,10 @@ from ..core.emulator import Emulator
 from ..core.errors import BadUserInput
 from ..core.runtime import Runtime
 
+# Set in a request's scope state by a response that streams until the client leaves (the event
+# stream): the server's protocol closes such a connection at shutdown instead of waiting for it.
+ENDLESS_STREAM = "endless_stream"
+
 
 def runtime_of(conn: HTTPConnection) -> Runtime:
     runtime: Runtime = conn.app.state.runtime
