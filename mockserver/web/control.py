@@ -166,7 +166,10 @@ async def create_account(request: Request) -> Response:
 async def list_accounts(request: Request) -> Response:
     emulator = emulator_of(request)
     entries = int_param(request, "entries", 0)
-    return answer({"accounts": [views.control_account_view(emulator, a, entries) for a in emulator.all_accounts()]})
+    return answer({
+        "accounts": [views.control_account_view(emulator, a, entries) for a in emulator.all_accounts()],
+        "plans": [views.plan_view(plan_id, plan) for plan_id, plan in emulator.fixtures.plans.plans.items()],
+    })
 
 
 async def get_account(request: Request) -> Response:

@@ -13,7 +13,7 @@ from ..core.accounts import Account
 from ..core.clock import Clock, format_speed, isoformat
 from ..core.emulator import Emulator
 from ..core.faults import Fault
-from ..core.fixtures import Fixtures
+from ..core.fixtures import Fixtures, PlanFixture
 from ..core.inputs import Estimate
 from ..core.jobs import COMPLETED, FAILED, FINAL, PROCESSING, QUEUED, Job, Page, encode_cursor
 from ..core.journal import RecordedRequest
@@ -88,13 +88,7 @@ def account_view(emulator: Emulator, account: Account, entries: int = 20) -> dic
         "id": account.id,
         "name": account.name,
         "email": account.email,
-        "plan": {
-            "id": account.plan_id,
-            "name": plan.name,
-            "requestsPerMinute": plan.requests_per_minute,
-            "concurrentJobs": plan.concurrent_jobs,
-            "dailyJobs": plan.daily_jobs,
-        },
+        "plan": plan_view(account.plan_id, plan),
         "credits": {
             "balance": ledger.balance,
             "available": ledger.available,
@@ -121,6 +115,16 @@ def control_account_view(emulator: Emulator, account: Account, entries: int = 50
         "webhookSecret": account.webhook_secret,
         "standardWebhooks": account.standard_webhooks,
         "ephemeral": account.ephemeral,
+    }
+
+
+def plan_view(plan_id: str, plan: PlanFixture) -> dict[str, Any]:
+    return {
+        "id": plan_id,
+        "name": plan.name,
+        "requestsPerMinute": plan.requests_per_minute,
+        "concurrentJobs": plan.concurrent_jobs,
+        "dailyJobs": plan.daily_jobs,
     }
 
 
@@ -255,6 +259,7 @@ def control_job_view(job: Job, now: float) -> dict[str, Any]:
     return {
         **job_view(job, now),
         "accountKey": job.account_key,
+        "seq": job.seq,
         "startsAt": isoformat(job.starts_at),
         "endsAt": isoformat(job.ends_at),
         "tier": job.plan.tier,
