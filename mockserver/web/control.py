@@ -136,6 +136,7 @@ async def health(request: Request) -> Response:
         "deliveries": counts.deliveries,
         "journal": counts.journal,
         "faults": counts.faults,
+        "eventStreams": len(request.app.state.feed),
     })
 
 
