@@ -373,15 +373,23 @@ def test_with_an_admin_token_nothing_of_the_control_api_answers_without_it(serve
 
 
 @pytest.mark.integration
-def test_shutdown_closes_open_streams_at_once(server_factory):
-    server = server_factory("--no-render")
+def test_shutdown_ends_open_streams_at_once_even_one_nobody_reads(server_factory):
+    server = server_factory("--no-render", "--clock", "virtual")
     stream = Stream(server.base_url + "/_mock/events")
     stream.next("hello")
+    stalled = socket.socket()
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled.connect(("127.0.0.1", int(server.base_url.rsplit(":", 1)[1])))
+    stalled.sendall(b"GET /_mock/events HTTP/1.1\r\nHost: mock\r\n\r\n")
+    with httpx.Client(base_url=server.base_url) as c:
+        for i in range(300):  # enough events that the stalled stream's writes block
+            c.post("/v1/avatar", json={**BODY, "text": f"Job {i}"}, headers=api_key("test-enterprise"))
     started = time.monotonic()
     server.process.send_signal(signal.SIGTERM)
     server.process.wait(timeout=10)
     took = time.monotonic() - started
     stream.next("closed", timeout=5)
     stream.close()
+    stalled.close()
     assert took < 2.5, took  # not the 3 s graceful-shutdown timeout
     assert "Cancel" not in server.log() and "Traceback" not in server.log()

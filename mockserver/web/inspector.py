@@ -102,9 +102,9 @@ class EventStream(Response):
         self.init_headers({"Cache-Control": "no-cache, no-store", "X-Accel-Buffering": "no"})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # The server's protocol closes such a connection when it shuts down, instead of waiting.
-        scope.setdefault("state", {})[ENDLESS_STREAM] = True
         follower = self.feed.follow(self.kinds)
+        # The server's protocol ends the stream when it shuts down, instead of waiting for it.
+        scope.setdefault("state", {})[ENDLESS_STREAM] = follower.close
         watcher = asyncio.create_task(_close_on_disconnect(receive, follower))
         try:
             await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})

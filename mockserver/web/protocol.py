@@ -67,11 +67,21 @@ class MockH11Protocol(H11Protocol):
 
     def shutdown(self) -> None:
         """At server shutdown a response that streams until the client leaves (the event stream)
-        is ended by closing its connection: the client reconnects to the next server, and this
-        one need not wait out its graceful-shutdown timeout."""
+        is told to end, and ends cleanly; one that cannot (its client stopped reading) has its
+        connection closed half a second later. The client reconnects to the next server, and
+        this one need not wait out its graceful-shutdown timeout."""
         super().shutdown()
         cycle = self.cycle
-        if cycle is not None and not cycle.response_complete and cycle.scope.get("state", {}).get(ENDLESS_STREAM):
+        if cycle is None or cycle.response_complete:
+            return
+        end = cycle.scope.get("state", {}).get(ENDLESS_STREAM)
+        if end is None:
+            return
+        end()
+        self.loop.call_later(0.5, self._close_unfinished, cycle)
+
+    def _close_unfinished(self, cycle: Any) -> None:
+        if not cycle.response_complete and not self.transport.is_closing():
             self.transport.close()
 
     def on_response_complete(self) -> None:

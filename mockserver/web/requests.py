@@ -11,7 +11,8 @@ from ..core.errors import BadUserInput
 from ..core.runtime import Runtime
 
 # Set in a request's scope state by a response that streams until the client leaves (the event
-# stream): the server's protocol closes such a connection at shutdown instead of waiting for it.
+# stream), to a function that ends it: the server's protocol calls it at shutdown instead of
+# waiting for the client to go.
 ENDLESS_STREAM = "endless_stream"
 
 
