@@ -196,7 +196,8 @@ async def test_attempts_keep_the_exact_headers_they_sent(app, client, receiver):
     await client.post("/_mock/clock/advance", json={"seconds": 600})
     got = await asyncio.to_thread(receiver.wait, 5)
     await app.state.runtime.emulator.webhooks.drain()
-    [delivery] = (await client.get("/_mock/deliveries")).json()["deliveries"]
+    [delivery] = (await client.get("/_mock/deliveries?limit=5")).json()["deliveries"]
+    assert (await client.get("/_mock/deliveries?limit=0")).status_code == 400
     sent = delivery["attempts"][0]["headers"]
     assert sent["X-Doitong-Signature"] == got.headers["x-doitong-signature"]
     assert sent["User-Agent"] == got.headers["user-agent"]

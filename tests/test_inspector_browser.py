@@ -282,6 +282,9 @@ def test_watch_and_steer_the_mock_from_the_page(server, browser, receiver, tmp_p
     tab(page, "accounts")
     expect(page.locator('#accounts-rows [data-account-key^="mock_"]')).to_have_count(0)
     expect(page.locator('[data-account-key="test-free"]')).to_contain_text("1,000")
+    page.click("[data-action=reload]")
+    confirm(page)
+    expect(page.locator("#toasts")).to_contain_text("Fixtures reloaded")
 
     assert page.outside == [], page.outside  # type: ignore[attr-defined]
     assert page.errors == [], page.errors  # type: ignore[attr-defined]

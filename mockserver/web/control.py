@@ -325,7 +325,13 @@ def _deliveries_answer(deliveries: list[Any]) -> Response:
 
 async def list_deliveries(request: Request) -> Response:
     q = request.query_params
-    return _deliveries_answer(emulator_of(request).deliveries(job_id=q.get("job"), account_key=q.get("account")))
+    deliveries = emulator_of(request).deliveries(job_id=q.get("job"), account_key=q.get("account"))
+    limit = _optional_int(request, "limit")
+    if limit is not None:
+        if limit < 1:
+            raise BadUserInput("limit must be at least 1", field="limit")
+        deliveries = deliveries[-limit:]
+    return _deliveries_answer(deliveries)
 
 
 async def job_deliveries(request: Request) -> Response:

@@ -30,7 +30,7 @@ function loadAll() {
         const [r, j, d, a, f, c] = await Promise.all([
           get(`/_mock/requests?brief=1&limit=${MAX_REQUESTS}`),
           get('/_mock/jobs?limit=1000'),
-          get('/_mock/deliveries'),
+          get('/_mock/deliveries?limit=1000'),
           get('/_mock/accounts'),
           get('/_mock/faults'),
           get('/_mock/clock'),

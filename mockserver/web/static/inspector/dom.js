@@ -136,7 +136,8 @@ export function toast(message, kind = 'info') {
   const box = $('toasts');
   const el = h(`div.toast.${kind}`, null, message);
   box.append(el);
-  setTimeout(() => el.remove(), kind === 'error' ? 8000 : 4000);
+  while (box.children.length > 3) box.firstElementChild.remove();
+  setTimeout(() => el.remove(), kind === 'error' ? 8000 : 3500);
 }
 
 // The one dialog: a question, optional fields, Cancel or Confirm.
