@@ -4,6 +4,8 @@
 
 import { $, h, syncRows } from './dom.js';
 
+const NARROW = window.matchMedia('(max-width: 760px)');
+
 export class List {
   constructor({ rows, detail, empty, more, keyOf, build, onSelect }) {
     this.tbody = $(rows);
@@ -20,8 +22,9 @@ export class List {
       if (row) this.select(row.dataset.key, { focus: false });
     });
     this.tbody.addEventListener('keydown', (event) => this.keydown(event));
-    this.detail.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape' && this.detail.classList.contains('open')) this.closeDetail();
+    document.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape' || document.querySelector('dialog[open]')) return;
+      if (this.detail.classList.contains('open') && !this.detail.closest('[hidden]') && NARROW.matches) this.closeDetail();
     });
   }
 
@@ -75,11 +78,11 @@ export class List {
     else if (event.key === 'Enter' || event.key === ' ') {
       event.preventDefault();
       this.select(row.dataset.key);
-      if (window.matchMedia('(max-width: 760px)').matches) this.detail.focus();
+      if (NARROW.matches) this.detail.focus();
       return;
     } else return;
     event.preventDefault();
-    if (next) this.select(next.dataset.key, { open: !window.matchMedia('(max-width: 760px)').matches });
+    if (next) this.select(next.dataset.key, { open: !NARROW.matches });
   }
 
   closeDetail() {
