@@ -133,6 +133,7 @@ def test_watch_and_steer_the_mock_from_the_page(server, browser, receiver, tmp_p
 
     # A job submitted through the API shows up without reloading, within a second.
     receiver.respond_with(500, then=200)
+    page.wait_for_function("document.body.dataset.live === 'live'")  # users' test tools work under its CSP
     tab(page, "jobs")
     job_id = submit(http, webhookUrl=receiver.url)
     submitted = time.monotonic()

@@ -38,10 +38,12 @@ MEDIA_TYPES = {
     ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",
 }
-# The page renders what clients sent (bodies, headers, paths): nothing in it may run or load
-# from elsewhere. Videos may come from --public-url, which can be another host.
+# The page renders what clients sent (bodies, headers, paths): no script but its own files may run,
+# and nothing may load from elsewhere. Videos may come from --public-url, which can be another host.
+# 'unsafe-eval' is for browser-test tools that poll with string expressions (Playwright's
+# wait_for_function); the page itself never evaluates text.
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self'; img-src 'self' data:; "
     "media-src 'self' http: https:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
