@@ -3,7 +3,7 @@
 import { get } from './api.js';
 import { $, ago, badge, dateTime, facts, h, number, seconds, span, timeOfDay } from './dom.js';
 import { List } from './list.js';
-import { MAX_ROWS, invalidate, mockNow, stamp, state, throttled } from './store.js';
+import { MAX_ROWS, cap, invalidate, mockNow, stamp, state, throttled } from './store.js';
 
 const ACTIVE = new Set(['queued', 'processing']);
 const form = $('job-filters');
@@ -31,6 +31,7 @@ export function load(jobs) {
 
 export function update(job) {
   state.jobs.set(job.id, stamp(job, state.jobs.get(job.id)));
+  cap(state.jobs);
   invalidate('jobs');
   if (list.selected === job.id) refreshDetail();
 }

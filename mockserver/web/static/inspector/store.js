@@ -14,6 +14,12 @@ export const state = {
 
 export const MAX_REQUESTS = 1000; // the journal's default size
 export const MAX_ROWS = 400; // rows drawn per list; the rest are counted
+export const MAX_KEPT = 2000; // jobs and deliveries the page keeps (a load test makes many more)
+
+/** Forget the oldest entries of a map past `max` (maps keep insertion order: oldest first). */
+export function cap(map, max = MAX_KEPT) {
+  while (map.size > max) map.delete(map.keys().next().value);
+}
 
 let version = 0;
 let order = 0;

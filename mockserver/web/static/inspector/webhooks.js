@@ -2,7 +2,7 @@
 
 import { $, badge, bodyBlock, dateTime, facts, h, headersTable, latency, seconds, statusClass, timeOfDay, until } from './dom.js';
 import { List } from './list.js';
-import { MAX_ROWS, invalidate, mockNow, stamp, state } from './store.js';
+import { MAX_ROWS, cap, invalidate, mockNow, stamp, state } from './store.js';
 
 const form = $('delivery-filters');
 const chosenAttempt = new Map(); // delivery id -> attempt number shown
@@ -31,6 +31,7 @@ export function load(deliveries) {
 
 export function update(delivery) {
   state.deliveries.set(delivery.id, stamp(delivery, state.deliveries.get(delivery.id)));
+  cap(state.deliveries);
   invalidate('webhooks');
   if (list.selected === delivery.id) showDetail(delivery.id);
 }
@@ -118,7 +119,8 @@ function showDetail(id) {
   const attempts = d.attempts.length
     ? h('table.attempts', null,
       h('caption.visually-hidden', null, 'Attempts'),
-      h('thead', null, h('tr', null, ['#', 'Sent at', 'Result', 'Latency', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', null, h('tr', null, ['#', 'Sent at', 'Result', 'Latency'].map((t) => h('th', { scope: 'col' }, t)),
+        h('th', { scope: 'col' }, h('span.visually-hidden', null, 'Resent, headers')))),
       h('tbody', null, d.attempts.map((a) => h('tr', { class: a.number === number ? 'selected' : undefined },
         h('td.mono', null, a.number),
         h('td.mono', { title: dateTime(a.at) }, timeOfDay(a.at)),
