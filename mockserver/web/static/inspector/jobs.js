@@ -25,7 +25,7 @@ export function reset() {
 
 export function load(jobs) {
   state.jobs.clear();
-  for (const job of jobs) state.jobs.set(job.id, stamp(job));
+  for (const job of [...jobs].reverse()) state.jobs.set(job.id, stamp(job)); // oldest first, like arrivals
   invalidate('jobs');
 }
 
