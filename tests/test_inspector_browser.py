@@ -330,3 +330,43 @@ def test_the_admin_token_is_asked_for_once_and_the_page_reconnects_after_a_resta
     unexpected = [e for e in page.errors if "401" not in e and "ERR_CONNECTION_REFUSED" not in e  # type: ignore[attr-defined]
                   and "ERR_EMPTY_RESPONSE" not in e and "network error" not in e]
     assert unexpected == []
+
+
+def test_a_graphql_request_shows_its_query_laid_out_and_its_variables(server, browser):
+    http = httpx.Client(base_url=server.base_url, timeout=10)
+    query = ("mutation Generate($input: GenerateInput!) { generate(input: $input) "
+             "{ id status type provider url metadata creditCost } }")
+    variables = {"input": {"type": "AVATAR", "provider": "hedra",
+                           "input": {"text": "Hello, welcome to our platform!", "avatarId": "professional-1"},
+                           "options": {"voice": "en-US-neural"}}}
+    r = http.post("/graphql", json={"query": query, "variables": variables, "operationName": "Generate"},
+                  headers={"Authorization": "Bearer YOUR_API_KEY"})
+    assert r.status_code == 200
+    [entry] = http.get("/_mock/requests?operation=Generate&limit=1").json()["requests"]
+    page = open_page(browser, server.base_url)
+    row = page.locator(f'[data-request-id="{entry["id"]}"]')
+    playwright.expect(row).to_contain_text("Generate · generate")
+    row.click()
+    laid_out = page.locator("#request-detail pre.graphql")
+    playwright.expect(laid_out).to_be_visible()
+    assert laid_out.inner_text().splitlines() == [
+        "mutation Generate($input: GenerateInput!) {",
+        "  generate(input: $input) {",
+        *[f"    {field}" for field in ("id", "status", "type", "provider", "url", "metadata", "creditCost")],
+        "  }",
+        "}",
+    ]
+    detail = page.locator("#request-detail")
+    playwright.expect(detail).to_contain_text('"avatarId": "professional-1"')
+    playwright.expect(detail).to_contain_text("Bearer YOUR")  # the key masked after four characters
+    assert "YOUR_API_KEY" not in detail.locator("table.kv").first.inner_text()
+    formatted = page.evaluate("""async () => {
+        const { formatQuery } = await import('/_mock/ui/graphql.js');
+        return [
+            formatQuery('{ a(x: {b: "c { d }"}) { e ... on F { g } } }'),
+            formatQuery('query Q {\\n    a\\n    b\\n}'),
+        ];
+    }""")
+    assert formatted[0].splitlines() == ['{', '  a(x: {b: "c { d }"}) {', "    e", "    ... on F {", "      g", "    }", "  }", "}"]
+    assert formatted[1] == "query Q {\n    a\n    b\n}"  # written on several lines: kept
+    assert page.outside == [] and page.errors == []  # type: ignore[attr-defined]

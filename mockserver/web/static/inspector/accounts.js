@@ -81,10 +81,10 @@ export function render(active) {
   list.draw(items.slice(0, MAX_ROWS), items.length);
 }
 
-function meter(label, used, limit) {
+function meter(label, used, limit, note) {
   const text = limit === null || limit === undefined ? `${number(used)} / ∞` : `${number(used)} / ${number(limit)}`;
   const full = limit !== null && limit !== undefined && used >= limit;
-  return h('span.meter', { class: full ? 'full' : undefined },
+  return h('span.meter', { class: full ? 'full' : undefined, title: note },
     h('span.meter-label', null, label),
     limit === null || limit === undefined
       ? h('span.bar.unlimited', { 'aria-hidden': 'true' })
@@ -96,9 +96,10 @@ function meter(label, used, limit) {
 function usage(a) {
   const u = a.usage;
   return h('span.usage', null,
-    meter('req/min', u.requestsThisMinute, a.plan.requestsPerMinute),
-    meter('in flight', u.activeJobs, a.plan.concurrentJobs),
-    meter('today', u.jobsToday, a.plan.dailyJobs));
+    meter('req/min', u.requestsThisMinute, a.plan.requestsPerMinute,
+      u.requestsThisMinute ? `the window resets at ${dateTime(u.minuteResetsAt)}` : 'no window open'),
+    meter('in flight', u.activeJobs, a.plan.concurrentJobs, 'jobs queued or processing'),
+    meter('today', u.jobsToday, a.plan.dailyJobs, `resets at ${dateTime(u.dayResetsAt)}`));
 }
 
 function actions() {
