@@ -49,8 +49,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
     started: list[LiveServer] = []
 
-    def factory(*args: str, env: dict[str, str] | None = None) -> LiveServer:
-        server = start_server(tmp_path_factory.mktemp("server"), *args, env=env)
+    def factory(*args: str, env: dict[str, str] | None = None, port: int | None = None) -> LiveServer:
+        server = start_server(tmp_path_factory.mktemp("server"), *args, env=env, port=port)
         started.append(server)
         return server
 

@@ -46,8 +46,9 @@ class LiveServer:
                 self.process.wait()
 
 
-def start_server(tmp_dir: Path, *args: str, env: dict[str, str] | None = None) -> LiveServer:
-    port = free_port()
+def start_server(tmp_dir: Path, *args: str, env: dict[str, str] | None = None, port: int | None = None) -> LiveServer:
+    """A server on a free port, or on `port` (to start one again where another stopped)."""
+    port = port or free_port()
     log_path = tmp_dir / f"server-{port}.log"
     log_file = log_path.open("w")
     process = subprocess.Popen(

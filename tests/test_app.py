@@ -55,7 +55,7 @@ async def test_the_demo_page_and_the_offline_explorer_are_served(client):
 
     for html in (explorer.text, page.text):  # everything from the mock itself: no CDN
         assets = re.findall(r'(?:src|href)="([^"]+)"', html)
-        assert assets and all(a.startswith(("/static/", "/favicon.ico", "/graphql", "/openapi.json")) for a in assets), assets
+        assert assets and all(a.startswith(("/static/", "/favicon.ico", "/graphql", "/openapi.json", "/_mock/ui/")) for a in assets), assets
 
 
 async def test_the_icon_is_served_and_not_journalled(client):

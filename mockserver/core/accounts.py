@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -74,15 +75,25 @@ def api_key(headers: Mapping[str, str]) -> str | None:
 
 
 class Accounts:
-    def __init__(self, clock: Clock, fixtures: Fixtures, fake: Callable[[], Any]) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        fixtures: Fixtures,
+        fake: Callable[[], Any],
+        on_ledger: Callable[[str, LedgerEntry], None] | None = None,
+    ) -> None:
         self._clock = clock
         self._fixtures = fixtures
         self._fake = fake
+        self._on_ledger = on_ledger
         self.by_key: dict[str, Account] = {}
         for item in fixtures.accounts.accounts:
             self.add(self.from_fixture(item))
 
     def from_fixture(self, item: AccountFixture, ephemeral: bool = False) -> Account:
+        ledger = Ledger(self._clock, item.credits)
+        if self._on_ledger is not None:
+            ledger.on_entry = functools.partial(self._on_ledger, item.key)
         return Account(
             key=item.key,
             name=item.name or self._fake().name(),
@@ -92,7 +103,7 @@ class Accounts:
             webhook_secret=item.webhook_secret,
             enabled=item.enabled,
             standard_webhooks=item.standard_webhooks,
-            ledger=Ledger(self._clock, item.credits),
+            ledger=ledger,
             ephemeral=ephemeral,
         )
 

@@ -19,7 +19,7 @@ from .journal import Journal
 from .limits import RateLimiter
 from .media import MediaStore
 from .updates import JobUpdates
-from .webhooks import Webhooks, WebhookSettings
+from .webhooks import Delivery, Webhooks, WebhookSettings
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -43,12 +43,20 @@ class LazyFaker:
         return self._faker
 
 
-def build_emulator(settings: Settings, fixtures: Fixtures, clock: Clock, store: Store) -> Emulator:
+def build_emulator(
+    settings: Settings, fixtures: Fixtures, clock: Clock, store: Store, events: Events | None = None
+) -> Emulator:
+    """`events` is the runtime's bus, which outlives this emulator; without one it gets its own."""
+    events = events if events is not None else Events()
     scheduler = Scheduler(clock)
     fake = LazyFaker(settings.seed)
-    accounts = Accounts(clock, fixtures, fake)
+    accounts = Accounts(clock, fixtures, fake, on_ledger=events.ledger_entry)
     updates = JobUpdates()
-    events = Events()
+
+    def delivery_changed(delivery: Delivery) -> None:
+        store.save_delivery(delivery)
+        events.emit("delivery", delivery)
+
     media = MediaStore(fixtures, settings.render, settings.media_dir)
     webhooks = Webhooks(
         clock,
@@ -62,7 +70,7 @@ def build_emulator(settings: Settings, fixtures: Fixtures, clock: Clock, store: 
         ),
         accounts.by_key.get,
         settings.seed,
-        on_change=store.save_delivery,
+        on_change=delivery_changed,
         on_forget=store.forget_delivery,
     )
 
@@ -110,7 +118,7 @@ def build_emulator(settings: Settings, fixtures: Fixtures, clock: Clock, store: 
         media=media,
         updates=updates,
         idempotency=IdempotencyStore(clock),
-        journal=Journal(settings.journal_size),
+        journal=Journal(settings.journal_size, on_record=lambda entry: events.emit("request", entry)),
         faults=Faults(),
         fake=fake,
         events=events,

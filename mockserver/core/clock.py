@@ -171,6 +171,12 @@ class Scheduler:
             self._arm()
         return timer
 
+    def next_due(self) -> float | None:
+        """When the earliest timer still to run is due, or None when nothing is scheduled."""
+        while self._heap and self._heap[0].cancelled:
+            heapq.heappop(self._heap)
+        return self._heap[0].due if self._heap else None
+
     def run_due(self) -> int:
         """Run every timer due by now, in due order; returns how many ran."""
         if self._running or not self._heap or self._heap[0].due > self.clock.now():

@@ -173,6 +173,7 @@ class Emulator:
         account = self.accounts.from_fixture(fixture, ephemeral=True)
         self.accounts.add(account)
         self.store.save_account(account)
+        self.events.emit("account", account)
         return account
 
     def update_account(
@@ -189,7 +190,11 @@ class Emulator:
         if enabled is not None:
             account.enabled = enabled
         self.store.save_account(account)
+        self.events.emit("account", account)
         return account
+
+    def all_accounts(self) -> list[Account]:
+        return list(self.accounts.by_key.values())
 
     def _check_plan(self, plan: str) -> None:
         if plan not in self.fixtures.plans.plans:
@@ -203,7 +208,18 @@ class Emulator:
         with self.store.batch():
             ran = self.scheduler.advance(seconds)
             self.store.save_clock(self.clock.state())
+        self.events.emit("clock", self.clock)
         return ran
+
+    def next_due(self) -> float | None:
+        """When the next scheduled event (a job transition, a webhook retry) is due."""
+        return self.scheduler.next_due()
+
+    def advance_to_next(self) -> int:
+        """Move the clock to the next scheduled event and run it (and whatever is due with it)."""
+        due = self.next_due()
+        now = self.clock.now()
+        return self.advance(max(due - now, 0.0) if due is not None else 0.0)
 
     def set_speed(self, speed: str | float) -> None:
         """Applies to transitions scheduled from now on."""
@@ -212,6 +228,7 @@ class Emulator:
         except ValueError as exc:
             raise BadUserInput(str(exc), field="speed") from None
         self.store.save_clock(self.clock.state())
+        self.events.emit("clock", self.clock)
 
     def completed_job(self, job_id: str) -> Job:
         """A job whose output can be fetched (output URLs need no key: their ids are unguessable)."""
@@ -220,6 +237,22 @@ class Emulator:
         if job is None or job.status != COMPLETED:
             raise NotFound(f"no output for job {job_id!r}")
         return job
+
+    def all_jobs(self, *, account_key: str | None = None, status: str | None = None, limit: int = 500) -> list[Job]:
+        """Every account's jobs (or one account's), newest first, at most `limit`."""
+        if status is not None and status not in STATUSES:
+            raise BadUserInput(f"unknown status {status!r} (known: {', '.join(STATUSES)})", field="status")
+        if account_key is not None:
+            source = reversed(self.jobs.by_account.get(account_key, {}).values())
+        else:
+            source = reversed(self.jobs.by_id.values())
+        found: list[Job] = []
+        for job in source:
+            if status is None or job.status == status:
+                found.append(job)
+                if len(found) >= limit:
+                    break
+        return found
 
     def any_job(self, job_id: str) -> Job:
         job = self.jobs.by_id.get(job_id)
@@ -272,17 +305,39 @@ class Emulator:
     # Faults and the request journal
 
     def add_fault(self, **fields: Any) -> Fault:
-        return self.faults.add(**fields)
+        fault = self.faults.add(**fields)
+        self.events.emit("fault", fault)
+        return fault
 
     def take_fault(self, info: RequestInfo) -> Fault | None:
-        return self.faults.take(info) if self.faults else None
+        fault = self.faults.take(info) if self.faults else None
+        if fault is not None:
+            self.events.emit("fault", fault)
+        return fault
 
     def remove_fault(self, fault_id: str) -> None:
         if not self.faults.remove(fault_id):
             raise NotFound(f"no fault {fault_id!r}")
+        self.events.emit("fault", None)
+
+    def clear_faults(self) -> int:
+        removed = self.faults.clear()
+        self.events.emit("fault", None)
+        return removed
 
     def requests(self, **filters: Any) -> list[RecordedRequest]:
         return self.journal.find(**filters)
+
+    def recorded(self, entry_id: int) -> RecordedRequest:
+        entry = self.journal.get(entry_id)
+        if entry is None:
+            raise NotFound(f"no request {entry_id} in the journal")
+        return entry
+
+    def clear_requests(self) -> int:
+        removed = self.journal.clear()
+        self.events.emit("journal", removed)
+        return removed
 
     async def close(self) -> None:
         """Stop everything this generation runs: timers, deliveries, renders, subscriptions."""

@@ -1,6 +1,21 @@
 """What changed in the emulator, as it happens, for whoever follows along (the benchmarks, the
 inspector's event stream). A listener runs on the event loop thread inside the change, so it
-must be quick and must not raise."""
+must be quick and must not raise.
+
+Kinds and their subjects:
+
+| kind | subject | emitted when |
+|---|---|---|
+| `request` | the `RecordedRequest` | the journal records a request |
+| `journal` | how many entries went | the journal is cleared |
+| `job` | the `Job` | a job is created or moves (queued, processing, completed, failed, cancelled) |
+| `delivery` | the `Delivery` | a webhook delivery starts, an attempt ends, or its state changes |
+| `ledger` | `(account key, LedgerEntry)` | credits are held, charged, released, granted or set |
+| `account` | the `Account` | an account is created or its plan, credits or enabled flag set |
+| `clock` | the `Clock` | the clock is advanced or its speed changed |
+| `fault` | the `Fault`, or None | a fault is added, used or removed |
+| `reset` | `"reset"` or `"reload"` | the runtime built a fresh emulator |
+"""
 
 from __future__ import annotations
 
@@ -23,6 +38,8 @@ class Events:
         return lambda: self._listeners.remove(listener)
 
     def emit(self, kind: str, subject: Any) -> None:
+        if not self._listeners:
+            return
         for listener in list(self._listeners):
             try:
                 listener(kind, subject)
@@ -32,3 +49,7 @@ class Events:
     def job_changed(self, job: Any, old: str) -> None:
         """Job hook: every transition is a `job` event."""
         self.emit("job", job)
+
+    def ledger_entry(self, account_key: str, entry: Any) -> None:
+        """Ledger listener: every entry is a `ledger` event."""
+        self.emit("ledger", (account_key, entry))

@@ -1,16 +1,23 @@
-"""The request journal: what the mock received, so tests can assert what their code sent."""
+"""The request journal: what the mock received and answered, so tests can assert what their
+code sent and the inspector can show it."""
 
 from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from .patterns import path_matches
 
 MAX_BODY = 16 * 1024
+# Headers whose values are credentials: the journal keeps them masked.
+SECRET_HEADERS = frozenset(
+    ("authorization", "proxy-authorization", "x-api-key", "x-admin-token", "cookie", "set-cookie")
+)
+
+Headers = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +34,28 @@ class RecordedRequest:
     latency_ms: float
     body: str
     fault: str | None
+    headers: Headers = ()
+    response_headers: Headers = ()
+    response_body: str = ""
+
+
+def mask(value: str) -> str:
+    """A credential shown without giving it away: its scheme and first characters at most."""
+    scheme, space, secret = value.partition(" ")
+    if not space or not secret:
+        scheme, secret = "", value
+    shown = secret[:4] if len(secret) >= 12 else ""
+    return (scheme + " " if scheme else "") + shown + "•" * 8
+
+
+def masked(raw: Iterable[tuple[bytes, bytes]]) -> Headers:
+    """Raw ASGI headers as text, with the values of credential headers masked."""
+    out = []
+    for name, value in raw:
+        text = name.decode("latin-1").lower()
+        shown = value.decode("latin-1")
+        out.append((text, mask(shown) if text in SECRET_HEADERS else shown))
+    return tuple(out)
 
 
 def body_text(body: bytes) -> str:
@@ -37,14 +66,29 @@ def body_text(body: bytes) -> str:
 class Journal:
     """Bounded: past `size` entries the oldest are dropped; size 0 keeps nothing."""
 
-    def __init__(self, size: int = 1000) -> None:
+    def __init__(self, size: int = 1000, on_record: Callable[[RecordedRequest], None] | None = None) -> None:
         self.size = size
         self._entries: deque[RecordedRequest] = deque(maxlen=size or 1)
         self._ids = itertools.count(1)
+        self._on_record = on_record
 
     def record(self, **fields: Any) -> None:
         if self.size:
-            self._entries.append(RecordedRequest(id=next(self._ids), **fields))
+            entry = RecordedRequest(id=next(self._ids), **fields)
+            self._entries.append(entry)
+            if self._on_record is not None:
+                self._on_record(entry)
+
+    def get(self, entry_id: int) -> RecordedRequest | None:
+        """One entry by id, if it is still kept (ids are consecutive, so this is an index)."""
+        if not self._entries:
+            return None
+        index = entry_id - self._entries[0].id
+        if 0 <= index < len(self._entries):
+            entry = self._entries[index]
+            if entry.id == entry_id:
+                return entry
+        return next((e for e in self._entries if e.id == entry_id), None)
 
     def clear(self) -> int:
         count = len(self._entries)
@@ -64,12 +108,16 @@ class Journal:
         operation: str | None = None,
         surface: str | None = None,
         since: float | None = None,
+        text: str | None = None,
         limit: int = 100,
     ) -> list[RecordedRequest]:
         """Matching entries, oldest first, the newest `limit` of them.
 
         `path` ending in `*` matches as a prefix; `operation` matches any of a GraphQL
-        request's names (operation name or root fields)."""
+        request's names (operation name or root fields); `text` is looked for, ignoring case,
+        in the method, path, query, operation, key, fault and both bodies."""
+        needle = text.lower() if text else None
+
         def keep(e: RecordedRequest) -> bool:
             if key is not None and e.key != key:
                 return False
@@ -83,8 +131,15 @@ class Journal:
                 return False
             if surface is not None and e.surface != surface:
                 return False
-            return since is None or e.at >= since
+            if since is not None and e.at < since:
+                return False
+            return needle is None or needle in _searchable(e)
 
         matching: Iterable[RecordedRequest] = (e for e in self._entries if keep(e))
         result = list(matching)
         return result[-limit:] if limit > 0 else []
+
+
+def _searchable(e: RecordedRequest) -> str:
+    parts = (e.method, e.path, e.query, e.operation or "", e.key or "", e.fault or "", e.body, e.response_body)
+    return "\n".join(parts).lower()

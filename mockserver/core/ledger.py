@@ -7,6 +7,7 @@ however many requests arrive at once; the balance can never go negative.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .clock import Clock
@@ -47,6 +48,8 @@ class Ledger:
         self._holds: dict[str, int] = {}
         self.entries: deque[LedgerEntry] = deque(maxlen=max_entries)
         self.count = 0
+        # Called with every entry (the events stream); set by whoever owns the ledger.
+        self.on_entry: Callable[[LedgerEntry], None] | None = None
         self.grant(initial, kind="initial")
 
     @property
@@ -59,8 +62,11 @@ class Ledger:
         return dict(self._holds)
 
     def _record(self, kind: str, amount: int, job_id: str | None) -> None:
-        self.entries.append(LedgerEntry(self._clock.now(), kind, amount, job_id, self.available, self.held))
+        entry = LedgerEntry(self._clock.now(), kind, amount, job_id, self.available, self.held)
+        self.entries.append(entry)
         self.count += 1
+        if self.on_entry is not None:
+            self.on_entry(entry)
 
     def state(self) -> LedgerState:
         return LedgerState(self.available, self.held, self.charged, self.granted, dict(self._holds), self.count)

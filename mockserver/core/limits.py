@@ -65,6 +65,17 @@ class RateLimiter:
             usage.day_count = 0
         return usage
 
+    def peek(self, account: Account) -> Usage:
+        """The counters as `usage()` would give them now, without opening a window or storing
+        anything: reading an account (the inspector, the control API) never moves its limits."""
+        usage = self._usage.get(account.key) or Usage()
+        now = self.clock.now()
+        start, count = usage.window_start, usage.window_count
+        if now >= start + MINUTE:
+            start, count = now, 0
+        day = int(now // DAY)
+        return Usage(start, count, day, usage.day_count if day == usage.day else 0)
+
     def raw_usage(self, account_key: str) -> Usage | None:
         """The counters as they stand, without rolling the windows (for the state file)."""
         return self._usage.get(account_key)

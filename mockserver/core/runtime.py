@@ -15,6 +15,7 @@ from .assembly import build_emulator, restore
 from .clock import Clock
 from .emulator import Emulator
 from .errors import FixturesInvalid
+from .events import Events
 from .fixtures import FixtureError, Fixtures, load_fixtures
 from .targets import DEFAULT_PORTS, ServerAddress
 
@@ -50,7 +51,10 @@ class Runtime:
         self.fixtures = fixtures
         self.clock = Clock(virtual=settings.clock == "virtual", start=settings.start_time, speed=settings.speed)
         self.store = open_store(settings)
-        self.emulator = build_emulator(settings, fixtures, self.clock, self.store)
+        # Outlives every emulator, so whoever follows the events (the /_mock/events stream) goes
+        # on following across resets.
+        self.events = Events()
+        self.emulator = build_emulator(settings, fixtures, self.clock, self.store, self.events)
         with self.store.batch():
             self.restored = restore(self.emulator, self.store.load())
         self.address = configured_address(settings)
@@ -58,13 +62,14 @@ class Runtime:
     def start(self) -> None:
         self.emulator.start()
 
-    async def reset(self) -> Emulator:
+    async def reset(self, reason: str = "reset") -> Emulator:
         """Back to the fixtures: accounts, jobs, limits, deliveries, journal, faults; the clock runs on."""
         old = self.emulator
         self.store.clear()
-        self.emulator = build_emulator(self.settings, self.fixtures, self.clock, self.store)
+        self.emulator = build_emulator(self.settings, self.fixtures, self.clock, self.store, self.events)
         self.emulator.start()
         await old.close()
+        self.events.emit("reset", reason)
         return self.emulator
 
     async def reload_fixtures(self) -> Emulator:
@@ -76,7 +81,7 @@ class Runtime:
                 f"{exc.file}: {exc.key or '(top level)'}: {exc.reason}", file=exc.file, key=exc.key
             ) from None
         self.fixtures = fixtures
-        return await self.reset()
+        return await self.reset("reload")
 
     async def close(self) -> None:
         await self.emulator.close()

@@ -80,6 +80,7 @@ class Attempt:
     error: str | None
     latency_ms: float
     manual: bool = False
+    headers: dict[str, str] = field(default_factory=dict)  # as sent (none if nothing was sent)
 
 
 @dataclass(eq=False, slots=True)
@@ -319,16 +320,17 @@ class Webhooks:
             started = time.perf_counter()
             status_code: int | None = None
             error: str | None = None
+            sent: dict[str, str] = {}
             try:
                 if not host_allowed(parts.hostname or "", self.settings.allow):
                     error = "host not allowed by --webhook-allow"
                 else:
+                    headers = self._headers(delivery, number)
+                    sent = {**headers, "User-Agent": USER_AGENT}
                     # One deadline for the whole attempt: connecting, sending and the complete
                     # answer. httpx's own timeouts bound each read, which a dripping receiver resets.
                     async with asyncio.timeout(timeout):
-                        response = await client.post(
-                            delivery.url, content=delivery.body, headers=self._headers(delivery, number)
-                        )
+                        response = await client.post(delivery.url, content=delivery.body, headers=headers)
                     status_code = response.status_code
             except (TimeoutError, httpx.TimeoutException):
                 error = f"timed out after {timeout:g} s"
@@ -338,7 +340,7 @@ class Webhooks:
         self._lanes.record(destination, slow=error is not None and latency >= timeout * 500)
         if self.deliveries.get(delivery.id) is not delivery:
             return  # dropped from the log meanwhile (or the emulator closed): nothing more to do
-        delivery.attempts.append(Attempt(number, at, delivery.url, status_code, error, latency, manual))
+        delivery.attempts.append(Attempt(number, at, delivery.url, status_code, error, latency, manual, sent))
         self._settle(delivery, status_code, manual)
         self._changed(delivery)
 

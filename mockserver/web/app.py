@@ -19,13 +19,14 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from ..core.errors import ApiError
+from ..core.feed import Feed
 from ..core.fixtures import Fixtures, load_fixtures
 from ..core.runtime import Runtime
 from ..graphql.endpoint import GraphQLEndpoint
 from ..graphql.schema import build_schema
 from ..graphql.websocket import websocket_app
 from ..settings import Settings
-from . import control, media, rest, views
+from . import control, inspector, media, rest, views
 from .errors import api_error, http_error, server_error
 from .gate import Admitted, Faulted
 from .middleware import JournalMiddleware, cors
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
     runtime = Runtime(settings, fixtures or load_fixtures(settings.fixtures))
     schema = build_schema()
     graphql = GraphQLEndpoint(runtime, schema)
+    feed = Feed(runtime.events, inspector.event_encoder(runtime))
 
     def gates(surface: str, admitted: bool = True, anonymous: bool = False) -> list[Middleware]:
         faulted = Middleware(Faulted, runtime=runtime, surface=surface)
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.start()
         yield
+        feed.close()
         await runtime.close()
 
     app = Starlette(
@@ -82,6 +85,7 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
             Route("/openapi.json", openapi_json, methods=["GET"]),
             *media.routes(gates("media", admitted=False)),
             *control.routes(runtime),
+            *inspector.ui_routes(),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[cors(settings), Middleware(JournalMiddleware, runtime=runtime)],
@@ -89,4 +93,5 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.feed = feed
     return app

@@ -23,7 +23,7 @@ from ..core.errors import BadUserInput, Forbidden, Unauthenticated
 from ..core.fixtures import summary
 from ..core.runtime import Runtime
 from ..core.targets import CONTROL_PREFIX
-from . import views
+from . import inspector, views
 from .jsonbody import parse_body, read_json
 from .requests import emulator_of, int_param, runtime_of
 from .routing import route
@@ -54,7 +54,8 @@ class AccountUpdate(_Body):
 
 
 class Advance(_Body):
-    seconds: Annotated[float, Field(ge=0)]
+    seconds: Annotated[float, Field(ge=0)] | None = None
+    next: bool = False  # to the next scheduled event instead
 
 
 class ClockUpdate(_Body):
@@ -142,6 +143,7 @@ async def health(request: Request) -> Response:
         "deliveries": counts.deliveries,
         "journal": counts.journal,
         "faults": counts.faults,
+        "eventStreams": len(request.app.state.feed),
     })
 
 
@@ -169,9 +171,19 @@ async def create_account(request: Request) -> Response:
     return answer(views.control_account_view(emulator, account), 201)
 
 
+async def list_accounts(request: Request) -> Response:
+    emulator = emulator_of(request)
+    entries = int_param(request, "entries", 0)
+    return answer({
+        "accounts": [views.control_account_view(emulator, a, entries) for a in emulator.all_accounts()],
+        "plans": [views.plan_view(plan_id, plan) for plan_id, plan in emulator.fixtures.plans.plans.items()],
+    })
+
+
 async def get_account(request: Request) -> Response:
     emulator = emulator_of(request)
-    return answer(views.control_account_view(emulator, emulator.account(request.path_params["key"])))
+    account = emulator.account(request.path_params["key"])
+    return answer(views.control_account_view(emulator, account, int_param(request, "entries", 50)))
 
 
 async def update_account(request: Request) -> Response:
@@ -184,21 +196,23 @@ async def update_account(request: Request) -> Response:
 
 
 async def get_clock(request: Request) -> Response:
-    return answer(views.clock_view(emulator_of(request).clock))
+    return answer(views.control_clock_view(emulator_of(request)))
 
 
 async def advance_clock(request: Request) -> Response:
     body = await _body(request, Advance)
     emulator = emulator_of(request)
-    ran = emulator.advance(body.seconds)
-    return answer({**views.clock_view(emulator.clock), "ran": ran})
+    if body.next == (body.seconds is not None):
+        raise BadUserInput('send either {"seconds": N} or {"next": true}', field="seconds")
+    ran = emulator.advance_to_next() if body.next else emulator.advance(body.seconds or 0.0)
+    return answer({**views.control_clock_view(emulator), "ran": ran})
 
 
 async def update_clock(request: Request) -> Response:
     body = await _body(request, ClockUpdate)
     emulator = emulator_of(request)
     emulator.set_speed(body.speed)
-    return answer(views.clock_view(emulator.clock))
+    return answer(views.control_clock_view(emulator))
 
 
 def _job_answer(request: Request, status: str, code: str | None = None, message: str | None = None) -> Response:
@@ -207,10 +221,21 @@ def _job_answer(request: Request, status: str, code: str | None = None, message:
     return answer(views.job_view(job, emulator.clock.now()))
 
 
+async def list_jobs(request: Request) -> Response:
+    q = request.query_params
+    emulator = emulator_of(request)
+    limit = int_param(request, "limit", 500)
+    if not 1 <= limit <= 10_000:
+        raise BadUserInput("limit must be between 1 and 10000", field="limit")
+    jobs = emulator.all_jobs(account_key=q.get("account"), status=q.get("status"), limit=limit)
+    now = emulator.clock.now()
+    return answer({"jobs": [views.control_job_view(j, now) for j in jobs]})
+
+
 async def get_job(request: Request) -> Response:
     emulator = emulator_of(request)
     job = emulator.any_job(request.path_params["job_id"])
-    return answer({**views.job_view(job, emulator.clock.now()), "accountKey": job.account_key})
+    return answer(views.control_job_detail_view(emulator, job))
 
 
 async def complete_job(request: Request) -> Response:
@@ -248,7 +273,7 @@ async def list_faults(request: Request) -> Response:
 
 
 async def clear_faults(request: Request) -> Response:
-    return answer({"removed": emulator_of(request).faults.clear()})
+    return answer({"removed": emulator_of(request).clear_faults()})
 
 
 async def remove_fault(request: Request) -> Response:
@@ -283,13 +308,22 @@ async def list_requests(request: Request) -> Response:
         operation=q.get("operation"),
         surface=q.get("surface"),
         since=_since(q.get("since")),
+        text=q.get("text") or None,
         limit=int_param(request, "limit", 100) or 100,
     )
-    return answer({"requests": [views.request_view(e) for e in entries]})
+    view = views.request_brief_view if q.get("brief") in ("1", "true") else views.request_view
+    return answer({"requests": [view(e) for e in entries]})
+
+
+async def get_request(request: Request) -> Response:
+    raw = request.path_params["request_id"]
+    if not raw.isdigit():
+        raise BadUserInput("a request id is a number", field="id")
+    return answer(views.request_view(emulator_of(request).recorded(int(raw))))
 
 
 async def clear_requests(request: Request) -> Response:
-    return answer({"removed": emulator_of(request).journal.clear()})
+    return answer({"removed": emulator_of(request).clear_requests()})
 
 
 def _deliveries_answer(deliveries: list[Any]) -> Response:
@@ -298,7 +332,13 @@ def _deliveries_answer(deliveries: list[Any]) -> Response:
 
 async def list_deliveries(request: Request) -> Response:
     q = request.query_params
-    return _deliveries_answer(emulator_of(request).deliveries(job_id=q.get("job"), account_key=q.get("account")))
+    deliveries = emulator_of(request).deliveries(job_id=q.get("job"), account_key=q.get("account"))
+    limit = _optional_int(request, "limit")
+    if limit is not None:
+        if limit < 1:
+            raise BadUserInput("limit must be at least 1", field="limit")
+        deliveries = deliveries[-limit:]
+    return _deliveries_answer(deliveries)
 
 
 async def job_deliveries(request: Request) -> Response:
@@ -321,10 +361,11 @@ def routes(runtime: Runtime) -> list[Route]:
         ("/health", {"get": health}),
         ("/reset", {"post": reset}),
         ("/fixtures/reload", {"post": reload_fixtures}),
-        ("/accounts", {"post": create_account}),
+        ("/accounts", {"post": create_account, "get": list_accounts}),
         ("/accounts/{key}", {"get": get_account, "patch": update_account}),
         ("/clock", {"get": get_clock, "patch": update_clock}),
         ("/clock/advance", {"post": advance_clock}),
+        ("/jobs", {"get": list_jobs}),
         ("/jobs/{job_id}", {"get": get_job}),
         ("/jobs/{job_id}/complete", {"post": complete_job}),
         ("/jobs/{job_id}/fail", {"post": fail_job}),
@@ -333,8 +374,10 @@ def routes(runtime: Runtime) -> list[Route]:
         ("/faults", {"post": add_fault, "get": list_faults, "delete": clear_faults}),
         ("/faults/{fault_id}", {"delete": remove_fault}),
         ("/requests", {"get": list_requests, "delete": clear_requests}),
+        ("/requests/{request_id}", {"get": get_request}),
         ("/deliveries", {"get": list_deliveries}),
         ("/deliveries/{delivery_id}", {"get": get_delivery}),
         ("/deliveries/{delivery_id}/resend", {"post": resend_delivery}),
+        ("/events", {"get": inspector.event_stream}),
     ]
     return [route(PREFIX + path, middleware=guarded, **handlers) for path, handlers in table]

@@ -11,7 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core.accounts import api_key
-from ..core.journal import MAX_BODY, body_text
+from ..core.journal import MAX_BODY, body_text, masked
 from ..core.runtime import Runtime
 from ..settings import Settings
 
@@ -34,7 +34,8 @@ def surface_of(path: str) -> str:
 
 
 class JournalMiddleware:
-    """Records every request to the API and media: what the mock received and what it answered."""
+    """Records every request to the API and media: what the mock received and what it answered
+    (headers with credentials masked, bodies up to MAX_BODY, a video's or image's size only)."""
 
     def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
         self.app = app
@@ -49,6 +50,10 @@ class JournalMiddleware:
         state = scope.setdefault("state", {})
         body = bytearray()
         status = 500
+        response_headers: list[tuple[bytes, bytes]] = []
+        response_body = bytearray()
+        response_size = 0
+        textual = True
 
         async def receiving() -> Message:
             message = await receive()
@@ -57,9 +62,16 @@ class JournalMiddleware:
             return message
 
         async def sending(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_headers, response_size, textual
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_headers = list(message.get("headers", ()))
+                textual = _textual(response_headers)
+            elif message["type"] == "http.response.body":
+                chunk = message.get("body", b"")
+                response_size += len(chunk)
+                if textual and len(response_body) <= MAX_BODY:
+                    response_body.extend(chunk[: MAX_BODY + 1 - len(response_body)])
             await send(message)
 
         try:
@@ -77,7 +89,30 @@ class JournalMiddleware:
                 latency_ms=(time.perf_counter() - started) * 1000,
                 body=body_text(bytes(body)),
                 fault=state.get("fault"),
+                headers=masked(scope["headers"]),
+                response_headers=masked(response_headers),
+                response_body=(
+                    body_text(bytes(response_body)) if textual
+                    else f"[{response_size} bytes of {_content_type(response_headers)}]"
+                ),
             )
+
+
+TEXT_TYPES = ("text/", "application/json", "application/graphql-response+json", "application/problem+json",
+              "application/javascript", "application/xml")
+
+
+def _content_type(headers: list[tuple[bytes, bytes]]) -> str:
+    for name, value in headers:
+        if name.lower() == b"content-type":
+            return value.decode("latin-1").split(";")[0].strip().lower()
+    return ""
+
+
+def _textual(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Bodies the journal keeps as text (up to MAX_BODY); others it only counts (videos, images)."""
+    kind = _content_type(headers)
+    return not kind or kind.startswith(TEXT_TYPES) or kind.endswith("+json")
 
 
 class BrowserCORSMiddleware(CORSMiddleware):

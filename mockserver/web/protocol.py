@@ -23,6 +23,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ..core.errors import ApiError, BadUserInput, HeadersTooLarge, RequestTimeout, error_body
 from ..settings import Settings
+from .requests import ENDLESS_STREAM
 
 MAX_HEAD_BYTES = 32 * 1024
 
@@ -63,6 +64,25 @@ class MockH11Protocol(H11Protocol):
             return False
         buffered = pending + data
         return buffered.find(b"\r\n\r\n", 0, MAX_HEAD_BYTES + 4) == -1
+
+    def shutdown(self) -> None:
+        """At server shutdown a response that streams until the client leaves (the event stream)
+        is told to end, and ends cleanly; one that cannot (its client stopped reading) has its
+        connection closed half a second later. The client reconnects to the next server, and
+        this one need not wait out its graceful-shutdown timeout."""
+        super().shutdown()
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete:
+            return
+        end = cycle.scope.get("state", {}).get(ENDLESS_STREAM)
+        if end is None:
+            return
+        end()
+        self.loop.call_later(0.5, self._close_unfinished, cycle)
+
+    def _close_unfinished(self, cycle: Any) -> None:
+        if not cycle.response_complete and not self.transport.is_closing():
+            self.transport.close()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()

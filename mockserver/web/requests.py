@@ -11,6 +11,11 @@ from ..core.errors import BadUserInput
 from ..core.runtime import Runtime
 from ..core.targets import ServerAddress
 
+# Set in a request's scope state by a response that streams until the client leaves (the event
+# stream), to a function that ends it: the server's protocol calls it at shutdown instead of
+# waiting for the client to go.
+ENDLESS_STREAM = "endless_stream"
+
 
 def runtime_of(conn: HTTPConnection) -> Runtime:
     runtime: Runtime = conn.app.state.runtime

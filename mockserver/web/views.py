@@ -13,9 +13,9 @@ from ..core.accounts import Account
 from ..core.clock import Clock, format_speed, isoformat
 from ..core.emulator import Emulator
 from ..core.faults import Fault
-from ..core.fixtures import Fixtures
+from ..core.fixtures import Fixtures, PlanFixture
 from ..core.inputs import Estimate
-from ..core.jobs import FINAL, Job, Page, encode_cursor
+from ..core.jobs import COMPLETED, FAILED, FINAL, PROCESSING, QUEUED, Job, Page, encode_cursor
 from ..core.journal import RecordedRequest
 from ..core.ledger import LedgerEntry
 from ..core.limits import DAY, MINUTE
@@ -83,18 +83,12 @@ def ledger_entry_view(entry: LedgerEntry) -> dict[str, Any]:
 def account_view(emulator: Emulator, account: Account, entries: int = 20) -> dict[str, Any]:
     ledger = account.ledger
     plan = account.plan
-    usage = emulator.limiter.usage(account)
+    usage = emulator.limiter.peek(account)
     return {
         "id": account.id,
         "name": account.name,
         "email": account.email,
-        "plan": {
-            "id": account.plan_id,
-            "name": plan.name,
-            "requestsPerMinute": plan.requests_per_minute,
-            "concurrentJobs": plan.concurrent_jobs,
-            "dailyJobs": plan.daily_jobs,
-        },
+        "plan": plan_view(account.plan_id, plan),
         "credits": {
             "balance": ledger.balance,
             "available": ledger.available,
@@ -113,14 +107,24 @@ def account_view(emulator: Emulator, account: Account, entries: int = 20) -> dic
     }
 
 
-def control_account_view(emulator: Emulator, account: Account) -> dict[str, Any]:
+def control_account_view(emulator: Emulator, account: Account, entries: int = 50) -> dict[str, Any]:
     """The control API's view: the account as its owner sees it, plus what tests need to use it."""
     return {
-        **account_view(emulator, account, entries=50),
+        **account_view(emulator, account, entries=entries),
         "key": account.key,
         "webhookSecret": account.webhook_secret,
         "standardWebhooks": account.standard_webhooks,
         "ephemeral": account.ephemeral,
+    }
+
+
+def plan_view(plan_id: str, plan: PlanFixture) -> dict[str, Any]:
+    return {
+        "id": plan_id,
+        "name": plan.name,
+        "requestsPerMinute": plan.requests_per_minute,
+        "concurrentJobs": plan.concurrent_jobs,
+        "dailyJobs": plan.daily_jobs,
     }
 
 
@@ -153,20 +157,25 @@ def attempt_view(attempt: Attempt) -> dict[str, Any]:
         "error": attempt.error,
         "latencyMs": round(attempt.latency_ms, 1),
         "manual": attempt.manual,
+        "headers": attempt.headers,
     }
 
 
 def delivery_view(delivery: Delivery) -> dict[str, Any]:
+    """`body` is the exact text POSTed (what the signature is over); `payload` is it parsed."""
+    body = delivery.body.decode("utf-8", "replace")
     return {
         "id": delivery.id,
         "jobId": delivery.job_id,
+        "accountKey": delivery.account_key,
         "url": delivery.url,
         "event": delivery.event,
         "state": delivery.state,
         "createdAt": isoformat(delivery.created_at),
         "nextAttemptAt": isoformat(delivery.next_attempt_at),
         "attempts": [attempt_view(a) for a in delivery.attempts],
-        "payload": json.loads(delivery.body),
+        "payload": json.loads(body),
+        "body": body,
     }
 
 
@@ -190,7 +199,8 @@ def fault_view(fault: Fault) -> dict[str, Any]:
     }
 
 
-def request_view(entry: RecordedRequest) -> dict[str, Any]:
+def request_brief_view(entry: RecordedRequest) -> dict[str, Any]:
+    """A journal entry without headers and bodies: a row of a list."""
     return {
         "id": entry.id,
         "at": isoformat(entry.at),
@@ -202,8 +212,21 @@ def request_view(entry: RecordedRequest) -> dict[str, Any]:
         "key": entry.key,
         "status": entry.status,
         "latencyMs": round(entry.latency_ms, 2),
-        "body": entry.body,
         "fault": entry.fault,
+    }
+
+
+def request_view(entry: RecordedRequest) -> dict[str, Any]:
+    """A journal entry: what was received (headers with credentials masked) and answered."""
+    return {
+        **request_brief_view(entry),
+        "body": entry.body,
+        "headers": [list(pair) for pair in entry.headers],
+        "response": {
+            "status": entry.status,
+            "headers": [list(pair) for pair in entry.response_headers],
+            "body": entry.response_body,
+        },
     }
 
 
@@ -214,3 +237,64 @@ def estimate_view(price: Estimate) -> dict[str, Any]:
 def clock_view(clock: Clock) -> dict[str, Any]:
     now = clock.now()
     return {"now": now, "iso": isoformat(now), "mode": clock.mode, "speed": format_speed(clock.speed)}
+
+
+def control_clock_view(emulator: Emulator) -> dict[str, Any]:
+    """The clock, and when the next scheduled event (job transition, webhook retry) is due."""
+    view = clock_view(emulator.clock)
+    due = emulator.next_due()
+    return {
+        **view,
+        "nextDueAt": isoformat(due),
+        "nextDueIn": None if due is None else round(max(due - view["now"], 0.0), 3),
+    }
+
+
+# The inspector's views of jobs: any account's, with what the control API and the page show.
+
+
+def control_job_view(job: Job, now: float) -> dict[str, Any]:
+    """A job as its owner sees it, plus its account, its planned times, tier and scenario."""
+    scenario = job.plan.scenario
+    return {
+        **job_view(job, now),
+        "accountKey": job.account_key,
+        "seq": job.seq,
+        "startsAt": isoformat(job.starts_at),
+        "endsAt": isoformat(job.ends_at),
+        "tier": job.plan.tier,
+        "scenario": scenario.name if scenario is not None else None,
+    }
+
+
+def job_timeline(job: Job, clock: Clock) -> list[dict[str, Any]]:
+    """What happened to the job and when, on the mock's clock; what is still to come is
+    `planned` (it moves if the clock's speed changes or someone steps in)."""
+    steps: list[dict[str, Any]] = [{"status": QUEUED, "at": isoformat(job.created_at), "planned": False}]
+    if job.started_at is not None:
+        steps.append({"status": PROCESSING, "at": isoformat(job.started_at), "planned": False})
+    elif job.status == QUEUED and job.starts_at is not None:
+        steps.append({"status": PROCESSING, "at": isoformat(job.starts_at), "planned": True})
+    if job.status in FINAL:
+        steps.append({"status": job.status, "at": isoformat(job.finished_at), "planned": False})
+    elif job.ends_at is not None or job.status == QUEUED:
+        scenario = job.plan.scenario
+        final = FAILED if scenario is not None and scenario.fail is not None else COMPLETED
+        if job.ends_at is not None:
+            ends = job.ends_at
+        else:  # still queued: it will process for its processing time, scaled when it starts
+            ends = (job.starts_at or job.created_at) + clock.scaled(job.processing_seconds)
+        steps.append({"status": final, "at": isoformat(ends), "planned": True})
+    return steps
+
+
+def control_job_detail_view(emulator: Emulator, job: Job) -> dict[str, Any]:
+    """One job with its timeline, its credits' ledger entries and its webhook deliveries."""
+    account = emulator.accounts.by_key.get(job.account_key)
+    entries = [e for e in account.ledger.entries if e.job_id == job.id] if account is not None else []
+    return {
+        **control_job_view(job, emulator.clock.now()),
+        "timeline": job_timeline(job, emulator.clock),
+        "ledger": [ledger_entry_view(e) for e in entries],
+        "deliveries": [delivery_view(d) for d in emulator.deliveries(job_id=job.id)],
+    }

@@ -1,0 +1,397 @@
+"""The inspector's server side: the page's files, the control reads it uses, the event stream over
+real HTTP (admin token, slow followers, shutdown)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import queue
+import re
+import signal
+import socket
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mockserver import Settings, create_app
+
+from helpers import api_key, bearer
+
+BODY = {"service": "hedra", "text": "Hello, welcome to our platform!", "avatarId": "professional-1"}
+UI = Path(__file__).resolve().parent.parent / "mockserver" / "web" / "static" / "inspector"
+
+
+@pytest.fixture
+def app():
+    return create_app(Settings(clock="virtual", seed=9))
+
+
+@pytest.fixture
+async def client(app):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as c:
+        yield c
+
+
+async def submit(client, key="YOUR_API_KEY", **extra) -> dict:
+    r = await client.post("/v1/avatar", json={**BODY, **extra}, headers=api_key(key))
+    assert r.status_code == 200, r.text
+    return r.json()["data"]["avatar"]
+
+
+# The page's files
+
+
+@pytest.mark.anyio
+async def test_the_page_is_served_from_the_package_with_a_strict_policy(client):
+    r = await client.get("/_mock/ui")
+    assert r.status_code == 307 and r.headers["location"] == "/_mock/ui/"
+    r = await client.get("/_mock/ui/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "connect-src 'self'" in csp
+    assert "script-src 'self' 'unsafe-eval';" in csp  # no inline script; test tools may poll with expressions
+    assert (await client.get("/_mock/ui/app.js")).headers["content-type"].startswith("text/javascript")
+    assert (await client.get("/_mock/ui/inspector.css")).headers["content-type"].startswith("text/css")
+    for path in ("/_mock/ui/nope.js", "/_mock/ui/../control.py", "/_mock/ui/%2e%2e/app.py"):
+        assert (await client.get(path)).status_code == 404, path
+    demo = (await client.get("/")).text
+    assert 'href="/_mock/ui/"' in demo
+
+
+def test_the_page_loads_nothing_from_elsewhere_and_every_file_it_names_exists():
+    files = {p.name: p.read_text() for p in UI.iterdir() if p.is_file()}
+    assert {"index.html", "app.js", "api.js", "inspector.css"} <= set(files)
+    for name, text in files.items():
+        text = text.replace('xmlns="http://www.w3.org/2000/svg"', "")  # a namespace, not a load
+        assert not re.search(r"https?://|(src|href)=[\"']//", text), f"{name} names another origin"
+        for target in re.findall(r"from '\./([\w.-]+)'", text) + re.findall(r'(?:src|href)="([\w.-]+\.\w+)"', text):
+            assert target in files, f"{name} uses {target}, which is not there"
+
+
+def test_every_action_button_and_row_carries_its_test_hook():
+    js = "".join(p.read_text() for p in UI.glob("*.js"))
+    html = (UI / "index.html").read_text()
+    for attribute in ("jobId", "requestId", "deliveryId", "accountKey", "faultId"):
+        assert f"dataset: {{ {attribute}:" in js, attribute
+    actions = set(re.findall(r"action: '([\w-]+)'", js)) | set(re.findall(r'data-action="([\w-]+)"', html))
+    assert {"resend", "copy-curl", "complete", "fail", "cancel", "advance", "reset", "reload", "set-credits",
+            "change-plan", "create-account", "add-fault", "remove-fault"} <= actions
+
+
+# Control reads the page uses
+
+
+@pytest.mark.anyio
+async def test_all_jobs_across_accounts_newest_first_with_filters(client):
+    first = await submit(client, "YOUR_API_KEY")
+    second = await submit(client, "test-pro")
+    r = await client.get("/_mock/jobs")
+    jobs = r.json()["jobs"]
+    assert [j["id"] for j in jobs[:2]] == [second["id"], first["id"]]
+    assert jobs[0]["accountKey"] == "test-pro" and jobs[0]["seq"] > jobs[1]["seq"]
+    assert [j["id"] for j in (await client.get("/_mock/jobs?account=YOUR_API_KEY")).json()["jobs"]] == [first["id"]]
+    await client.post(f"/_mock/jobs/{first['id']}/complete")
+    done = (await client.get("/_mock/jobs?status=completed")).json()["jobs"]
+    assert [j["id"] for j in done] == [first["id"]]
+    assert (await client.get("/_mock/jobs?status=lost")).status_code == 400
+    assert (await client.get("/_mock/jobs?limit=0")).status_code == 400
+    assert len((await client.get("/_mock/jobs?limit=1")).json()["jobs"]) == 1
+
+
+@pytest.mark.anyio
+async def test_one_job_has_its_timeline_ledger_and_deliveries(client):
+    job = await submit(client, webhookUrl="http://127.0.0.1:9/hook")
+    detail = (await client.get(f"/_mock/jobs/{job['id']}")).json()
+    assert detail["accountKey"] == "YOUR_API_KEY" and detail["tier"] == "short"
+    assert [(s["status"], s["planned"]) for s in detail["timeline"]] == [
+        ("queued", False), ("processing", False), ("completed", True)]
+    assert [e["kind"] for e in detail["ledger"]] == ["hold"] and detail["deliveries"] == []
+    await client.post("/_mock/clock/advance", json={"seconds": 600})
+    detail = (await client.get(f"/_mock/jobs/{job['id']}")).json()
+    assert [(s["status"], s["planned"]) for s in detail["timeline"]][-1] == ("completed", False)
+    assert detail["timeline"][-1]["at"] == detail["completedAt"]
+    assert [e["kind"] for e in detail["ledger"]] == ["hold", "charge"]
+    [delivery] = detail["deliveries"]
+    assert delivery["event"] == "avatar.completed" and json.loads(delivery["body"])["id"] == job["id"]
+
+
+@pytest.mark.anyio
+async def test_a_scenario_that_fails_is_expected_to_fail_on_the_timeline(client):
+    job = await submit(client, text="Say hello [fail]")
+    detail = (await client.get(f"/_mock/jobs/{job['id']}")).json()
+    assert detail["scenario"] and detail["timeline"][-1] == {**detail["timeline"][-1], "status": "failed", "planned": True}
+
+
+@pytest.mark.anyio
+async def test_accounts_list_with_plans_and_ledger_entries_on_request(client):
+    data = (await client.get("/_mock/accounts")).json()
+    keys = [a["key"] for a in data["accounts"]]
+    assert keys[:2] == ["YOUR_API_KEY", "test-free"] and all(a["credits"]["entries"] == [] for a in data["accounts"])
+    assert {p["id"] for p in data["plans"]} >= {"free", "starter", "pro", "enterprise"}
+    one = (await client.get("/_mock/accounts/test-free?entries=1")).json()
+    assert [e["kind"] for e in one["credits"]["entries"]] == ["initial"]
+
+
+@pytest.mark.anyio
+async def test_reading_an_account_opens_no_rate_limit_window(app, client):
+    await client.get("/_mock/accounts/test-free")
+    await client.post("/_mock/clock/advance", json={"seconds": 50})
+    await client.get("/_mock/accounts")
+    r = await client.get("/v1/account", headers=api_key("test-free"))
+    # The window opened with this request, not with the reads 50 s earlier.
+    assert int(r.headers["x-ratelimit-reset"]) >= int(app.state.runtime.clock.now()) + 59
+
+
+@pytest.mark.anyio
+async def test_the_clock_tells_the_next_due_event_and_advances_to_it(client):
+    assert (await client.get("/_mock/clock")).json()["nextDueAt"] is None
+    job = await submit(client)
+    clock = (await client.get("/_mock/clock")).json()
+    detail = (await client.get(f"/_mock/jobs/{job['id']}")).json()
+    assert clock["nextDueAt"] == detail["endsAt"] and clock["nextDueIn"] > 0
+    r = await client.post("/_mock/clock/advance", json={"next": True})
+    assert r.json()["ran"] == 1 and r.json()["iso"] == detail["endsAt"]
+    assert (await client.get(f"/_mock/jobs/{job['id']}")).json()["status"] == "completed"
+    r = await client.post("/_mock/clock/advance", json={"next": True})
+    assert r.status_code == 200 and r.json()["ran"] == 0
+    for body in ({}, {"seconds": 5, "next": True}):
+        assert (await client.post("/_mock/clock/advance", json=body)).status_code == 400
+
+
+@pytest.mark.anyio
+async def test_one_request_with_masked_credentials_and_the_response(client):
+    await client.post("/v1/avatar", json=BODY, headers={**api_key("YOUR_API_KEY"), "Cookie": "session=abcdef123456"})
+    [entry] = (await client.get("/_mock/requests?path=/v1/avatar")).json()["requests"]
+    full = (await client.get(f"/_mock/requests/{entry['id']}")).json()
+    headers = dict(full["headers"])
+    assert headers["x-api-key"] == "YOUR" + "\u2022" * 8 and "abcdef" not in headers["cookie"]
+    assert json.loads(full["body"])["avatarId"] == "professional-1"
+    response = full["response"]
+    assert response["status"] == 200 and dict(response["headers"])["x-ratelimit-limit"] == "60"
+    assert json.loads(response["body"])["data"]["avatar"]["status"] in ("queued", "processing")
+    assert (await client.get("/_mock/requests/999999")).status_code == 404
+    assert (await client.get("/_mock/requests/abc")).status_code == 400
+
+
+@pytest.mark.anyio
+async def test_journal_text_search_brief_listing_and_capped_response_bodies(client):
+    await submit(client, text="The cartoon giraffe says hi")
+    await client.get("/v1/avatar", headers=api_key())
+    found = (await client.get("/_mock/requests?text=GIRAFFE")).json()["requests"]
+    assert [(e["method"], e["path"]) for e in found] == [("POST", "/v1/avatar"), ("GET", "/v1/avatar")]  # body, answer
+    assert len((await client.get("/_mock/requests?text=giraffe&method=POST&brief=1")).json()["requests"]) == 1
+    brief = (await client.get("/_mock/requests?brief=1")).json()["requests"][0]
+    assert "body" not in brief and "headers" not in brief
+    r = await client.get("/avatars/professional-1/portrait")
+    assert r.status_code == 200
+    portrait = (await client.get("/_mock/requests?path=/avatars/*")).json()["requests"][0]
+    assert re.fullmatch(r"\[\d+ bytes of image/(png|jpeg)\]", portrait["response"]["body"])
+
+
+@pytest.mark.anyio
+async def test_attempts_keep_the_exact_headers_they_sent(app, client, receiver):
+    await submit(client, webhookUrl=receiver.url)
+    await client.post("/_mock/clock/advance", json={"seconds": 600})
+    got = await asyncio.to_thread(receiver.wait, 5)
+    await app.state.runtime.emulator.webhooks.drain()
+    [delivery] = (await client.get("/_mock/deliveries?limit=5")).json()["deliveries"]
+    assert (await client.get("/_mock/deliveries?limit=0")).status_code == 400
+    sent = delivery["attempts"][0]["headers"]
+    assert sent["X-Doitong-Signature"] == got.headers["x-doitong-signature"]
+    assert sent["User-Agent"] == got.headers["user-agent"]
+    assert delivery["body"].encode() == got.body and delivery["accountKey"] == "YOUR_API_KEY"
+
+
+# The event stream over real HTTP
+
+
+class Stream:
+    """Reads /_mock/events over a plain socket in a thread: (kind, data) pairs land in `events`.
+    `close()` shuts the socket down, so the server sees the client leave at once."""
+
+    def __init__(self, url: str, headers: dict | None = None) -> None:
+        parts = httpx.URL(url)
+        self.events: queue.Queue = queue.Queue()
+        self.status: int | None = None
+        self.headers: dict[str, str] = {}
+        self._sock = socket.create_connection((parts.host, parts.port), timeout=30)
+        target = parts.raw_path.decode()
+        lines = [f"GET {target} HTTP/1.1", f"Host: {parts.host}:{parts.port}", "Accept: text/event-stream"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        self._sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        assert self._ready.wait(10), "no answer from the event stream"
+
+    def _run(self):
+        buffer = b""
+        try:
+            while b"\r\n\r\n" not in buffer:
+                buffer += self._recv()
+            head, buffer = buffer.split(b"\r\n\r\n", 1)
+            status_line, *header_lines = head.decode("latin-1").split("\r\n")
+            self.status = int(status_line.split()[1])
+            self.headers = {k.lower(): v.strip() for k, v in (line.split(":", 1) for line in header_lines)}
+            self._ready.set()
+            text = ""
+            while True:  # chunked transfer encoding: size line, data, CRLF
+                while b"\r\n" not in buffer:
+                    buffer += self._recv()
+                size_line, buffer = buffer.split(b"\r\n", 1)
+                size = int(size_line.split(b";")[0], 16)
+                if size == 0:
+                    return
+                while len(buffer) < size + 2:
+                    buffer += self._recv()
+                text += buffer[:size].decode()
+                buffer = buffer[size + 2:]
+                while "\n\n" in text:
+                    block, text = text.split("\n\n", 1)
+                    fields = dict(line.split(": ", 1) for line in block.split("\n") if ": " in line)
+                    if "data" in fields:
+                        self.events.put((fields.get("event", "message"), json.loads(fields["data"])))
+        except (OSError, ConnectionError, ValueError):
+            pass
+        finally:
+            self._ready.set()
+            self.events.put(("closed", {}))
+
+    def _recv(self) -> bytes:
+        data = self._sock.recv(65536)
+        if not data:
+            raise ConnectionError("closed")
+        return data
+
+    def next(self, kind: str, timeout: float = 10) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            got, data = self.events.get(timeout=max(deadline - time.monotonic(), 0.01))
+            if got == kind:
+                return data
+            assert got != "closed", f"the stream closed while waiting for {kind}"
+
+    def close(self) -> None:
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._sock.close()
+        self._thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def server(server_factory):
+    return server_factory("--clock", "virtual", "--seed", "5", "--no-render", "--no-access-log")
+
+
+@pytest.mark.integration
+def test_the_stream_says_hello_then_each_change_as_it_happens(server):
+    stream = Stream(server.base_url + "/_mock/events")
+    try:
+        assert stream.status == 200 and stream.headers["content-type"].startswith("text/event-stream")
+        assert stream.headers["cache-control"].startswith("no-cache")
+        hello = stream.next("hello")
+        assert hello["clock"]["mode"] == "virtual" and "job" in hello["kinds"] and hello["adminToken"] is False
+        r = httpx.post(server.base_url + "/v1/avatar", json=BODY, headers=api_key("test-pro"))
+        job_id = r.json()["data"]["avatar"]["id"]
+        assert stream.next("job")["job"]["id"] == job_id
+        assert stream.next("request")["request"]["path"] == "/v1/avatar"
+    finally:
+        stream.close()
+
+
+@pytest.mark.integration
+def test_the_stream_can_be_narrowed_to_some_kinds(server):
+    r = httpx.get(server.base_url + "/_mock/events?kinds=job,nonsense")
+    assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["field"] == "kinds"
+    stream = Stream(server.base_url + "/_mock/events?kinds=clock")
+    try:
+        assert stream.next("hello")["kinds"] == ["clock"]
+        httpx.get(server.base_url + "/v1/account", headers=bearer())
+        httpx.post(server.base_url + "/_mock/clock/advance", json={"seconds": 1})
+        kind, data = stream.events.get(timeout=10)
+        assert kind == "clock", (kind, data)
+    finally:
+        stream.close()
+
+
+@pytest.mark.integration
+def test_a_follower_that_stops_reading_never_slows_the_api(server):
+    def burst(n: int) -> float:
+        with httpx.Client(base_url=server.base_url) as c:
+            started = time.perf_counter()
+            for i in range(n):
+                r = c.post("/v1/avatar", json={**BODY, "text": f"Request number {i} of the burst"},
+                           headers=api_key("test-enterprise"))
+                assert r.status_code == 200
+            return time.perf_counter() - started
+
+    baseline = burst(150)
+    before = httpx.get(server.base_url + "/_mock/health").json()["eventStreams"]
+    stalled = socket.socket()
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled.connect(("127.0.0.1", int(server.base_url.rsplit(":", 1)[1])))
+    stalled.sendall(b"GET /_mock/events HTTP/1.1\r\nHost: mock\r\n\r\n")
+    time.sleep(0.2)
+    try:
+        # Each job is four events of about a kilobyte: far more than the stalled socket takes.
+        with_stalled = burst(600)
+        health = httpx.get(server.base_url + "/_mock/health").json()
+        assert health["eventStreams"] == before + 1
+    finally:
+        stalled.close()
+    assert with_stalled / 600 < 3 * baseline / 150 + 0.01, (baseline, with_stalled)
+    deadline = time.monotonic() + 10
+    while httpx.get(server.base_url + "/_mock/health").json()["eventStreams"] > before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert httpx.get(server.base_url + "/_mock/health").json()["eventStreams"] == before  # the server let it go
+
+
+@pytest.mark.integration
+def test_with_an_admin_token_nothing_of_the_control_api_answers_without_it(server_factory):
+    guarded = server_factory("--admin-token", "s3cret-token", "--clock", "virtual", "--no-render")
+    base = guarded.base_url
+    token = {"X-Admin-Token": "s3cret-token"}
+    assert httpx.get(base + "/_mock/ui/").status_code == 200  # the page itself holds no data
+    for headers, params in (({}, {}), ({"X-Admin-Token": "wrong"}, {}), ({}, {"token": "s3cret-token"}),
+                            ({}, {"admin_token": "s3cret-token"})):
+        r = httpx.get(base + "/_mock/events", headers=headers, params=params)
+        assert r.status_code == 401, (headers, params)
+    routes = httpx.get(base + "/_mock", headers=token).json()["routes"]
+    reads = [r.split(" ", 1)[1] for r in routes if r.startswith("GET ") and not r.split(" ", 1)[1].startswith("/_mock/ui")]
+    assert "/_mock/events" in reads and "/_mock/jobs" in reads and "/_mock/accounts" in reads
+    for path in reads:
+        concrete = re.sub(r"\{[^}]+\}", "x", path)
+        assert httpx.get(base + concrete).status_code == 401, path
+    stream = Stream(base + "/_mock/events", headers=token)
+    try:
+        assert stream.status == 200 and stream.next("hello")["adminToken"] is True
+    finally:
+        stream.close()
+
+
+@pytest.mark.integration
+def test_shutdown_ends_open_streams_at_once_even_one_nobody_reads(server_factory):
+    server = server_factory("--no-render", "--clock", "virtual")
+    stream = Stream(server.base_url + "/_mock/events")
+    stream.next("hello")
+    stalled = socket.socket()
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled.connect(("127.0.0.1", int(server.base_url.rsplit(":", 1)[1])))
+    stalled.sendall(b"GET /_mock/events HTTP/1.1\r\nHost: mock\r\n\r\n")
+    with httpx.Client(base_url=server.base_url) as c:
+        for i in range(300):  # enough events that the stalled stream's writes block
+            c.post("/v1/avatar", json={**BODY, "text": f"Job {i}"}, headers=api_key("test-enterprise"))
+    started = time.monotonic()
+    server.process.send_signal(signal.SIGTERM)
+    server.process.wait(timeout=10)
+    took = time.monotonic() - started
+    stream.next("closed", timeout=5)
+    stream.close()
+    stalled.close()
+    assert took < 2.5, took  # not the 3 s graceful-shutdown timeout
+    assert "Cancel" not in server.log() and "Traceback" not in server.log()
