@@ -351,7 +351,7 @@ def test_streams_of_unique_documents_leave_memory_bounded_and_health_answering(s
     def stream(tid: int, key: str | None) -> None:
         headers = bearer(key) if key else {}
         with httpx.Client(base_url=server.base_url, timeout=60) as c:
-            for i in range(120):
+            for i in range(150):
                 conflicting = " ".join(f"a: __typename a: x{tid}{i}{j}: __schema {{ queryType {{ name }} }}" for j in range(40))
                 assert c.post("/graphql", json={"query": "{ " + conflicting + " }"}, headers=headers).status_code in (400, 401)
                 valid = " ".join(f"f{tid}_{i}_{j}: account {{ id plan {{ id name }} credits {{ available held }} }}" for j in range(60))
@@ -359,7 +359,7 @@ def test_streams_of_unique_documents_leave_memory_bounded_and_health_answering(s
                 assert r.status_code == (200 if key else 401)
 
     threads = [threading.Thread(target=probe)] + [
-        threading.Thread(target=stream, args=(n, key)) for n, key in enumerate([None, "test-enterprise"])
+        threading.Thread(target=stream, args=(n, key)) for n, key in enumerate([None, "test-enterprise", "test-enterprise"])
     ]
     for t in threads:
         t.start()
