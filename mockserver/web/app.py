@@ -23,6 +23,7 @@ from ..core.feed import Feed
 from ..core.fixtures import Fixtures, load_fixtures
 from ..core.runtime import Runtime
 from ..graphql.endpoint import GraphQLEndpoint
+from ..graphql.media_type import GraphQLMediaType
 from ..graphql.schema import build_schema
 from ..graphql.websocket import websocket_app
 from ..settings import Settings
@@ -76,7 +77,12 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
     app = Starlette(
         routes=[
             Mount("/v1", routes=rest.routes, middleware=gates("rest")),
-            Route("/graphql", graphql.handle, methods=["GET", "POST"], middleware=gates("graphql", anonymous=True)),
+            Route(
+                "/graphql",
+                graphql.handle,
+                methods=["GET", "POST"],
+                middleware=[Middleware(GraphQLMediaType), *gates("graphql", anonymous=True)],
+            ),
             WebSocketRoute("/graphql", websocket_app(runtime, schema)),
             Route("/", demo, methods=["GET"]),
             Route("/favicon.ico", favicon, methods=["GET"]),
