@@ -11,7 +11,7 @@ import inspect
 
 import h11
 import pytest
-from ariadne.asgi.handlers import GraphQLTransportWSHandler
+from ariadne.asgi.handlers import GraphQLTransportWSHandler, GraphQLWSHandler
 from starlette.responses import FileResponse, MalformedRangeHeader, RangeNotSatisfiable
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -45,3 +45,12 @@ def test_ariadne_transport_ws_handler_has_the_methods_the_websocket_surface_over
         "handle_websocket_subscribe": ["self", "websocket", "data", "operation_id", "client_context"],
     }.items():
         assert list(inspect.signature(getattr(GraphQLTransportWSHandler, name)).parameters) == params, name
+
+
+def test_ariadne_legacy_ws_handler_has_the_methods_the_websocket_surface_overrides():
+    for name, params in {
+        "handle_websocket_connection_init_message": ["self", "websocket", "message"],
+        "process_single_message": ["self", "websocket", "data", "operation_id", "operations"],
+    }.items():
+        assert list(inspect.signature(getattr(GraphQLWSHandler, name)).parameters) == params, name
+    assert GraphQLWSHandler.GQL_CONNECTION_ERROR == "connection_error" and GraphQLWSHandler.GQL_ERROR == "error"

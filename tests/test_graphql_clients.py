@@ -16,7 +16,7 @@ from helpers import REPO, api_key
 pytestmark = pytest.mark.integration
 
 CLIENTS = REPO / "tests" / "clients"
-PACKAGES = ["@apollo/client@4", "graphql@16", "rxjs@7", "@urql/core@6"]
+PACKAGES = ["@apollo/client@4", "graphql@16", "rxjs@7", "@urql/core@6", "graphql-ws@6", "subscriptions-transport-ws@0.11", "ws@8"]
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +30,14 @@ def node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     if installed.returncode != 0:
         pytest.skip(f"npm could not install {' '.join(PACKAGES)}: {installed.stderr.strip()[-300:]}")
-    shutil.copy(CLIENTS / "graphql_errors.mjs", root)
+    for script in CLIENTS.glob("*.mjs"):
+        shutil.copy(script, root)
     return root
 
 
 @pytest.fixture(scope="module")
 def server(server_factory):
-    return server_factory("--no-render", "--no-access-log")
+    return server_factory("--no-render", "--no-access-log", "--speed", "10")
 
 
 def run_clients(node_modules: Path, server, key: str, **input: str) -> dict:
@@ -80,3 +81,16 @@ def test_a_client_that_does_not_ask_gets_the_documents_application_json(server):
                    headers={"Authorization": "Bearer nope", "Accept": "application/graphql-response+json, application/json;q=0.9"})
     assert r.status_code == 401 and r.headers["content-type"] == "application/graphql-response+json"
     assert r.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_both_websocket_protocols_client_libraries_follow_a_job_and_a_plain_socket_is_told_why(node_modules, server):
+    r = httpx.post(f"{server.base_url}/v1/avatar", json={"service": "hedra", "text": "hi", "avatarId": "casual-1"},
+                   headers=api_key("test-pro"))
+    job_id = r.json()["data"]["avatar"]["id"]
+    ws_url = server.base_url.replace("http://", "ws://") + "/graphql"
+    out = subprocess.run(["node", "subscriptions.mjs", ws_url, "test-pro", job_id], cwd=node_modules,
+                         capture_output=True, text=True, timeout=120, check=True)
+    seen = json.loads(out.stdout)
+    for library in ("legacy", "modern"):  # subscriptions-transport-ws and graphql-ws
+        assert seen[library][-1] == "completed" and "processing" in seen[library], (library, seen[library])
+    assert seen["plain"]["code"] == 4406 and "graphql-transport-ws or graphql-ws" in seen["plain"]["reason"]

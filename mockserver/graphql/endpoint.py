@@ -1,4 +1,4 @@
-"""`/graphql` over HTTP: parses (with a cache keyed by query text), executes, and answers in the
+"""`/graphql` over HTTP: prepares the document (`documents.py`), executes it, and answers in the
 document's error format with the HTTP status of the first error.
 
 The admission gate in front of it has already authenticated and counted the request (a
@@ -11,23 +11,17 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from graphql import (
-    DocumentNode,
     GraphQLError,
     GraphQLSchema,
-    OperationDefinitionNode,
     OperationType,
     execute_sync,
     get_operation_ast,
-    parse,
-    validate,
 )
-from graphql.language import FieldNode
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
@@ -37,8 +31,6 @@ from ..core.emulator import Emulator
 from ..core.errors import (
     ApiError,
     BadUserInput,
-    GraphQLParseFailed,
-    GraphQLValidationFailed,
     InternalServerError,
     Unauthenticated,
 )
@@ -49,17 +41,11 @@ from ..core.text import check_strings, check_text
 from ..web.errors import SERVER_ERROR_MESSAGE
 from ..web.jsonbody import read_json
 from ..web.requests import base_url, here
-from .limits import MAX_QUERY_BYTES, check_limits
-from .operations import MAX_TOKENS, joined, operation_names
+from .documents import Documents, is_introspection_only, locations_of
+from .operations import joined, operation_names
 
 logger = logging.getLogger("mockserver.graphql")
 
-# A parsed document costs about a hundred times its text in memory (tokens, nodes, locations):
-# the cache holds at most 256 documents and 256,000 characters of them (some 30 MB at worst).
-CACHE_SIZE = 256
-CACHE_CHARS = 256_000
-MAX_CACHED_QUERY = 16_000
-MAX_ANONYMOUS_QUERY = 8_000  # explorers' full introspection query is under 3,000 characters
 EXPLORER = Path(__file__).resolve().parent.parent / "web" / "static" / "explorer.html"
 
 
@@ -87,18 +73,6 @@ class Context:
         return self.emulator.submit(self.caller, job_request, here(self.connection))
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    document: DocumentNode | None
-    errors: tuple[ApiError, ...]
-
-
-def _locations(error: GraphQLError) -> list[dict[str, int]] | None:
-    if not error.locations:
-        return None
-    return [{"line": loc.line, "column": loc.column} for loc in error.locations]
-
-
 _AT_PATH = re.compile(r"at \.([\w.\[\]]+)")  # graphql-core 3.3: "at .input.text"
 _AT_QUOTED = re.compile(r"at '[^.']*\.?([^']*)'")  # graphql-core 3.2: "at 'input.input.text'"
 _NAMED_FIELD = re.compile(r"field '(\w+)'")
@@ -119,72 +93,11 @@ def _short(message: str) -> str:
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
 
 
-def _unlink_tokens(document: DocumentNode) -> None:
-    """A parsed document's tokens form a doubly linked list: a cycle that only the garbage
-    collector's rare full collections would free once the document has lived in the cache.
-    Unlinked, the document is freed as soon as the cache lets go of it."""
-    token = document.loc.start_token if document.loc is not None else None
-    while token is not None:
-        following = token.next
-        token.prev = token.next = None
-        token = following
-
-
-def _is_introspection_only(operation: OperationDefinitionNode) -> bool:
-    for selection in operation.selection_set.selections:
-        if not isinstance(selection, FieldNode) or not selection.name.value.startswith("__"):
-            return False
-    return True
-
-
 class GraphQLEndpoint:
-    def __init__(self, runtime: Runtime, schema: GraphQLSchema) -> None:
+    def __init__(self, runtime: Runtime, schema: GraphQLSchema, documents: Documents) -> None:
         self.runtime = runtime
         self.schema = schema
-        self._cache: OrderedDict[str, Prepared] = OrderedDict()
-        self._cached_chars = 0
-
-    def prepare(self, query: str) -> Prepared:
-        """Parse and validate once per distinct query text: clients resend the same few."""
-        prepared = self._cache.get(query)
-        if prepared is not None:
-            self._cache.move_to_end(query)
-            return prepared
-        if len(query) > MAX_QUERY_BYTES:
-            return Prepared(None, (GraphQLValidationFailed(f"the query is longer than {MAX_QUERY_BYTES} characters"),))
-        try:
-            document = parse(query, max_tokens=MAX_TOKENS)
-        except GraphQLError as error:
-            prepared = Prepared(None, (GraphQLParseFailed(error.message, locations=_locations(error)),))
-        else:
-            errors = check_limits(document) or validate(self.schema, document)
-            prepared = Prepared(
-                None if errors else document,
-                tuple(GraphQLValidationFailed(e.message, locations=_locations(e)) for e in errors),
-            )
-        if len(query) <= MAX_CACHED_QUERY:
-            self._cache[query] = prepared
-            self._cached_chars += len(query)
-            while len(self._cache) > CACHE_SIZE or self._cached_chars > CACHE_CHARS:
-                evicted, old = self._cache.popitem(last=False)
-                self._cached_chars -= len(evicted)
-                if old.document is not None:
-                    _unlink_tokens(old.document)
-        return prepared
-
-    def _anonymous_may_run(self, query: str) -> bool:
-        """Without a key only introspection runs: a small document, parsed (not validated) to see
-        that every operation in it only introspects. Anything else is refused unread."""
-        if query in self._cache:
-            return True  # prepared before: what it costs is paid; the operation is checked below
-        if len(query) > MAX_ANONYMOUS_QUERY:
-            return False
-        try:
-            document = parse(query, max_tokens=MAX_TOKENS)
-        except GraphQLError:
-            return True  # answered as a parse error, at no further cost
-        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        return all(_is_introspection_only(o) for o in operations)
+        self.documents = documents
 
     async def handle(self, request: Request) -> Response:
         caller: Caller | None = request.state.caller
@@ -196,9 +109,9 @@ class GraphQLEndpoint:
             data = await read_json(request)
         query, variables, operation_name = self._unpack(data, get=request.method == "GET")
         emulator = self.runtime.emulator
-        if caller is None and not self._anonymous_may_run(query):
+        if caller is None and not self.documents.anonymous_may_run(query):
             emulator.admit(None)  # no key: refused as UNAUTHENTICATED, before any validation
-        prepared = self.prepare(query)
+        prepared = self.documents.prepare(query)
         if prepared.document is None:
             return JSONResponse({"errors": [e.to_dict() for e in prepared.errors]}, status_code=400)
         operation = get_operation_ast(prepared.document, operation_name)
@@ -211,7 +124,7 @@ class GraphQLEndpoint:
             raise BadUserInput("subscriptions are served over WebSocket, not HTTP POST")
         if request.method == "GET" and operation.operation != OperationType.QUERY:
             raise BadUserInput("only queries may be sent with GET; use POST for mutations")
-        if caller is None and not _is_introspection_only(operation):
+        if caller is None and not is_introspection_only(operation):
             emulator.admit(None)  # no key: refused as UNAUTHENTICATED
         result = execute_sync(
             self.schema,
@@ -280,7 +193,7 @@ def format_error(error: GraphQLError, debug: bool = False) -> tuple[ApiError, di
         logger.error("resolver failed", exc_info=original)
         api_error = InternalServerError(SERVER_ERROR_MESSAGE)
     item = api_error.to_dict()
-    locations = _locations(error)
+    locations = locations_of(error)
     if locations:
         item["locations"] = locations
     if error.path:

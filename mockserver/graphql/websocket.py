@@ -1,10 +1,15 @@
-"""GraphQL subscriptions over WebSocket (graphql-transport-ws) on /graphql, served by Ariadne.
+"""GraphQL subscriptions over WebSocket on /graphql, served by Ariadne in both protocols clients
+speak: `graphql-transport-ws` (graphql-ws, Apollo Client 3.5+, urql) and the legacy `graphql-ws`
+of subscriptions-transport-ws (older Apollo). The server answers with the protocol the client
+offered; a client that offers neither is told so with close code 4406 and a reason (or, if it
+offered other protocols, with a 400 before the upgrade).
 
 The API key comes in `connection_init`'s payload (`{"Authorization": "Bearer KEY"}`,
 `{"X-API-Key": "KEY"}` or `{"headers": {...}}`), in the upgrade request's headers, or as
 `?apiKey=KEY`, since browsers cannot set WebSocket headers. A bad key closes the socket with
-4403, as the protocol says. Each `subscribe` then goes through the same admission step as an
-HTTP request: it is counted, and refused with the error it would get over HTTP.
+4403. Each operation then goes through the same admission step as an HTTP request (it is
+counted, or refused with the error it would get over HTTP) and the same document preparation
+(parse, limits, validation: GRAPHQL_PARSE_FAILED and GRAPHQL_VALIDATION_FAILED as over HTTP).
 """
 
 from __future__ import annotations
@@ -14,15 +19,23 @@ import logging
 from typing import Any
 
 from ariadne.asgi import GraphQL
-from ariadne.asgi.handlers import GraphQLTransportWSHandler
+from ariadne.asgi.handlers import GraphQLTransportWSHandler, GraphQLWSHandler
 from graphql import GraphQLError, GraphQLSchema
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from ..core.accounts import api_key
-from ..core.errors import ApiError
+from ..core.errors import ApiError, BadUserInput
 from ..core.runtime import Runtime
+from .documents import Documents
 from .endpoint import Context, format_error
+
+TRANSPORT_WS = "graphql-transport-ws"
+LEGACY_WS = "graphql-ws"
+NOT_ACCEPTABLE = 4406
+NOT_ACCEPTABLE_REASON = f"Subprotocol not acceptable: offer {TRANSPORT_WS} or {LEGACY_WS}"
+
+logger = logging.getLogger("mockserver.graphql.ws")
 
 
 def _key(websocket: WebSocket, payload: Any) -> str | None:
@@ -38,10 +51,37 @@ def _key(websocket: WebSocket, payload: Any) -> str | None:
     return api_key(found)
 
 
-class TransportWSHandler(GraphQLTransportWSHandler):
-    def __init__(self, runtime: Runtime) -> None:
-        super().__init__()
+class Operations:
+    """What both protocols do before Ariadne runs an operation: the admission step for the key
+    the connection was opened with, then the document prepared as HTTP prepares it."""
+
+    def __init__(self, runtime: Runtime, documents: Documents) -> None:
         self.runtime = runtime
+        self.documents = documents
+
+    def authenticate(self, websocket: WebSocket, payload: Any) -> None:
+        key = _key(websocket, payload)
+        self.runtime.emulator.accounts.authenticate(key)
+        websocket.scope.setdefault("state", {})["api_key"] = key
+
+    def admit(self, websocket: WebSocket, data: Any) -> list[dict[str, Any]]:
+        """Errors to answer the operation with, in the document's format; none to let it run."""
+        state = websocket.scope["state"]
+        try:
+            state["caller"] = self.runtime.emulator.admit(state["api_key"])
+            query = data.get("query") if isinstance(data, dict) else None
+            if not isinstance(query, str) or not query.strip():
+                raise BadUserInput("'query' must be a non-empty string", field="query")
+        except ApiError as error:
+            return [error.to_dict()]
+        prepared = self.documents.prepare(query)
+        return [error.to_dict() for error in prepared.errors]
+
+
+class TransportWSHandler(GraphQLTransportWSHandler):
+    def __init__(self, operations: Operations) -> None:
+        super().__init__()
+        self.operations = operations
 
     async def handle_websocket_connection_init_message(
         self, websocket: WebSocket, message: Any, client_context: Any
@@ -50,13 +90,11 @@ class TransportWSHandler(GraphQLTransportWSHandler):
             await websocket.close(code=4429, reason="Too many initialisation requests")
             return
         client_context.connection_init_received = True
-        key = _key(websocket, message.get("payload"))
         try:
-            self.runtime.emulator.accounts.authenticate(key)
+            self.operations.authenticate(websocket, message.get("payload"))
         except ApiError as error:
             await websocket.close(code=4403, reason=error.message[:120])
             return
-        websocket.scope.setdefault("state", {})["api_key"] = key
         await websocket.send_json({"type": "connection_ack"})
         client_context.connection_acknowledged = True
 
@@ -64,24 +102,52 @@ class TransportWSHandler(GraphQLTransportWSHandler):
         self, websocket: WebSocket, data: Any, operation_id: str, client_context: Any
     ) -> None:
         if client_context.connection_acknowledged:
-            state = websocket.scope["state"]
-            try:
-                state["caller"] = self.runtime.emulator.admit(state["api_key"])
-            except ApiError as error:
-                await websocket.send_json({"type": "error", "id": operation_id, "payload": [error.to_dict()]})
+            errors = self.operations.admit(websocket, data)
+            if errors:
+                await websocket.send_json({"type": "error", "id": operation_id, "payload": errors})
                 return
         await super().handle_websocket_subscribe(websocket, data, operation_id, client_context)
 
 
+class LegacyWSHandler(GraphQLWSHandler):
+    """subscriptions-transport-ws: `connection_init`, then `start` / `data` / `complete`."""
+
+    def __init__(self, operations: Operations) -> None:
+        super().__init__()
+        self.operations = operations
+
+    async def handle_websocket_connection_init_message(self, websocket: WebSocket, message: dict[str, Any]) -> None:
+        try:
+            self.operations.authenticate(websocket, message.get("payload"))
+        except ApiError as error:
+            await websocket.send_json({"type": self.GQL_CONNECTION_ERROR, "payload": error.to_dict()})
+            await websocket.close(code=4403, reason=error.message[:120])
+            return
+        await super().handle_websocket_connection_init_message(websocket, message)
+
+    async def process_single_message(
+        self, websocket: WebSocket, data: Any, operation_id: str, operations: dict[str, Any]
+    ) -> None:
+        errors = self.operations.admit(websocket, data)
+        if errors:
+            await websocket.send_json({"type": self.GQL_ERROR, "id": operation_id, "payload": errors[0]})
+            return
+        await super().process_single_message(websocket, data, operation_id, operations)
+
+
 class _ExpectedErrors(logging.Filter):
-    """A NOT_FOUND or BAD_USER_INPUT in a subscription is an answer to the client, not a server fault."""
+    """A client's mistake (a NOT_FOUND, a BAD_USER_INPUT, an unparsable document) is an answer to
+    the client, not a fault of the mock: one INFO line instead of an ERROR with a traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        return not isinstance(getattr(error, "original_error", error), ApiError)
+        original = getattr(error, "original_error", error)
+        if isinstance(error, GraphQLError) and (original is None or isinstance(original, ApiError)):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg, record.args, record.exc_info, record.exc_text = f"client error: {error.message}", (), None, None
+        return True
 
 
-logger = logging.getLogger("mockserver.graphql.ws")
 logger.addFilter(_ExpectedErrors())
 
 
@@ -114,19 +180,44 @@ class RejectInvalidMessages:
         await self.app(scope, checked, send)
 
 
-def websocket_app(runtime: Runtime, schema: GraphQLSchema) -> ASGIApp:
+class Subprotocols:
+    """Hands the connection to the handler of the protocol the client offered first among ours."""
+
+    def __init__(self, apps: dict[str, ASGIApp]) -> None:
+        self.apps = apps
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        offered = list(scope.get("subprotocols") or [])
+        chosen = next((self.apps[p] for p in offered if p in self.apps), None)
+        if chosen is not None:
+            await chosen(scope, receive, send)
+            return
+        await receive()  # websocket.connect
+        if offered and "websocket.http.response" in scope.get("extensions", {}):
+            # Accepting without a protocol would fail the handshake in browsers, which then say
+            # nothing: a plain 400 before the upgrade says why.
+            body = json.dumps(BadUserInput(f"{NOT_ACCEPTABLE_REASON} (offered: {', '.join(offered)})").to_dict())
+            await send({"type": "websocket.http.response.start", "status": 400,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "websocket.http.response.body", "body": body.encode()})
+            return
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": NOT_ACCEPTABLE, "reason": NOT_ACCEPTABLE_REASON})
+
+
+def websocket_app(runtime: Runtime, schema: GraphQLSchema, documents: Documents) -> ASGIApp:
     def context(websocket: WebSocket, data: Any) -> Context:
         return Context(runtime.emulator, websocket.scope["state"]["caller"], websocket)
 
     def error_formatter(error: GraphQLError, debug: bool = False) -> dict[str, Any]:
         return format_error(error, debug)[1]
 
-    return RejectInvalidMessages(
-        GraphQL(
-            schema,
-            context_value=context,
-            websocket_handler=TransportWSHandler(runtime),
-            error_formatter=error_formatter,
-            logger=logger,
+    operations = Operations(runtime, documents)
+    handlers = {TRANSPORT_WS: TransportWSHandler(operations), LEGACY_WS: LegacyWSHandler(operations)}
+    return Subprotocols({
+        name: RejectInvalidMessages(
+            GraphQL(schema, context_value=context, websocket_handler=handler, error_formatter=error_formatter,
+                    logger=logger)
         )
-    )
+        for name, handler in handlers.items()
+    })

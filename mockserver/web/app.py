@@ -22,6 +22,7 @@ from ..core.errors import ApiError
 from ..core.feed import Feed
 from ..core.fixtures import Fixtures, load_fixtures
 from ..core.runtime import Runtime
+from ..graphql.documents import Documents
 from ..graphql.endpoint import GraphQLEndpoint
 from ..graphql.media_type import GraphQLMediaType
 from ..graphql.schema import build_schema
@@ -58,7 +59,8 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
     settings = settings or Settings()
     runtime = Runtime(settings, fixtures or load_fixtures(settings.fixtures))
     schema = build_schema()
-    graphql = GraphQLEndpoint(runtime, schema)
+    documents = Documents(schema)
+    graphql = GraphQLEndpoint(runtime, schema, documents)
     feed = Feed(runtime.events, inspector.event_encoder(runtime))
 
     def gates(surface: str, admitted: bool = True, anonymous: bool = False) -> list[Middleware]:
@@ -83,7 +85,7 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
                 methods=["GET", "POST"],
                 middleware=[Middleware(GraphQLMediaType), *gates("graphql", anonymous=True)],
             ),
-            WebSocketRoute("/graphql", websocket_app(runtime, schema)),
+            WebSocketRoute("/graphql", websocket_app(runtime, schema, documents)),
             Route("/", demo, methods=["GET"]),
             Route("/favicon.ico", favicon, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
