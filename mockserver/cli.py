@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     from .store.sqlite import StateFileError
     from .web.app import create_app
-    from .web.protocol import tune_gc, uvicorn_options
+    from .web.protocol import http_implementation, loop_implementation, tune_gc, uvicorn_options
 
     try:
         app = create_app(settings, fixtures)
@@ -122,12 +122,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             settings.state_file, restored["accounts"], restored["jobs"], restored["deliveries"],
         )
     log.info(
-        "doitong-mock %s listening on http://%s:%s (speed %s, %s clock); GraphQL at /graphql, REST at /v1",
+        "doitong-mock %s listening on http://%s:%s (speed %s, %s clock; HTTP %s on %s); "
+        "GraphQL at /graphql, REST at /v1",
         __version__,
         settings.host,
         settings.port,
         format_speed(settings.speed),
         settings.clock,
+        http_implementation(settings),
+        loop_implementation(settings),
     )
     if settings.admin_token is None and settings.host not in LOOPBACK:
         log.warning(

@@ -114,6 +114,14 @@ class Settings(BaseModel):
     media_dir: Annotated[
         Path | None, Cli("--media-dir", "where rendered videos are cached", "temp", metavar="DIR")
     ] = None
+    http: Annotated[
+        Literal["auto", "httptools", "h11"],
+        Cli("--http", "HTTP/1.1 implementation: auto is httptools where it is installed, else h11"),
+    ] = "auto"
+    loop: Annotated[
+        Literal["auto", "uvloop", "asyncio"],
+        Cli("--loop", "event loop: auto is uvloop where it is installed, else asyncio"),
+    ] = "auto"
     log_level: Annotated[
         Literal["critical", "error", "warning", "info", "debug"], Cli("--log-level", "how much the server logs")
     ] = "info"

@@ -15,9 +15,16 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def server(server_factory):
-    return server_factory("--speed", "instant", "--no-render", "--client-timeout", "1")
+@pytest.fixture(scope="module", params=["httptools", "h11"])
+def server(request, server_factory):
+    """Every guard holds on both HTTP implementations the server can run on."""
+    if request.param == "httptools":
+        pytest.importorskip("httptools", reason="httptools is not installed on this platform")
+    return server_factory("--speed", "instant", "--no-render", "--client-timeout", "1", "--http", request.param)
+
+
+def test_the_server_runs_the_implementation_it_was_asked_for(server):
+    assert f"HTTP {server.process.args[-1]}" in server.log()
 
 
 def exchange(server, data: bytes, timeout: float = 5.0) -> tuple[int, dict, float]:
@@ -105,6 +112,17 @@ def test_a_client_that_stalls_in_its_body_gets_a_408(server):
     status, body, took = exchange(server, head + b'{"service": "hedra", ', timeout=10)
     assert status == 408 and code(body) == "REQUEST_TIMEOUT" and "body" in body["errors"][0]["message"]
     assert 0.8 < took < 5
+
+
+def test_pipelined_requests_on_one_connection_are_all_answered(server):
+    address = urlsplit(server.base_url)
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
+        sock.sendall(request * 3 + b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+    assert raw.count(b"HTTP/1.1 200 ") == 4
 
 
 def test_a_connection_that_sends_nothing_is_closed(server):

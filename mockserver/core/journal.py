@@ -18,10 +18,15 @@ SECRET_HEADERS = frozenset(
 )
 
 Headers = tuple[tuple[str, str], ...]
+RawHeaders = tuple[tuple[bytes, bytes], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class RecordedRequest:
+    """What was received and answered, kept as the raw bytes the server saw (bodies cut at
+    MAX_BODY): recording a request costs no decoding; it is done, and credentials masked, only
+    when an entry is read."""
+
     id: int
     at: float
     method: str
@@ -32,11 +37,48 @@ class RecordedRequest:
     key: str | None
     status: int
     latency_ms: float
-    body: str
+    raw_body: bytes
     fault: str | None
-    headers: Headers = ()
-    response_headers: Headers = ()
-    response_body: str = ""
+    raw_headers: RawHeaders = ()
+    raw_response_headers: RawHeaders = ()
+    raw_response_body: bytes = b""
+    response_size: int = 0
+
+    @property
+    def body(self) -> str:
+        return body_text(self.raw_body)
+
+    @property
+    def headers(self) -> Headers:
+        return masked(self.raw_headers)
+
+    @property
+    def response_headers(self) -> Headers:
+        return masked(self.raw_response_headers)
+
+    @property
+    def response_body(self) -> str:
+        """The body as text, or what it was for a video or an image (their bytes are not kept)."""
+        kind = content_type(self.raw_response_headers)
+        if is_textual(kind):
+            return body_text(self.raw_response_body)
+        return f"[{self.response_size} bytes of {kind}]"
+
+
+TEXT_TYPES = ("text/", "application/json", "application/graphql-response+json", "application/problem+json",
+              "application/javascript", "application/xml")
+
+
+def content_type(headers: RawHeaders) -> str:
+    for name, value in headers:
+        if name.lower() == b"content-type":
+            return value.decode("latin-1").split(";")[0].strip().lower()
+    return ""
+
+
+def is_textual(kind: str) -> bool:
+    """Bodies the journal keeps as text (up to MAX_BODY); others it only counts (videos, images)."""
+    return not kind or kind.startswith(TEXT_TYPES) or kind.endswith("+json")
 
 
 def mask(value: str) -> str:

@@ -30,8 +30,8 @@ from ..graphql.websocket import websocket_app
 from ..settings import Settings
 from . import control, inspector, media, rest, views
 from .errors import api_error, http_error, server_error
-from .gate import Admitted, Faulted
-from .middleware import JournalMiddleware, cors
+from .gate import Gate
+from .middleware import FrontDoor
 from .openapi import openapi
 from .requests import base_url, emulator_of
 
@@ -63,11 +63,8 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
     graphql = GraphQLEndpoint(runtime, schema, documents)
     feed = Feed(runtime.events, inspector.event_encoder(runtime))
 
-    def gates(surface: str, admitted: bool = True, anonymous: bool = False) -> list[Middleware]:
-        faulted = Middleware(Faulted, runtime=runtime, surface=surface)
-        if not admitted:
-            return [faulted]
-        return [faulted, Middleware(Admitted, runtime=runtime, anonymous=anonymous)]
+    def gates(surface: str, admit: bool = True, anonymous: bool = False) -> list[Middleware]:
+        return [Middleware(Gate, runtime=runtime, surface=surface, admit=admit, anonymous=anonymous)]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -91,12 +88,12 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", healthz, methods=["GET"]),
             Route("/openapi.json", openapi_json, methods=["GET"]),
-            *media.routes(gates("media", admitted=False)),
+            *media.routes(gates("media", admit=False)),
             *control.routes(runtime),
             *inspector.ui_routes(),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
-        middleware=[cors(settings), Middleware(JournalMiddleware, runtime=runtime)],
+        middleware=[Middleware(FrontDoor, runtime=runtime)],
         exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )

@@ -1,19 +1,23 @@
-"""uvicorn's HTTP/1.1 protocol (h11) with two guards a server exposed to any client needs.
+"""How uvicorn serves the mock: its HTTP/1.1 protocols (httptools where it is installed, else h11)
+with the guards a server exposed to any client needs, the same on both.
 
-- A request whose head uvicorn cannot parse gets the document's error format (431 when the
-  headers are larger than `MAX_HEAD_BYTES`, 400 otherwise), not uvicorn's plain-text 400.
+- A request whose head cannot be parsed gets the document's error format (431 when the head is
+  larger than `MAX_HEAD_BYTES`, 400 otherwise), not uvicorn's plain-text 400.
 - A client that opens a connection and sends its request head slowly is answered 408 and
   disconnected after `--client-timeout` seconds; one that sends nothing at all is disconnected.
   No client holds a connection forever.
+- At shutdown, a response that streams until its client leaves (the event stream) is told to
+  end, and cut off half a second later if its client stopped reading.
 
-h11's `trailing_data` and uvicorn's `send_400_response` are not public API; tests pin both
-(tests/test_dependencies.py).
+uvicorn's `send_400_response`, h11's `trailing_data` and the httptools protocol's parser callbacks
+are not public API; tests pin each (tests/test_dependencies.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import importlib.util
 import json
 from http import HTTPStatus
 from typing import Any
@@ -28,49 +32,59 @@ from .requests import ENDLESS_STREAM
 MAX_HEAD_BYTES = 32 * 1024
 
 
-def _headers_too_large_error() -> HeadersTooLarge:
-    return HeadersTooLarge(f"request headers are larger than {MAX_HEAD_BYTES} bytes")
+class Guards:
+    """What both protocols add; each says how its parser tells where a request head stands."""
 
-
-class MockH11Protocol(H11Protocol):
     client_timeout: float  # set by `uvicorn_options` on a subclass per server
+    transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
+    cycle: Any
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._head_timer: asyncio.TimerHandle | None = None
+    _head_timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm_head_timer()
+    def _awaiting_head(self) -> bool:
+        raise NotImplementedError
 
-    def connection_lost(self, exc: Exception | None) -> None:
+    def _head_bytes(self) -> int:
+        """Bytes of a request head received so far (0: none yet)."""
+        raise NotImplementedError
+
+    def _arm_head_timer(self) -> None:
         self._cancel_head_timer()
-        super().connection_lost(exc)
+        self._head_timer = self.loop.call_later(self.client_timeout, self._head_timed_out)
 
-    def data_received(self, data: bytes) -> None:
-        if self.conn.their_state is h11.IDLE and self._head_too_large(data):
-            self._send_error(_headers_too_large_error())
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self.transport.is_closing() or not self._awaiting_head():
             return
-        super().data_received(data)
-        if self.conn.their_state is not h11.IDLE:
-            self._cancel_head_timer()
-        elif self._head_timer is None:
-            self._arm_head_timer()
+        if not self._head_bytes():
+            # Nothing sent at all (a keep-alive connection is closed sooner by uvicorn itself).
+            self.transport.close()
+            return
+        self._send_error(RequestTimeout(f"the request head did not arrive within {self.client_timeout:g} s"))
 
-    def _head_too_large(self, data: bytes) -> bool:
-        """h11 only limits a head still incomplete; this also catches one complete but too large."""
-        pending = self.conn.trailing_data[0]
-        if len(pending) + len(data) <= MAX_HEAD_BYTES:
-            return False
-        buffered = pending + data
-        return buffered.find(b"\r\n\r\n", 0, MAX_HEAD_BYTES + 4) == -1
+    def _parse_error(self) -> ApiError:
+        if self._head_bytes() > MAX_HEAD_BYTES:
+            return _headers_too_large()
+        return BadUserInput("malformed HTTP request: the request line or a header could not be parsed")
 
-    def shutdown(self) -> None:
-        """At server shutdown a response that streams until the client leaves (the event stream)
-        is told to end, and ends cleanly; one that cannot (its client stopped reading) has its
-        connection closed half a second later. The client reconnects to the next server, and
-        this one need not wait out its graceful-shutdown timeout."""
-        super().shutdown()
+    def _send_error(self, error: ApiError) -> None:
+        """Write the error as a whole response on the raw connection, then close it."""
+        self._cancel_head_timer()
+        body = json.dumps(error_body(error), separators=(",", ":")).encode()
+        head = (
+            f"HTTP/1.1 {error.status} {HTTPStatus(error.status).phrase}\r\n"
+            f"content-type: application/json\r\ncontent-length: {len(body)}\r\nconnection: close\r\n\r\n"
+        ).encode()
+        self.transport.write(head + body)
+        self.transport.close()
+
+    def _end_endless_stream(self) -> None:
         cycle = self.cycle
         if cycle is None or cycle.response_complete:
             return
@@ -84,50 +98,113 @@ class MockH11Protocol(H11Protocol):
         if not cycle.response_complete and not self.transport.is_closing():
             self.transport.close()
 
+
+def _headers_too_large() -> HeadersTooLarge:
+    return HeadersTooLarge(f"request headers are larger than {MAX_HEAD_BYTES} bytes")
+
+
+def _head_too_large(pending: bytes | bytearray, data: bytes) -> bool:
+    """Past the limit without the blank line that ends a head (a complete but huge head too)."""
+    if len(pending) + len(data) <= MAX_HEAD_BYTES:
+        return False
+    buffered = bytes(pending) + data
+    return buffered.find(b"\r\n\r\n", 0, MAX_HEAD_BYTES + 4) == -1
+
+
+class MockH11Protocol(Guards, H11Protocol):
+    def _awaiting_head(self) -> bool:
+        return self.conn.their_state is h11.IDLE and self.conn.our_state is h11.IDLE
+
+    def _head_bytes(self) -> int:
+        return len(self.conn.trailing_data[0])
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self.conn.their_state is h11.IDLE and _head_too_large(self.conn.trailing_data[0], data):
+            self._send_error(_headers_too_large())
+            return
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self._cancel_head_timer()
+        elif self._head_timer is None:
+            self._arm_head_timer()
+
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if not self.transport.is_closing():
             self._arm_head_timer()
 
-    def _arm_head_timer(self) -> None:
-        self._cancel_head_timer()
-        self._head_timer = self.loop.call_later(self.client_timeout, self._head_timed_out)
-
-    def _cancel_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-
-    def _head_timed_out(self) -> None:
-        self._head_timer = None
-        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
-            return
-        if self.conn.our_state is not h11.IDLE:
-            return
-        if not self.conn.trailing_data[0]:
-            # Nothing sent at all (a keep-alive connection is closed sooner by uvicorn itself).
-            self.transport.close()
-            return
-        self._send_error(RequestTimeout(f"the request head did not arrive within {self.client_timeout:g} s"))
-
     def send_400_response(self, msg: str) -> None:
-        buffered = len(self.conn.trailing_data[0])
-        if buffered > MAX_HEAD_BYTES:
-            error: ApiError = _headers_too_large_error()
-        else:
-            error = BadUserInput("malformed HTTP request: the request line or a header could not be parsed")
-        self._send_error(error)
+        self._send_error(self._parse_error())
 
-    def _send_error(self, error: ApiError) -> None:
-        """Write the error as a whole response on the raw connection, then close it."""
-        self._cancel_head_timer()
-        body = json.dumps(error_body(error), separators=(",", ":")).encode()
-        head = (
-            f"HTTP/1.1 {error.status} {HTTPStatus(error.status).phrase}\r\n"
-            f"content-type: application/json\r\ncontent-length: {len(body)}\r\nconnection: close\r\n\r\n"
-        ).encode()
-        self.transport.write(head + body)
-        self.transport.close()
+    def shutdown(self) -> None:
+        super().shutdown()
+        self._end_endless_stream()
+
+
+def _httptools_protocol() -> type:
+    """The httptools protocol with the same guards; built only where httptools is installed."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class MockHttpToolsProtocol(Guards, HttpToolsProtocol):
+        # While a head arrives (or none has begun since the last answer), its bytes are kept, at
+        # most MAX_HEAD_BYTES and a little: httptools only reports a head once it is complete.
+        _in_head = False
+        _head: bytearray
+
+        def _awaiting_head(self) -> bool:
+            return self._in_head or self.cycle is None or self.cycle.response_complete
+
+        def _head_bytes(self) -> int:
+            return len(self._head)
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            self._head = bytearray()
+            super().connection_made(transport)
+            self._arm_head_timer()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._cancel_head_timer()
+            super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            if self._awaiting_head():
+                if _head_too_large(self._head, data):
+                    self._send_error(_headers_too_large())
+                    return
+                self._head.extend(data[: MAX_HEAD_BYTES + 4])
+            super().data_received(data)
+
+        def on_message_begin(self) -> None:
+            self._in_head = True
+            super().on_message_begin()
+
+        def on_headers_complete(self) -> None:
+            self._in_head = False
+            self._head.clear()
+            self._cancel_head_timer()
+            super().on_headers_complete()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing() and self._awaiting_head():
+                self._arm_head_timer()
+
+        def send_400_response(self, msg: str) -> None:
+            self._send_error(self._parse_error())
+
+        def shutdown(self) -> None:
+            super().shutdown()
+            self._end_endless_stream()
+
+    return MockHttpToolsProtocol
 
 
 def tune_gc() -> None:
@@ -143,11 +220,29 @@ def tune_gc() -> None:
     gc.set_threshold(7_000, 10, 10)
 
 
+def installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def http_implementation(settings: Settings) -> str:
+    if settings.http == "auto":
+        return "httptools" if installed("httptools") else "h11"
+    return settings.http
+
+
+def loop_implementation(settings: Settings) -> str:
+    if settings.loop == "auto":
+        return "uvloop" if installed("uvloop") else "asyncio"
+    return settings.loop
+
+
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """How every mock server is served: the CLI and the pytest plugin's background server."""
-    protocol = type("MockH11Protocol", (MockH11Protocol,), {"client_timeout": settings.client_timeout})
+    base = _httptools_protocol() if http_implementation(settings) == "httptools" else MockH11Protocol
+    protocol = type(base.__name__, (base,), {"client_timeout": settings.client_timeout})
     return {
         "http": protocol,
+        "loop": loop_implementation(settings),
         "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
         "timeout_keep_alive": 5,
         "timeout_graceful_shutdown": 3,
