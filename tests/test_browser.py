@@ -157,7 +157,7 @@ def test_demo_page_shows_errors_apart_from_jobs_cancels_and_shows_failures(serve
 
     submit(page, "And this one will [fail] at the end.")  # a good submission clears the form's error
     page.wait_for_selector("#form-error", state="hidden")
-    assert page.locator("#jobs .job").count() == 2
+    page.wait_for_function("document.querySelectorAll('#jobs .job').length === 2")
     page.screenshot(path=str(shots / "demo-7-two-jobs.png"), full_page=True)
 
     slow = page.locator(f"#jobs .job[data-id='{slow_id}']")

@@ -40,11 +40,20 @@ MAX_ADVANCE = 10 * 365 * 86400
 
 @dataclass(frozen=True, slots=True)
 class Here:
-    """Where a request reached the mock: the base of the URLs it answers with, and the address a
-    webhook must not point back at."""
+    """Where a request reached the mock: the base of the URLs it answers with, and (worked out
+    only for a job with a webhook) the address the webhook must not point back at: the names and
+    ports the server knows it by, and the address and port this connection came in on."""
 
     base_url: str
-    address: ServerAddress
+    known: ServerAddress
+    server: tuple[str, int] | None = None
+
+    @property
+    def address(self) -> ServerAddress:
+        if self.server is None:
+            return self.known
+        host, port = self.server
+        return ServerAddress(self.known.hosts | {host.lower()}, self.known.ports | {port})
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from graphql import (
     get_operation_ast,
 )
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
 
 from ..core.accounts import Account
 from ..core.admission import Caller
@@ -41,6 +41,7 @@ from ..core.text import check_strings, check_text
 from ..web.errors import SERVER_ERROR_MESSAGE
 from ..web.jsonbody import read_json
 from ..web.requests import base_url, here
+from ..web.responses import JSONResponse
 from .documents import Documents, is_introspection_only, locations_of
 from .operations import joined, operation_names
 

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
@@ -34,6 +34,7 @@ from .gate import Gate
 from .middleware import FrontDoor
 from .openapi import openapi
 from .requests import base_url, emulator_of
+from .responses import JSONResponse
 
 STATIC = Path(__file__).with_name("static")
 
@@ -98,5 +99,6 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.base_urls = {}
     app.state.feed = feed
     return app

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -26,6 +26,7 @@ from ..core.targets import CONTROL_PREFIX
 from . import inspector, views
 from .jsonbody import parse_body, read_json
 from .requests import emulator_of, int_param, runtime_of
+from .responses import JSONResponse
 from .routing import route
 
 PREFIX = CONTROL_PREFIX

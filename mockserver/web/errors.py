@@ -11,9 +11,10 @@ import logging
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ..core.errors import ApiError, InternalServerError, MethodNotAllowed, NotFound, error_body
+from .responses import JSONResponse
 
 logger = logging.getLogger("mockserver")
 

@@ -9,12 +9,12 @@ from ..core.admission import Caller
 from ..core.emulator import Emulator, Here
 from ..core.errors import BadUserInput
 from ..core.runtime import Runtime
-from ..core.targets import ServerAddress
 
 # Set in a request's scope state by a response that streams until the client leaves (the event
 # stream), to a function that ends it: the server's protocol calls it at shutdown instead of
 # waiting for the client to go.
 ENDLESS_STREAM = "endless_stream"
+MAX_BASE_URLS = 64
 
 
 def runtime_of(conn: HTTPConnection) -> Runtime:
@@ -33,24 +33,29 @@ def caller_of(conn: HTTPConnection) -> Caller:
 
 
 def base_url(conn: HTTPConnection) -> str:
-    """`--public-url` when given, else the scheme and host the client used."""
+    """`--public-url` when given, else the scheme and host the client used (worked out once per
+    distinct host a client uses)."""
     public = runtime_of(conn).settings.public_url
     if public is not None:
         return public
-    url = str(conn.base_url).rstrip("/")
-    return "http" + url[2:] if url.startswith("ws") else url
+    scope = conn.scope
+    key = (scope.get("scheme"), conn.headers.get("host"), scope.get("root_path"), scope.get("app_root_path"))
+    known: dict[tuple[object, ...], str] = conn.app.state.base_urls
+    url = known.get(key)
+    if url is None:
+        url = str(conn.base_url).rstrip("/")
+        url = "http" + url[2:] if url.startswith("ws") else url
+        if len(known) >= MAX_BASE_URLS:
+            known.clear()
+        known[key] = url
+    return url
 
 
 def here(conn: HTTPConnection) -> Here:
-    """Where this request reached the mock (see `core.targets`): the configured names and ports,
-    and the address and port the connection came in on."""
-    known = runtime_of(conn).address
+    """Where this request reached the mock (see `core.targets`)."""
     server = conn.scope.get("server")
-    if not server or server[1] is None:
-        return Here(base_url(conn), known)
-    host, port = server
-    address = ServerAddress(known.hosts | {str(host).lower()}, known.ports | {int(port)})
-    return Here(base_url(conn), address)
+    at = (str(server[0]), int(server[1])) if server and server[1] is not None else None
+    return Here(base_url(conn), runtime_of(conn).address, at)
 
 
 def int_param(conn: HTTPConnection, name: str, default: int) -> int:
