@@ -404,3 +404,41 @@ def test_no_body_is_held_in_memory_past_the_limit_faults_on_or_off(server_factor
         status = upload(server.base_url, path, 300)
         assert status in ("", "HTTP/1.1 413 Request Entity Too Large", "HTTP/1.1 413 Content Too Large"), status
     assert resident_mb(server.process.pid) < 150
+
+
+# From the independent review: a request in flight while the mock is reset.
+
+@pytest.mark.integration
+@pytest.mark.parametrize("surface", ["rest", "graphql"])
+def test_a_submission_in_flight_during_a_reset_is_refused_and_leaves_no_trace(server_factory, tmp_path, surface):
+    state = tmp_path / "state.sqlite"
+    args = ("--speed", "instant", "--no-render", "--no-access-log", "--state-file", str(state))
+    server = server_factory(*args)
+    host, port = server.base_url.removeprefix("http://").split(":")
+    if surface == "rest":
+        path, body, auth = "/v1/avatar", json.dumps(BODY).encode(), "X-API-Key: YOUR_API_KEY"
+    else:
+        query = "mutation G($input: AvatarGenerationInput!) { generateAvatar(input: $input) { id } }"
+        path, body, auth = "/graphql", json.dumps({"query": query, "variables": {"input": BODY}}).encode(), "Authorization: Bearer YOUR_API_KEY"
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{auth}\r\n"
+                  f"Content-Length: {len(body)}\r\n\r\n".encode())
+        time.sleep(0.3)  # admitted by the gate, waiting for its body
+        assert httpx.post(f"{server.base_url}/_mock/reset").status_code == 200
+        s.sendall(body)
+        answer = b""
+        while b"\r\n\r\n" not in answer or len(answer.split(b"\r\n\r\n", 1)[1]) < int(
+            answer.lower().split(b"content-length: ", 1)[1].split(b"\r\n", 1)[0]
+        ):
+            answer += s.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 503 "), answer[:200]
+    assert b"SERVICE_UNAVAILABLE" in answer and b"reset" in answer
+    with httpx.Client(base_url=server.base_url, headers=api_key("YOUR_API_KEY")) as client:
+        assert client.get("/v1/avatar").json()["data"]["totalCount"] == 0
+        credits = client.get("/v1/account").json()["data"]["account"]["credits"]
+        assert (credits["available"], credits["held"], credits["charged"]) == (10000, 0, 0)
+    server.stop()
+    restarted = server_factory(*args)
+    with httpx.Client(base_url=restarted.base_url, headers=api_key("YOUR_API_KEY")) as client:
+        assert client.get("/v1/avatar").json()["data"]["totalCount"] == 0
+        assert client.get("/v1/account").json()["data"]["account"]["credits"]["charged"] == 0

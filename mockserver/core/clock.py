@@ -163,9 +163,13 @@ class Scheduler:
         self._handle: asyncio.TimerHandle | None = None
         self._handle_due = math.inf
         self._running = False
+        self._closed = False
 
     def call_at(self, due: float, callback: Callable[[float], None]) -> Timer:
         timer = Timer(due, next(self._seq), callback)
+        if self._closed:
+            timer.cancel()  # a closed scheduler runs nothing more
+            return timer
         heapq.heappush(self._heap, timer)
         if due < self._handle_due:
             self._arm()
@@ -246,7 +250,8 @@ class Scheduler:
             self._arm()
 
     def close(self) -> None:
-        """Cancel every timer: nothing scheduled here runs any more."""
+        """Cancel every timer: nothing scheduled here runs any more, now or later."""
+        self._closed = True
         for timer in self._heap:
             timer.cancel()
         self._heap.clear()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .accounts import Account, Accounts
 from .admission import Admission, Caller
 from .clock import Clock, Scheduler, parse_speed
-from .errors import BadUserInput, NotFound
+from .errors import BadUserInput, NotFound, ServiceUnavailable
 from .events import Events
 from .faults import Fault, Faults, RequestInfo
 from .fixtures import AccountFixture, Fixtures
@@ -84,6 +84,7 @@ class Emulator:
     faults: Faults
     fake: Callable[[], Any]
     events: Events
+    closed: bool = False
 
     def catch_up(self) -> None:
         """Run the timers that fell due, so a read never shows stale state."""
@@ -96,11 +97,13 @@ class Emulator:
     # The emulated API
 
     def admit(self, key: str | None, idempotency_key: str | None = None) -> Caller:
+        self.check_open()
         self.catch_up()
         return self.admission.admit(key, idempotency_key)
 
     def submit(self, caller: Caller, request: JobRequest, here: Here) -> Job:
         """Start a job, or return the one an earlier request with the same key started."""
+        self.check_open(caller)
         with self.store.batch():
             return self._submit(caller, request, here)
 
@@ -138,6 +141,7 @@ class Emulator:
         return self.jobs.page(account.key, first=first, after=after, status=status)
 
     def cancel(self, account: Account, job_id: str) -> Job:
+        self.check_open()
         return self.jobs.cancel(self.jobs.get(account.key, job_id))
 
     def estimate(self, text: str | None, audio_url: str | None) -> Estimate:
@@ -348,8 +352,17 @@ class Emulator:
         self.events.emit("journal", removed)
         return removed
 
+    def check_open(self, caller: Caller | None = None) -> None:
+        """Refuse a change to a generation a reset has replaced (a request that was in flight
+        when the mock was reset), or by a caller another generation admitted: the change would
+        land in state no one reads any more, or in this one with the other's ledger."""
+        stale = caller is not None and self.accounts.by_key.get(caller.account.key) is not caller.account
+        if self.closed or stale:
+            raise ServiceUnavailable("the mock was reset while this request was in flight: send it again")
+
     async def close(self) -> None:
         """Stop everything this generation runs: timers, deliveries, renders, subscriptions."""
+        self.closed = True
         self.updates.close()
         self.scheduler.close()
         self.media.close()

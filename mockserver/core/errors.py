@@ -178,6 +178,11 @@ class DailyLimitExceeded(TooManyRequests):
     code = "DAILY_LIMIT_EXCEEDED"
 
 
+class ServiceUnavailable(ApiError):
+    status = 503
+    code = "SERVICE_UNAVAILABLE"
+
+
 class InternalServerError(ApiError):
     status = 500
     code = "INTERNAL_SERVER_ERROR"

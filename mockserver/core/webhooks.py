@@ -187,6 +187,7 @@ class Webhooks:
         self._client: httpx.AsyncClient | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
         self._lanes: Lanes | None = None
+        self._closed = False
         self._tasks: set[asyncio.Task[None]] = set()
 
     def _new_id(self) -> str:
@@ -257,6 +258,8 @@ class Webhooks:
         self._launch(delivery, manual=False)
 
     def _launch(self, delivery: Delivery, manual: bool) -> asyncio.Task[None] | None:
+        if self._closed:
+            return None
         if not manual:
             delivery.timer = None
             delivery.next_attempt_at = None
@@ -396,6 +399,7 @@ class Webhooks:
 
     async def close(self) -> None:
         """Stop: no retry is scheduled and no attempt runs any more."""
+        self._closed = True
         for delivery in self.deliveries.values():
             if delivery.timer is not None:
                 delivery.timer.cancel()

@@ -40,7 +40,7 @@ from ..core.runtime import Runtime
 from ..core.text import check_strings, check_text
 from ..web.errors import SERVER_ERROR_MESSAGE
 from ..web.jsonbody import read_json
-from ..web.requests import base_url, here
+from ..web.requests import base_url, emulator_of, here
 from ..web.responses import JSONResponse
 from .documents import Documents, is_introspection_only, locations_of
 from .operations import joined, operation_names
@@ -109,7 +109,7 @@ class GraphQLEndpoint:
         else:
             data = await read_json(request)
         query, variables, operation_name = self._unpack(data, get=request.method == "GET")
-        emulator = self.runtime.emulator
+        emulator = emulator_of(request)
         if caller is None and not self.documents.anonymous_may_run(query):
             emulator.admit(None)  # no key: refused as UNAUTHENTICATED, before any validation
         prepared = self.documents.prepare(query)

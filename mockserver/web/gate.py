@@ -53,6 +53,7 @@ class Gate:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
+        state["emulator"] = emulator
         if key is None and self.anonymous:
             state["caller"] = None
             await self.app(scope, receive, send)

@@ -23,7 +23,12 @@ def runtime_of(conn: HTTPConnection) -> Runtime:
 
 
 def emulator_of(conn: HTTPConnection) -> Emulator:
-    return runtime_of(conn).emulator
+    """The emulator the request was admitted by (the gate notes it), else the one now serving.
+
+    After a reset it may be closed: its operations then refuse with 503 rather than change a
+    generation no one reads."""
+    emulator: Emulator | None = conn.scope.get("state", {}).get("emulator")
+    return emulator if emulator is not None else runtime_of(conn).emulator
 
 
 def caller_of(conn: HTTPConnection) -> Caller:
