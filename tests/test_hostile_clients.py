@@ -442,3 +442,27 @@ def test_a_submission_in_flight_during_a_reset_is_refused_and_leaves_no_trace(se
     with httpx.Client(base_url=restarted.base_url, headers=api_key("YOUR_API_KEY")) as client:
         assert client.get("/v1/avatar").json()["data"]["totalCount"] == 0
         assert client.get("/v1/account").json()["data"]["account"]["credits"]["charged"] == 0
+
+
+@pytest.mark.integration
+def test_a_page_on_another_site_cannot_change_the_mock_through_the_control_api(server):
+    with httpx.Client(base_url=server.base_url) as client:
+        job = submit(client, "test-pro").json()["data"]["avatar"]["id"]
+        for path in ("/_mock/reset", "/_mock/accounts", f"/_mock/jobs/{job}/complete"):
+            r = client.post(path, content=b"", headers={"Origin": "https://evil.example", "Content-Type": "text/plain"})
+            assert r.status_code == 403 and r.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN", path
+        assert client.get(f"/v1/avatar/{job}", headers=api_key("test-pro")).status_code == 200
+        assert client.get("/_mock/clock", headers={"Origin": "https://evil.example"}).status_code == 200  # reads: CORS hides them
+        assert client.post("/_mock/clock/advance", json={"seconds": 0}, headers={"Origin": "http://localhost:5173"}).status_code == 200
+        assert client.post("/_mock/clock/advance", json={"seconds": 0}).status_code == 200  # curl, scripts: no Origin
+
+
+@pytest.mark.integration
+def test_a_rebound_host_name_gets_nothing_from_a_server_on_loopback(server):
+    port = server.base_url.rsplit(":", 1)[1]
+    with httpx.Client(base_url=server.base_url) as client:
+        r = client.get("/_mock/accounts", headers={"Host": f"attacker.example:{port}"})
+        assert r.status_code == 403 and "not a name of this server" in r.json()["errors"][0]["message"]
+        assert client.get("/v1/account", headers={"Host": f"attacker.example:{port}", **api_key("test-pro")}).status_code == 403
+        for name in ("localhost", "127.0.0.1", "[::1]", socket.gethostname()):
+            assert client.get("/_mock/clock", headers={"Host": f"{name}:{port}"}).status_code == 200, name

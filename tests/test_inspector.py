@@ -335,7 +335,7 @@ def test_a_follower_that_stops_reading_never_slows_the_api(server):
     stalled = socket.socket()
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     stalled.connect(("127.0.0.1", int(server.base_url.rsplit(":", 1)[1])))
-    stalled.sendall(b"GET /_mock/events HTTP/1.1\r\nHost: mock\r\n\r\n")
+    stalled.sendall(b"GET /_mock/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     time.sleep(0.2)
     try:
         # Each job is four events of about a kilobyte: far more than the stalled socket takes.
@@ -382,7 +382,7 @@ def test_shutdown_ends_open_streams_at_once_even_one_nobody_reads(server_factory
     stalled = socket.socket()
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     stalled.connect(("127.0.0.1", int(server.base_url.rsplit(":", 1)[1])))
-    stalled.sendall(b"GET /_mock/events HTTP/1.1\r\nHost: mock\r\n\r\n")
+    stalled.sendall(b"GET /_mock/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     with httpx.Client(base_url=server.base_url) as c:
         for i in range(300):  # enough events that the stalled stream's writes block
             c.post("/v1/avatar", json={**BODY, "text": f"Job {i}"}, headers=api_key("test-enterprise"))

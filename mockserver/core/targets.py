@@ -51,6 +51,13 @@ def is_local_host(host: str, own: frozenset[str] = frozenset()) -> bool:
     return address.is_loopback or address.is_unspecified or str(address) in own
 
 
+def is_loopback_ip(text: str) -> bool:
+    try:
+        return ipaddress.ip_address(_normal_host(text)).is_loopback
+    except ValueError:
+        return False
+
+
 def _path(raw: str) -> str:
     """The path a server would route, after decoding and collapsing `//` and dot segments."""
     path = re.sub("/{2,}", "/", "/" + unquote(raw))

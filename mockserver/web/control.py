@@ -25,6 +25,7 @@ from ..core.runtime import Runtime
 from ..core.targets import CONTROL_PREFIX
 from . import inspector, views
 from .jsonbody import parse_body, read_json
+from .middleware import cors_middleware
 from .requests import emulator_of, int_param, runtime_of
 from .responses import JSONResponse
 from .routing import route
@@ -33,6 +34,7 @@ PREFIX = CONTROL_PREFIX
 # Headers every webhook delivery of the mock carries: a request with them is the mock posting to
 # itself (through a name or a proxy the submission check could not know), never a user.
 WEBHOOK_HEADERS = ("x-doitong-delivery", "x-doitong-signature")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class _Body(BaseModel):
@@ -99,11 +101,17 @@ class AdminOnly:
     def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
         self.app = app
         self.runtime = runtime
+        self.origins = cors_middleware(app, runtime.settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         if any(name in headers for name in WEBHOOK_HEADERS):
             raise Forbidden("The control API does not take the mock's own webhook deliveries")
+        origin = headers.get("origin")
+        if origin is not None and scope["method"] not in SAFE_METHODS and not self.origins.is_allowed_origin(origin):
+            # A page on another site may send a "simple" POST without asking first (CORS only
+            # hides the answer): it must not reset the mock or change what it holds.
+            raise Forbidden(f"The control API does not take changes from pages at {origin} (see --cors-origin)")
         token = self.runtime.settings.admin_token
         if token is not None and not _authorized(headers, token):
             raise Unauthenticated("The control API needs the admin token: send 'X-Admin-Token: <token>'")

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import functools
 import time
+from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core.accounts import api_key
+from ..core.errors import Forbidden
 from ..core.journal import MAX_BODY, RawHeaders, content_type, is_textual
 from ..core.runtime import Runtime
+from ..core.targets import is_local_host, is_loopback_ip
 from ..settings import Settings
+from .errors import error_response
 
 UNRECORDED = ("/_mock", "/healthz", "/readyz", "/static", "/favicon.ico")
 LOCALHOST_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
@@ -46,9 +50,31 @@ class FrontDoor:
         self.app = app
         self.runtime = runtime
         self.cors = cors_middleware(app, runtime.settings)
+        self.names = runtime.address.hosts
+
+    def _foreign_host(self, scope: Scope) -> str | None:
+        """On a loopback socket, a Host that is not a name of this server: a page that rebound its
+        own domain to 127.0.0.1 (DNS rebinding) reading the control API as same-origin."""
+        server = scope.get("server")
+        if not server or not is_loopback_ip(str(server[0])):
+            return None
+        host = Headers(scope=scope).get("host")
+        if host is None:
+            return None
+        name = urlsplit(f"//{host}").hostname or ""
+        if is_local_host(name, self.names):
+            return None
+        return host
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        host = self._foreign_host(scope)
+        if host is not None:
+            await _refuse_host(scope, receive, send, host)
+            return
+        if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return
         inner = self.cors if any(name == b"origin" for name, _ in scope["headers"]) else self.app
@@ -105,6 +131,15 @@ class FrontDoor:
 
 
 VARY_ORIGIN = (b"vary", b"Origin")
+
+
+async def _refuse_host(scope: Scope, receive: Receive, send: Send, host: str) -> None:
+    error = Forbidden(f"Host {host!r} is not a name of this server: it only answers to the names it listens on "
+                      "(localhost, 127.0.0.1, --host, --public-url's host)")
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008, "reason": error.message[:120]})
+        return
+    await error_response(error)(scope, receive, send)
 
 
 async def _vary_on_origin(message: Message, send: Send) -> None:
