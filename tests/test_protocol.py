@@ -53,7 +53,7 @@ def code(body: dict) -> str:
 
 
 def test_headers_over_32_kib_get_a_431_in_the_error_format(server):
-    status, body, _ = exchange(server, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n")
+    status, body, _ = exchange(server, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n")
     assert status == 431 and code(body) == "REQUEST_HEADERS_TOO_LARGE"
     assert "32768 bytes" in body["errors"][0]["message"]
 
@@ -61,7 +61,7 @@ def test_headers_over_32_kib_get_a_431_in_the_error_format(server):
 def test_headers_over_the_limit_in_pieces_get_the_431_too(server):
     address = urlsplit(server.base_url)
     with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
-        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 20_000 + b"\r\n")
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: " + b"a" * 20_000 + b"\r\n")
         time.sleep(0.2)
         sock.sendall(b"X-B: " + b"b" * 20_000 + b"\r\n\r\n")
         answer = sock.recv(65536)
@@ -79,7 +79,7 @@ def test_a_garbled_request_line_gets_a_400_in_the_error_format(server):
 
 
 def test_a_client_that_never_finishes_its_headers_is_cut_off_with_a_408(server):
-    status, body, took = exchange(server, b"POST /v1/avatar HTTP/1.1\r\nHost: x\r\nX-API-Key: test-", timeout=10)
+    status, body, took = exchange(server, b"POST /v1/avatar HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: test-", timeout=10)
     assert status == 408 and code(body) == "REQUEST_TIMEOUT"
     assert 0.8 < took < 5
 
@@ -89,7 +89,7 @@ def test_slow_clients_do_not_hold_up_anyone_else(server):
     slow = [socket.create_connection((address.hostname, address.port)) for _ in range(50)]
     try:
         for sock in slow:
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         started = time.monotonic()
         with httpx.Client(base_url=server.base_url) as client:
             for _ in range(20):
@@ -108,7 +108,7 @@ def test_a_keep_alive_connection_serves_several_requests_in_a_row(server):
 
 
 def test_a_client_that_stalls_in_its_body_gets_a_408(server):
-    head = b"POST /v1/avatar HTTP/1.1\r\nHost: x\r\nX-API-Key: YOUR_API_KEY\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    head = b"POST /v1/avatar HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: YOUR_API_KEY\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
     status, body, took = exchange(server, head + b'{"service": "hedra", ', timeout=10)
     assert status == 408 and code(body) == "REQUEST_TIMEOUT" and "body" in body["errors"][0]["message"]
     assert 0.8 < took < 5
@@ -116,9 +116,9 @@ def test_a_client_that_stalls_in_its_body_gets_a_408(server):
 
 def test_pipelined_requests_on_one_connection_are_all_answered(server):
     address = urlsplit(server.base_url)
-    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
     with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
-        sock.sendall(request * 3 + b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        sock.sendall(request * 3 + b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         raw = b""
         while chunk := sock.recv(65536):
             raw += chunk
