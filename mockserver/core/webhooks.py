@@ -26,7 +26,7 @@ from .clock import Clock, Scheduler, Timer, isoformat
 from .errors import NotFound
 from .jobs import FAILED, FINAL, Job
 from .signing import sign, standard_signature
-from .targets import host_allowed
+from .targets import DEFAULT_PORTS, host_allowed
 
 if TYPE_CHECKING:
     import httpx
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("mockserver.webhooks")
 
 USER_AGENT = f"doitong-mock/{__version__} (webhooks)"
-MAX_SLOW_DESTINATIONS = 10_000
+MAX_KNOWN_DESTINATIONS = 10_000
 PENDING, DELIVERED, FAILED_DELIVERY = "pending", "delivered", "failed"
 
 # The headers of every attempt (`doitong-mock check` expects these names).
@@ -118,49 +118,155 @@ class WebhookSettings:
     # save: 1,000 deliveries to one receiver took 8 s of CPU with 64, under 2 s with 16
     # (benchmarks/run.py measures it).
     per_destination: int = 16
+    # Fast-lane attempts in flight for one account's deliveries: one tenant cannot take every slot.
+    per_account: int = 32
+
+
+class _Limits:
+    """A semaphore per name (destination), kept only while someone uses it."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._held: dict[str, tuple[asyncio.Semaphore, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def slot(self, name: str) -> AsyncIterator[None]:
+        semaphore, users = self._held.get(name, (None, 0))
+        if semaphore is None:
+            semaphore = asyncio.Semaphore(self._size)
+        self._held[name] = (semaphore, users + 1)
+        try:
+            async with semaphore:
+                yield
+        finally:
+            semaphore, users = self._held[name]
+            if users == 1:
+                del self._held[name]
+            else:
+                self._held[name] = (semaphore, users - 1)
+
+
+class _FairShare:
+    """One account's share of the fast lane. A receiver not heard from yet gets one attempt at a
+    time (a probe); a freed slot goes to the waiting destination with the fewest attempts in
+    flight. So a receiver the account has not used before is not queued behind dozens of
+    attempts to its other receivers, and waiters whose destination has turned out slow
+    meanwhile are sent to the slow lane instead of taking the slot."""
+
+    def __init__(self, size: int, is_slow: Callable[[str], bool], is_known: Callable[[str], bool]) -> None:
+        self.free = size
+        self.is_slow = is_slow
+        self.is_known = is_known
+        self.in_flight: dict[str, int] = {}
+        self.waiting: list[tuple[str, asyncio.Future[bool]]] = []
+
+    @property
+    def idle(self) -> bool:
+        return not self.in_flight and not self.waiting
+
+    def _may_start(self, destination: str) -> bool:
+        return self.is_known(destination) or not self.in_flight.get(destination)
+
+    async def acquire(self, destination: str) -> bool:
+        """True with a fast-lane slot; False when the destination is to wait in the slow lane."""
+        if self.free > 0 and self._may_start(destination):
+            self.free -= 1
+        else:
+            future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            self.waiting.append((destination, future))
+            try:
+                if not await future:
+                    return False
+                return True  # the slot and the count in flight were taken for it
+            except asyncio.CancelledError:
+                if future.done() and not future.cancelled() and future.result():
+                    self.release(destination)  # granted as it was cancelled: the slot goes on
+                elif not future.done():
+                    self.waiting.remove((destination, future))
+                raise
+        self.in_flight[destination] = self.in_flight.get(destination, 0) + 1
+        return True
+
+    def release(self, destination: str) -> None:
+        left = self.in_flight[destination] - 1
+        if left:
+            self.in_flight[destination] = left
+        else:
+            del self.in_flight[destination]
+        self.free += 1
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Send waiters of destinations now known slow to the slow lane; give free slots out."""
+        rerouted = [w for w in self.waiting if self.is_slow(w[0])]
+        for waiter in rerouted:
+            self.waiting.remove(waiter)
+            waiter[1].set_result(False)
+        while self.free > 0:
+            eligible = [i for i, (destination, _) in enumerate(self.waiting) if self._may_start(destination)]
+            if not eligible:
+                return
+            chosen = min(eligible, key=lambda i: self.in_flight.get(self.waiting[i][0], 0))
+            destination, future = self.waiting.pop(chosen)
+            self.free -= 1
+            self.in_flight[destination] = self.in_flight.get(destination, 0) + 1
+            future.set_result(True)
 
 
 class Lanes:
-    """Slots for attempts in flight, so that no receiver can stall the others' deliveries.
+    """Slots for attempts in flight, so that no receiver and no tenant can stall the others'
+    deliveries.
 
-    Each destination (scheme, host and port) gets at most `per_destination` slots. Destinations
-    that were slow last time wait in a lane of their own: a hundred receivers that drip a byte a
-    second hold the slow lane, never the slots healthy receivers need.
+    Destinations that were slow last time (over half the timeout) wait in a lane of their own:
+    a hundred receivers that drip a byte a second hold the slow lane, never the slots healthy
+    receivers need. In the fast lane, each account gets at most `per_account` slots, shared
+    fairly between its destinations; each destination (scheme, host and port) gets at most
+    `per_destination` slots in either lane.
     """
 
     def __init__(self, settings: WebhookSettings) -> None:
         self._fast = asyncio.Semaphore(settings.concurrency)
         self._slow_lane = asyncio.Semaphore(settings.slow_concurrency)
-        self._per_destination = settings.per_destination
-        self._destinations: dict[str, tuple[asyncio.Semaphore, int]] = {}
+        self._per_account = settings.per_account
+        self._accounts: dict[str, _FairShare] = {}
+        self._destinations = _Limits(settings.per_destination)
         self._slow: OrderedDict[str, None] = OrderedDict()
+        self._healthy: OrderedDict[str, None] = OrderedDict()
 
     @contextlib.asynccontextmanager
-    async def slot(self, destination: str) -> AsyncIterator[None]:
-        semaphore, users = self._destinations.get(destination, (None, 0))
-        if semaphore is None:
-            semaphore = asyncio.Semaphore(self._per_destination)
-        self._destinations[destination] = (semaphore, users + 1)
-        try:
-            async with semaphore:
-                lane = self._slow_lane if destination in self._slow else self._fast
-                async with lane:
+    async def slot(self, account: str, destination: str) -> AsyncIterator[None]:
+        async with self._destinations.slot(destination):
+            if destination in self._slow:
+                async with self._slow_lane:
                     yield
-        finally:
-            semaphore, users = self._destinations[destination]
-            if users == 1:
-                del self._destinations[destination]
-            else:
-                self._destinations[destination] = (semaphore, users - 1)
+                return
+            share = self._accounts.get(account)
+            if share is None:
+                share = self._accounts[account] = _FairShare(
+                    self._per_account, self._slow.__contains__, self._healthy.__contains__
+                )
+            if not await share.acquire(destination):
+                if share.idle:
+                    self._accounts.pop(account, None)
+                async with self._slow_lane:
+                    yield
+                return
+            try:
+                async with self._fast:
+                    yield
+            finally:
+                share.release(destination)
+                if share.idle:
+                    self._accounts.pop(account, None)
 
     def record(self, destination: str, slow: bool) -> None:
-        if slow:
-            self._slow[destination] = None
-            self._slow.move_to_end(destination)
-            while len(self._slow) > MAX_SLOW_DESTINATIONS:
-                self._slow.popitem(last=False)
-        else:
-            self._slow.pop(destination, None)
+        """What the destination's last attempt showed: slow (its next go to the slow lane) or not."""
+        heard, other = (self._slow, self._healthy) if slow else (self._healthy, self._slow)
+        other.pop(destination, None)
+        heard[destination] = None
+        heard.move_to_end(destination)
+        while len(heard) > MAX_KNOWN_DESTINATIONS:
+            heard.popitem(last=False)
 
 
 class Webhooks:
@@ -315,9 +421,10 @@ class Webhooks:
         client = self._http()
         assert self._lanes is not None
         parts = urlsplit(delivery.url)
-        destination = f"{parts.scheme}://{parts.netloc}"
+        host = (parts.hostname or "").rstrip(".")
+        destination = f"{parts.scheme}://{host}:{parts.port or DEFAULT_PORTS.get(parts.scheme, 80)}"
         timeout = self.settings.timeout
-        async with self._lanes.slot(destination):
+        async with self._lanes.slot(delivery.account_key, destination):
             number = len(delivery.attempts) + 1
             at = self.clock.now()
             started = time.perf_counter()
@@ -340,7 +447,8 @@ class Webhooks:
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             latency = (time.perf_counter() - started) * 1000
-        self._lanes.record(destination, slow=error is not None and latency >= timeout * 500)
+            # Known before the slot is given on: half the timeout (ms against s) is slow.
+            self._lanes.record(destination, slow=latency >= timeout * 500)
         if self.deliveries.get(delivery.id) is not delivery:
             return  # dropped from the log meanwhile (or the emulator closed): nothing more to do
         delivery.attempts.append(Attempt(number, at, delivery.url, status_code, error, latency, manual, sent))
