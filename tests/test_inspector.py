@@ -21,7 +21,7 @@ from mockserver import Settings, create_app
 from helpers import api_key, bearer
 
 BODY = {"service": "hedra", "text": "Hello, welcome to our platform!", "avatarId": "professional-1"}
-UI = Path(__file__).resolve().parent.parent / "mockserver" / "web" / "static" / "inspector"
+UI = Path(__file__).resolve().parent.parent / "mockserver" / "web" / "inspector_page"
 
 
 @pytest.fixture
@@ -52,7 +52,8 @@ async def test_the_page_is_served_from_the_package_with_a_strict_policy(client):
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     csp = r.headers["content-security-policy"]
     assert "default-src 'self'" in csp and "connect-src 'self'" in csp
-    assert "script-src 'self' 'unsafe-eval';" in csp  # no inline script; test tools may poll with expressions
+    assert "script-src 'self';" in csp  # no inline script, no eval
+    assert (await client.get("/static/inspector/index.html")).status_code == 404  # only ever served with its policy
     assert (await client.get("/_mock/ui/app.js")).headers["content-type"].startswith("text/javascript")
     assert (await client.get("/_mock/ui/inspector.css")).headers["content-type"].startswith("text/css")
     for path in ("/_mock/ui/nope.js", "/_mock/ui/../control.py", "/_mock/ui/%2e%2e/app.py"):

@@ -1,8 +1,9 @@
 """The inspector: a page at /_mock/ui/ that shows what clients did to the mock and steers it, and
 the server-sent event stream at /_mock/events that keeps it (and any script) up to date.
 
-The page is static files from `static/inspector/` (plain JavaScript modules and CSS, nothing
-loaded from elsewhere). It holds no data itself: everything it shows comes from the control API
+The page is static files from `inspector_page/` (plain JavaScript modules and CSS, nothing
+loaded from elsewhere), served only here, always with its Content-Security-Policy (never through
+the /static mount, where it would have none). It holds no data itself: everything it shows comes from the control API
 and the event stream, which the admin token guards like the rest of /_mock.
 """
 
@@ -26,7 +27,7 @@ from . import views
 from .requests import ENDLESS_STREAM
 from .routing import route
 
-UI_DIR = Path(__file__).with_name("static") / "inspector"
+UI_DIR = Path(__file__).with_name("inspector_page")
 UI_PREFIX = "/_mock/ui"
 HEARTBEAT = 15.0  # seconds between comments on an idle stream, so dead connections show
 RETRY_MS = 1000  # how soon an EventSource reconnects
@@ -40,10 +41,10 @@ MEDIA_TYPES = {
 }
 # The page renders what clients sent (bodies, headers, paths): no script but its own files may run,
 # and nothing may load from elsewhere. Videos may come from --public-url, which can be another host.
-# 'unsafe-eval' is for browser-test tools that poll with string expressions (Playwright's
-# wait_for_function); the page itself never evaluates text.
+# Browser tests that poll with string expressions (Playwright's wait_for_function) run the page in
+# a context that bypasses the policy (`bypass_csp=True`), as Playwright documents.
 CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "media-src 'self' http: https:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
