@@ -472,3 +472,59 @@ def test_a_rebound_host_name_gets_nothing_from_a_server_on_loopback(server):
         assert client.get("/v1/account", headers={"Host": f"attacker.example:{port}", **api_key("test-pro")}).status_code == 403
         for name in ("localhost", "127.0.0.1", "[::1]", socket.gethostname()):
             assert client.get("/_mock/clock", headers={"Host": f"{name}:{port}"}).status_code == 200, name
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("extensions", [{"retryAfter": "soon"}, {"retryAfter": -1}, {"code": "X"}])
+async def test_a_fault_that_could_not_be_answered_is_refused_when_it_is_made(client, extensions):
+    r = await client.post("/_mock/faults", json={"status": 429, "extensions": extensions})
+    assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["field"] == "extensions"
+    assert (await client.get("/v1/account", headers=api_key("test-pro"))).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_a_fault_whose_extensions_name_a_reserved_word_still_answers_in_the_error_format(client):
+    assert (await client.post("/_mock/faults", json={"status": 503, "extensions": {"status": 1, "headers": 2}})).status_code == 201
+    r = await client.get("/v1/account", headers=api_key("test-pro"))
+    assert r.status_code == 503 and r.json()["errors"][0]["extensions"] == {"code": "SERVICE_UNAVAILABLE", "status": 1, "headers": 2}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("change", [{"speed": 1e-11}, {"speed": "1e9"}])
+async def test_a_speed_that_would_overflow_timestamps_is_refused(client, change):
+    r = await client.patch("/_mock/clock", json=change)
+    assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["field"] == "speed"
+
+
+@pytest.mark.anyio
+async def test_the_clock_cannot_be_pushed_past_printable_times(client):
+    for _ in range(3):
+        r = await client.post("/_mock/clock/advance", json={"seconds": 10 * 365 * 86400})
+    while r.status_code == 200:
+        r = await client.post("/_mock/clock/advance", json={"seconds": 10 * 365 * 86400})
+    assert r.status_code == 400 and "year 3000" in r.json()["errors"][0]["message"]
+    assert (await client.get("/_mock/clock")).status_code == 200
+
+
+def test_throw_away_accounts_are_capped():
+    from mockserver import Settings, create_app
+    from mockserver.core.emulator import MAX_THROWAWAY_ACCOUNTS
+    from mockserver.core.errors import TooManyAccounts
+
+    emulator = create_app(Settings(render=False)).state.runtime.emulator
+    for _ in range(MAX_THROWAWAY_ACCOUNTS):
+        emulator.create_account()
+    with pytest.raises(TooManyAccounts):
+        emulator.create_account()
+
+
+@pytest.mark.integration
+def test_a_stalled_graphql_body_is_cut_off_while_an_operation_fault_is_set(server_factory):
+    server = server_factory("--no-render", "--client-timeout", "1")
+    assert httpx.post(f"{server.base_url}/_mock/faults", json={"status": 503, "match": {"operation": "Nope"}}).status_code == 201
+    host, port = server.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{")
+        started = time.monotonic()
+        answer = s.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 408 ") and time.monotonic() - started < 5

@@ -189,3 +189,21 @@ def test_a_second_server_on_the_same_state_file_is_refused_until_the_first_is_go
             assert client.get(f"/v1/avatar/{job['id']}").status_code == 200
     finally:
         restarted.stop()
+
+
+async def test_expired_idempotency_keys_leave_the_state_file_too(tmp_path):
+    import sqlite3
+
+    state = tmp_path / "state.sqlite"
+    app = make_app(state)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        for i in range(5):
+            r = await client.post("/v1/avatar", json={**BODY, "text": f"keyed {i}"},
+                                  headers={"X-API-Key": "test-enterprise", "Idempotency-Key": f"k{i}"})
+            assert r.status_code == 200
+        await client.post("/_mock/clock/advance", json={"seconds": 25 * 3600})
+        r = await client.post("/v1/avatar", json=BODY, headers={"X-API-Key": "test-enterprise", "Idempotency-Key": "later"})
+        assert r.status_code == 200
+    await app.state.runtime.close()
+    with sqlite3.connect(state) as db:
+        assert [key for (key,) in db.execute("SELECT key FROM idempotency")] == ["later"]

@@ -117,7 +117,7 @@ def build_emulator(
         webhooks=webhooks,
         media=media,
         updates=updates,
-        idempotency=IdempotencyStore(clock),
+        idempotency=IdempotencyStore(clock, on_forget=store.forget_idempotency),
         journal=Journal(settings.journal_size, on_record=lambda entry: events.emit("request", entry)),
         faults=Faults(),
         fake=fake,
@@ -134,7 +134,7 @@ def restore(emulator: Emulator, snapshot: Snapshot) -> dict[str, int]:
         emulator.limiter.restore(key, usage)
     for job in snapshot.jobs:
         emulator.jobs.restore(job)
-    for account_key, key, record in snapshot.idempotency:
+    for account_key, key, record in sorted(snapshot.idempotency, key=lambda item: item[2].at):
         # The job as it is now if it is still kept, else as the key's record saved it.
         job = emulator.jobs.by_id.get(record.job.id, record.job)
         emulator.idempotency.restore(account_key, key, replace(record, job=job))

@@ -21,6 +21,11 @@ from datetime import UTC, datetime
 logger = logging.getLogger("mockserver.clock")
 
 INSTANT = math.inf
+# A factor outside these makes scheduled times overflow what a timestamp can say.
+MIN_SPEED = 0.001
+MAX_SPEED = 1_000_000.0
+# The latest time the clock may be advanced to (the year 3000): timestamps stay printable.
+LATEST = 32_503_680_000.0
 
 
 def parse_speed(value: str | float) -> float:
@@ -39,8 +44,8 @@ def parse_speed(value: str | float) -> float:
             raise ValueError(
                 f"speed must be 'realtime', 'instant' or a positive number, not {value!r}"
             ) from None
-    if not speed > 0:
-        raise ValueError(f"speed must be greater than 0, not {value!r}")
+    if not MIN_SPEED <= speed <= MAX_SPEED:
+        raise ValueError(f"speed must be between {MIN_SPEED:g} and {MAX_SPEED:g} (or 'instant'), not {value!r}")
     return speed
 
 
@@ -255,6 +260,11 @@ class Scheduler:
         for timer in self._heap:
             timer.cancel()
         self._heap.clear()
+        self.pause()
+
+    def pause(self) -> None:
+        """Stop the loop timer (its event loop is ending); timers stay, and run when `wake()`
+        or a read catches up."""
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, Accounts
 from .admission import Admission, Caller
-from .clock import Clock, Scheduler, parse_speed
-from .errors import BadUserInput, NotFound, ServiceUnavailable
+from .clock import LATEST, Clock, Scheduler, parse_speed
+from .errors import BadUserInput, NotFound, ServiceUnavailable, TooManyAccounts
 from .events import Events
 from .faults import Fault, Faults, RequestInfo
 from .fixtures import AccountFixture, Fixtures
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from ..store.base import Store
 
 MAX_ADVANCE = 10 * 365 * 86400
+MAX_THROWAWAY_ACCOUNTS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +173,10 @@ class Emulator:
         self._check_plan(plan)
         if credits < 0:
             raise BadUserInput("credits must not be negative", field="credits")
+        if sum(1 for a in self.accounts.by_key.values() if a.ephemeral) >= MAX_THROWAWAY_ACCOUNTS:
+            raise TooManyAccounts(
+                f"this mock already holds {MAX_THROWAWAY_ACCOUNTS} throw-away accounts: reset it to start again"
+            )
         key = key or "mock_" + secrets.token_hex(12)
         if key in self.accounts.by_key:
             raise BadUserInput(f"an account with key {key!r} already exists", field="key")
@@ -218,6 +223,8 @@ class Emulator:
         """Move the clock; returns how many timers ran."""
         if not 0 <= seconds <= MAX_ADVANCE:
             raise BadUserInput("seconds must be between 0 and ten years", field="seconds")
+        if self.clock.now() + seconds > LATEST:
+            raise BadUserInput("the clock cannot be advanced past the year 3000", field="seconds")
         with self.store.batch():
             ran = self.scheduler.advance(seconds)
             self.store.save_clock(self.clock.state())
@@ -360,10 +367,18 @@ class Emulator:
         if self.closed or stale:
             raise ServiceUnavailable("the mock was reset while this request was in flight: send it again")
 
-    async def close(self) -> None:
-        """Stop everything this generation runs: timers, deliveries, renders, subscriptions."""
+    async def retire(self) -> None:
+        """A reset replaced this generation: everything it runs stops for good (timers,
+        deliveries, renders, subscriptions) and it refuses changes."""
         self.closed = True
         self.updates.close()
         self.scheduler.close()
         self.media.close()
-        await self.webhooks.close()
+        await self.webhooks.close(final=True)
+
+    async def stop(self) -> None:
+        """The server stops (its lifespan ends): what runs in the background stops, the state
+        stays, and the next start (an app reused by another test client) takes it up again."""
+        self.scheduler.pause()
+        self.media.close()
+        await self.webhooks.close(final=False)

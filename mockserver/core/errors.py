@@ -28,6 +28,7 @@ class ApiError(Exception):
         status: int | None = None,
         code: str | None = None,
         headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
         **extensions: Any,
     ) -> None:
         # Messages may quote what a client sent: a lone surrogate there must not make the answer
@@ -39,7 +40,7 @@ class ApiError(Exception):
             self.status = status
         if code is not None:
             self.code = code
-        self.extensions = {k: v for k, v in extensions.items() if v is not None}
+        self.extensions = {k: v for k, v in {**(extra or {}), **extensions}.items() if v is not None}
         self.headers: dict[str, str] = dict(headers or {})
 
     def to_dict(self) -> dict[str, Any]:
@@ -181,6 +182,11 @@ class DailyLimitExceeded(TooManyRequests):
 class ServiceUnavailable(ApiError):
     status = 503
     code = "SERVICE_UNAVAILABLE"
+
+
+class TooManyAccounts(ApiError):
+    status = 409
+    code = "TOO_MANY_ACCOUNTS"
 
 
 class InternalServerError(ApiError):

@@ -79,7 +79,7 @@ class Fault:
             extensions.setdefault("retryAfter", retry)
             headers[RETRY_AFTER] = str(retry)
         message = self.message or f"Injected fault: {self.code}"
-        return ApiError(message, status=self.status, code=self.code, headers=headers, **extensions)
+        return ApiError(message, status=self.status, code=self.code, headers=headers, extra=extensions)
 
 
 class Faults:

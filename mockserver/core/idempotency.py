@@ -7,6 +7,7 @@ key's whole lifetime, even after the finished-job cap has dropped it from the jo
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .clock import Clock
@@ -40,26 +41,35 @@ def check_key(key: str | None) -> str | None:
 class IdempotencyStore:
     """Per account, so that one tenant's keys never push out another's."""
 
-    def __init__(self, clock: Clock, ttl: float = TTL, max_per_account: int = MAX_KEYS_PER_ACCOUNT) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        on_forget: Callable[[str, str], None],
+        ttl: float = TTL,
+        max_per_account: int = MAX_KEYS_PER_ACCOUNT,
+    ) -> None:
         self.clock = clock
         self.ttl = ttl
         self.max_per_account = max_per_account
         self._records: dict[str, OrderedDict[str, Record]] = {}
+        self._on_forget = on_forget
 
-    def _prune(self, records: OrderedDict[str, Record]) -> None:
+    def _prune(self, account_key: str, records: OrderedDict[str, Record]) -> None:
+        """Expired records, and the oldest past the cap, go (from the store too)."""
         horizon = self.clock.now() - self.ttl
         while records:
-            first = next(iter(records.values()))
-            if first.at > horizon:
+            key, first = next(iter(records.items()))
+            if first.at > horizon and len(records) <= self.max_per_account:
                 break
             records.popitem(last=False)
+            self._on_forget(account_key, key)
 
     def lookup(self, account_key: str, key: str, fingerprint: JobRequest) -> Job | None:
         """The job an earlier request with this key made, or None; 409 if the body differs."""
         records = self._records.get(account_key)
         if records is None:
             return None
-        self._prune(records)
+        self._prune(account_key, records)
         record = records.get(key)
         if record is None:
             return None
@@ -73,9 +83,12 @@ class IdempotencyStore:
     def remember(self, account_key: str, key: str, fingerprint: JobRequest, job: Job) -> Record:
         records = self._records.setdefault(account_key, OrderedDict())
         record = records[key] = Record(fingerprint, job, self.clock.now())
-        while len(records) > self.max_per_account:
-            records.popitem(last=False)
+        self._prune(account_key, records)
         return record
 
     def restore(self, account_key: str, key: str, record: Record) -> None:
-        self._records.setdefault(account_key, OrderedDict())[key] = record
+        """Take back a record from the state file (oldest first): expired or past the cap, it
+        goes at once."""
+        records = self._records.setdefault(account_key, OrderedDict())
+        records[key] = record
+        self._prune(account_key, records)

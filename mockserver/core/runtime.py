@@ -68,7 +68,7 @@ class Runtime:
         self.store.clear()
         self.emulator = build_emulator(self.settings, self.fixtures, self.clock, self.store, self.events)
         self.emulator.start()
-        await old.close()
+        await old.retire()
         self.events.emit("reset", reason)
         return self.emulator
 
@@ -84,5 +84,5 @@ class Runtime:
         return await self.reset("reload")
 
     async def close(self) -> None:
-        await self.emulator.close()
+        await self.emulator.stop()
         self.store.close()

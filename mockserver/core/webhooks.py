@@ -505,13 +505,15 @@ class Webhooks:
         while self._tasks and asyncio.get_running_loop().time() < deadline:
             await asyncio.wait(set(self._tasks), timeout=max(deadline - asyncio.get_running_loop().time(), 0))
 
-    async def close(self) -> None:
-        """Stop: no retry is scheduled and no attempt runs any more."""
-        self._closed = True
-        for delivery in self.deliveries.values():
-            if delivery.timer is not None:
-                delivery.timer.cancel()
-                delivery.timer = None
+    async def close(self, final: bool) -> None:
+        """Stop the attempts running now; with `final`, retry none any more either (a reset
+        replaced these deliveries). Without it, pending retries stay scheduled for a restart."""
+        if final:
+            self._closed = True
+            for delivery in self.deliveries.values():
+                if delivery.timer is not None:
+                    delivery.timer.cancel()
+                    delivery.timer = None
         # Closed from another event loop (a test's, gone by its teardown), what belongs to the
         # loop the deliveries ran on cannot be touched any more; it is dropped instead.
         loop = asyncio.get_running_loop()

@@ -39,6 +39,9 @@ class NullStore:
     def save_idempotency(self, account_key: str, key: str, record: Record) -> None:
         pass
 
+    def forget_idempotency(self, account_key: str, key: str) -> None:
+        pass
+
     def save_clock(self, state: ClockState) -> None:
         pass
 

@@ -167,6 +167,9 @@ class SqliteStore:
     def save_idempotency(self, account_key: str, key: str, record: Record) -> None:
         self._write("INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?)", (account_key, key, _dumps(record)))
 
+    def forget_idempotency(self, account_key: str, key: str) -> None:
+        self._write("DELETE FROM idempotency WHERE account_key = ? AND key = ?", (account_key, key))
+
     def save_clock(self, state: ClockState) -> None:
         self._write("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", (_dumps(state),))
 

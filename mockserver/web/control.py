@@ -10,7 +10,7 @@ import hmac
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -92,6 +92,16 @@ class NewFault(_Body):
     latency: Annotated[float, Field(ge=0, le=120)] = 0.0
     count: Annotated[int, Field(ge=1)] = 1
     match: FaultMatch = FaultMatch()
+
+    @field_validator("extensions")
+    @classmethod
+    def _extensions(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if "code" in value:
+            raise ValueError("give the code as 'code', not inside 'extensions'")
+        retry = value.get("retryAfter")
+        if retry is not None and (isinstance(retry, bool) or not isinstance(retry, int) or retry < 0):
+            raise ValueError("extensions.retryAfter must be a whole number of seconds")
+        return value
 
 
 class AdminOnly:

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..core.accounts import api_key
 from ..core.admission import Caller
 from ..core.emulator import Emulator
-from ..core.errors import ApiError
+from ..core.errors import ApiError, RequestTimeout
 from ..core.faults import RequestInfo
 from ..core.runtime import Runtime
 from ..graphql.operations import names_in_body
@@ -81,7 +81,12 @@ class Gate:
         """The next N matching requests get the injected fault's error (raised) or latency."""
         operations: frozenset[str] = frozenset()
         if self.surface == "graphql" and emulator.faults.needs_operation:
-            body, receive = await _buffer(receive, MAX_BODY)
+            timeout = self.runtime.settings.client_timeout
+            try:
+                async with asyncio.timeout(timeout):
+                    body, receive = await _buffer(receive, MAX_BODY)
+            except TimeoutError:
+                raise RequestTimeout(f"the request body did not arrive within {timeout:g} s") from None
             operations = names_in_body(body)
         fault = emulator.take_fault(RequestInfo(scope["method"], scope["path"], self.surface, key, operations))
         if fault is None:
