@@ -38,6 +38,8 @@ def test_the_core_and_the_store_import_no_web_framework():
     loaded = modules_loaded_by("\n".join(f"import {name}" for name in names))
     assert not top_level(loaded) & set(WEB_FRAMEWORKS), sorted(top_level(loaded) & set(WEB_FRAMEWORKS))
     assert "mockserver.web" not in loaded and "mockserver.graphql" not in loaded
+    core_alone = modules_loaded_by("\n".join(f"import {name}" for name in names if name.startswith("mockserver.core.")))
+    assert not {m for m in core_alone if m.startswith("mockserver.store.")}, "the core depends on the store's protocol only"
 
 
 def test_signing_needs_only_the_standard_library():

@@ -190,7 +190,7 @@ async def test_bad_unicode_in_the_control_api_is_a_400(client):
 @pytest.mark.anyio
 async def test_an_error_that_echoes_bad_input_is_still_valid_json(client):
     r = await client.post("/graphql", json={"query": '{ avatar(id: "\\ud800") { id } }'}, headers=bearer("test-pro"))
-    assert r.status_code in (400, 404) and r.json()["errors"]
+    assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
 
 
 @pytest.mark.anyio
@@ -528,3 +528,10 @@ def test_a_stalled_graphql_body_is_cut_off_while_an_operation_fault_is_set(serve
         started = time.monotonic()
         answer = s.recv(4096)
     assert answer.startswith(b"HTTP/1.1 408 ") and time.monotonic() - started < 5
+
+
+@pytest.mark.integration
+def test_a_webhook_to_a_link_local_address_is_refused_unless_allowed(server):
+    with httpx.Client(base_url=server.base_url) as client:
+        r = submit(client, "test-pro", webhookUrl="http://169.254.169.254/latest/meta-data")
+    assert r.status_code == 400 and "link-local" in r.json()["errors"][0]["message"]

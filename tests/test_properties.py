@@ -27,6 +27,7 @@ from mockserver.core.inputs import from_flat
 from mockserver.core.ledger import Ledger
 from mockserver.core.limits import DAY, MINUTE, RateLimiter
 from mockserver.core.runtime import Runtime
+from mockserver.store.null import NullStore
 
 MACHINE = settings(max_examples=150, stateful_step_count=40, deadline=None, derandomize=True, database=None,
                    suppress_health_check=list(HealthCheck))
@@ -195,7 +196,8 @@ class IdempotencyMachine(RuleBasedStateMachine):
 
     @initialize()
     def start(self) -> None:
-        runtime = Runtime(Settings(clock="virtual", start_time=0, seed=1, render=False, max_finished_jobs=1), load_fixtures())
+        runtime = Runtime(Settings(clock="virtual", start_time=0, seed=1, render=False, max_finished_jobs=1),
+                          load_fixtures(), NullStore())
         self.emulator = runtime.emulator
         self.account = self.emulator.account("test-enterprise")
         self.initial = self.account.ledger.available

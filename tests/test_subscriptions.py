@@ -219,3 +219,12 @@ async def test_the_legacy_protocol_refuses_a_bad_key_and_answers_errors_in_its_o
         while (message := json.loads(await ws.recv()))["type"] == "ka":
             pass
         assert message["type"] == "error" and message["payload"]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+
+
+@pytest.mark.parametrize("protocol", ["graphql-transport-ws", "graphql-ws"])
+async def test_a_socket_that_never_initialises_is_closed(server_factory, protocol):
+    server = server_factory("--no-render", "--client-timeout", "1")
+    async with connect(ws_url(server), subprotocols=[protocol]) as ws:
+        with pytest.raises(ConnectionClosed) as info:
+            await asyncio.wait_for(ws.recv(), timeout=5)
+    assert info.value.rcvd.code == 4408

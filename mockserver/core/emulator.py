@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 MAX_ADVANCE = 10 * 365 * 86400
 MAX_THROWAWAY_ACCOUNTS = 10_000
+# A throw-away account unless told otherwise (the control API, the pytest handles).
+THROWAWAY_PLAN = "pro"
+THROWAWAY_CREDITS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +165,8 @@ class Emulator:
     def create_account(
         self,
         *,
-        plan: str = "pro",
-        credits: int = 10_000,
+        plan: str = THROWAWAY_PLAN,
+        credits: int = THROWAWAY_CREDITS,
         key: str | None = None,
         name: str | None = None,
         webhook_secret: str | None = None,

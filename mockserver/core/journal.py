@@ -108,7 +108,7 @@ def body_text(body: bytes) -> str:
 class Journal:
     """Bounded: past `size` entries the oldest are dropped; size 0 keeps nothing."""
 
-    def __init__(self, size: int = 1000, on_record: Callable[[RecordedRequest], None] | None = None) -> None:
+    def __init__(self, size: int, on_record: Callable[[RecordedRequest], None] | None = None) -> None:
         self.size = size
         self._entries: deque[RecordedRequest] = deque(maxlen=size or 1)
         self._ids = itertools.count(1)

@@ -24,16 +24,6 @@ if TYPE_CHECKING:
     from ..store.base import Store
 
 
-def open_store(settings: Settings) -> Store:
-    if settings.state_file is None:
-        from ..store.null import NullStore
-
-        return NullStore()
-    from ..store.sqlite import SqliteStore
-
-    return SqliteStore(settings.state_file)
-
-
 def configured_address(settings: Settings) -> ServerAddress:
     """The names and ports the settings give this server (each request adds its own)."""
     hosts = {settings.host.lower(), socket.gethostname().lower()}
@@ -46,11 +36,11 @@ def configured_address(settings: Settings) -> ServerAddress:
 
 
 class Runtime:
-    def __init__(self, settings: Settings, fixtures: Fixtures) -> None:
+    def __init__(self, settings: Settings, fixtures: Fixtures, store: Store) -> None:
         self.settings = settings
         self.fixtures = fixtures
         self.clock = Clock(virtual=settings.clock == "virtual", start=settings.start_time, speed=settings.speed)
-        self.store = open_store(settings)
+        self.store = store
         # Outlives every emulator, so whoever follows the events (the /_mock/events stream) goes
         # on following across resets.
         self.events = Events()

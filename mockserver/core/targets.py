@@ -51,6 +51,13 @@ def is_local_host(host: str, own: frozenset[str] = frozenset()) -> bool:
     return address.is_loopback or address.is_unspecified or str(address) in own
 
 
+def _is_link_local(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(_normal_host(host)).is_link_local
+    except ValueError:
+        return False
+
+
 def is_loopback_ip(text: str) -> bool:
     try:
         return ipaddress.ip_address(_normal_host(text)).is_loopback
@@ -84,6 +91,12 @@ def check_webhook_url(url: str, patterns: tuple[str, ...], server: ServerAddress
     if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
         raise BadUserInput(
             f"webhookUrl must not point at a control API path ({CONTROL_PREFIX}): {parts.path!r}", field="webhookUrl"
+        )
+    if patterns == () and _is_link_local(host):
+        raise BadUserInput(
+            f"webhookUrl host {host!r} is link-local (cloud metadata lives there): name it in --webhook-allow "
+            "to allow it",
+            field="webhookUrl",
         )
     if not host_allowed(host, patterns):
         raise BadUserInput(

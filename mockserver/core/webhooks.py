@@ -102,13 +102,16 @@ class Delivery:
 
 @dataclass(frozen=True, slots=True)
 class WebhookSettings:
-    max_attempts: int = 12
-    timeout: float = 5.0
-    first_retry: float = 10.0
+    """What `Settings` decides (attempts, timeout, first retry, allow-list, log size), and how the
+    engine runs, which is not a setting."""
+
+    max_attempts: int
+    timeout: float
+    first_retry: float
+    allow: tuple[str, ...]
+    max_kept: int
     factor: float = 3.0
     jitter: float = 0.1
-    allow: tuple[str, ...] = ()
-    max_kept: int = 10_000
     # Attempts in flight at once, for receivers that answered in time last time, and for those that
     # did not (timed out, or took over half the timeout): slow ones never take a healthy one's slot.
     concurrency: int = 96
@@ -500,7 +503,7 @@ class Webhooks:
         return list(self.deliveries.values())
 
     async def drain(self, timeout: float = 30.0) -> None:
-        """Wait until no attempt is running (tests and shutdown)."""
+        """Wait until no attempt is running (tests read the delivery log after it)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while self._tasks and asyncio.get_running_loop().time() < deadline:
             await asyncio.wait(set(self._tasks), timeout=max(deadline - asyncio.get_running_loop().time(), 0))

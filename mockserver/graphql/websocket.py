@@ -14,8 +14,10 @@ counted, or refused with the error it would get over HTTP) and the same document
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 
 from ariadne.asgi import GraphQL
@@ -79,8 +81,8 @@ class Operations:
 
 
 class TransportWSHandler(GraphQLTransportWSHandler):
-    def __init__(self, operations: Operations) -> None:
-        super().__init__()
+    def __init__(self, operations: Operations, init_timeout: float) -> None:
+        super().__init__(connection_init_wait_timeout=timedelta(seconds=init_timeout))
         self.operations = operations
 
     async def handle_websocket_connection_init_message(
@@ -112,11 +114,27 @@ class TransportWSHandler(GraphQLTransportWSHandler):
 class LegacyWSHandler(GraphQLWSHandler):
     """subscriptions-transport-ws: `connection_init`, then `start` / `data` / `complete`."""
 
-    def __init__(self, operations: Operations) -> None:
+    def __init__(self, operations: Operations, init_timeout: float) -> None:
         super().__init__()
         self.operations = operations
+        self.init_timeout = init_timeout
+
+    async def handle_websocket(self, websocket: WebSocket) -> None:
+        """As Ariadne's, but a socket that sends no `connection_init` in time is closed (4408),
+        as the newer protocol's handler does, instead of being held open for ever."""
+        unanswered = asyncio.create_task(self._close_uninitialised(websocket))
+        websocket.scope.setdefault("state", {})["init_timer"] = unanswered
+        try:
+            await super().handle_websocket(websocket)
+        finally:
+            unanswered.cancel()
+
+    async def _close_uninitialised(self, websocket: WebSocket) -> None:
+        await asyncio.sleep(self.init_timeout)
+        await websocket.close(code=4408, reason="Connection initialisation timeout")
 
     async def handle_websocket_connection_init_message(self, websocket: WebSocket, message: dict[str, Any]) -> None:
+        websocket.scope["state"]["init_timer"].cancel()
         try:
             self.operations.authenticate(websocket, message.get("payload"))
         except ApiError as error:
@@ -213,7 +231,8 @@ def websocket_app(runtime: Runtime, schema: GraphQLSchema, documents: Documents)
         return format_error(error, debug)[1]
 
     operations = Operations(runtime, documents)
-    handlers = {TRANSPORT_WS: TransportWSHandler(operations), LEGACY_WS: LegacyWSHandler(operations)}
+    timeout = runtime.settings.client_timeout
+    handlers = {TRANSPORT_WS: TransportWSHandler(operations, timeout), LEGACY_WS: LegacyWSHandler(operations, timeout)}
     return Subprotocols({
         name: RejectInvalidMessages(
             GraphQL(schema, context_value=context, websocket_handler=handler, error_formatter=error_formatter,

@@ -15,6 +15,11 @@ import httpx
 T = TypeVar("T")
 
 
+def _given(**values: Any) -> dict[str, Any]:
+    """The values given, so the mock's own defaults stand for the rest."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
 class _Control:
     """The control API as methods. `_call` sends one request; `_then` maps its result."""
 
@@ -116,9 +121,10 @@ class _Control:
     def account_info(self) -> Any:
         return self._call("GET", f"/_mock/accounts/{self.api_key}")
 
-    def new_account(self, plan: str = "pro", credits: int = 10_000, **extra: Any) -> Any:
-        """Another throw-away account (its `key`, `webhookSecret`, ...)."""
-        return self._call("POST", "/_mock/accounts", {"plan": plan, "credits": credits, **extra})
+    def new_account(self, plan: str | None = None, credits: int | None = None, **extra: Any) -> Any:
+        """Another throw-away account (its `key`, `webhookSecret`, ...); the mock's defaults
+        (Pro, 10,000 credits) where not given."""
+        return self._call("POST", "/_mock/accounts", _given(plan=plan, credits=credits, **extra))
 
     def _recreate_body(self) -> dict[str, Any]:
         return {
@@ -133,12 +139,14 @@ class _Control:
 class DoitongMock(_Control):
     """Handle on a real mock server for one test, talking to it over HTTP."""
 
-    def __init__(self, base_url: str, admin_token: str | None = None, plan: str = "pro", credits: int = 10_000) -> None:
+    def __init__(
+        self, base_url: str, admin_token: str | None = None, plan: str | None = None, credits: int | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.graphql_url = f"{self.base_url}/graphql"
         headers = {"X-Admin-Token": admin_token} if admin_token else {}
         self.http = httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
-        self.account = self._call("POST", "/_mock/accounts", {"plan": plan, "credits": credits})
+        self.account = self._call("POST", "/_mock/accounts", _given(plan=plan, credits=credits))
         self.api_key = self.account["key"]
 
     def _call(self, method: str, path: str, json: Any = None, params: dict | None = None) -> Any:
@@ -163,7 +171,7 @@ class AsyncDoitongMock(_Control):
 
     base_url = "http://doitong-mock"
 
-    def __init__(self, app: Any, plan: str = "pro", credits: int = 10_000) -> None:
+    def __init__(self, app: Any, plan: str | None = None, credits: int | None = None) -> None:
         from ..web.views import control_account_view
 
         self.app = app
@@ -171,7 +179,7 @@ class AsyncDoitongMock(_Control):
         self.graphql_url = f"{self.base_url}/graphql"
         self.transport = httpx.ASGITransport(app=app)
         emulator = self.runtime.emulator
-        account = emulator.create_account(plan=plan, credits=credits)
+        account = emulator.create_account(**_given(plan=plan, credits=credits))
         self.api_key = account.key
         self.account = control_account_view(emulator, account)
 

@@ -28,6 +28,7 @@ from ..graphql.media_type import GraphQLMediaType
 from ..graphql.schema import build_schema
 from ..graphql.websocket import websocket_app
 from ..settings import Settings
+from ..store import open_store
 from . import control, inspector, media, rest, views
 from .errors import api_error, http_error, server_error
 from .gate import Gate
@@ -58,7 +59,7 @@ async def openapi_json(request: Request) -> Response:
 
 def create_app(settings: Settings | None = None, fixtures: Fixtures | None = None) -> Starlette:
     settings = settings or Settings()
-    runtime = Runtime(settings, fixtures or load_fixtures(settings.fixtures))
+    runtime = Runtime(settings, fixtures or load_fixtures(settings.fixtures), open_store(settings))
     schema = build_schema()
     documents = Documents(schema)
     graphql = GraphQLEndpoint(runtime, schema, documents)

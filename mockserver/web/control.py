@@ -19,6 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..core.accounts import bearer_token
+from ..core.emulator import THROWAWAY_CREDITS, THROWAWAY_PLAN
 from ..core.errors import BadUserInput, Forbidden, Unauthenticated
 from ..core.fixtures import summary
 from ..core.runtime import Runtime
@@ -42,8 +43,8 @@ class _Body(BaseModel):
 
 
 class NewAccount(_Body):
-    plan: str = "pro"
-    credits: Annotated[int, Field(ge=0)] = 10_000
+    plan: str = THROWAWAY_PLAN
+    credits: Annotated[int, Field(ge=0)] = THROWAWAY_CREDITS
     key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     name: str | None = None
     webhookSecret: Annotated[str, Field(min_length=1)] | None = None

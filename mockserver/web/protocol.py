@@ -98,6 +98,19 @@ class Guards:
         if not cycle.response_complete and not self.transport.is_closing():
             self.transport.close()
 
+    # Overrides of the protocol's own methods (Guards comes first in both classes' bases).
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def send_400_response(self, msg: str) -> None:
+        self._send_error(self._parse_error())
+
+    def shutdown(self) -> None:
+        super().shutdown()  # type: ignore[misc]
+        self._end_endless_stream()
+
 
 def _headers_too_large() -> HeadersTooLarge:
     return HeadersTooLarge(f"request headers are larger than {MAX_HEAD_BYTES} bytes")
@@ -122,10 +135,6 @@ class MockH11Protocol(Guards, H11Protocol):
         super().connection_made(transport)
         self._arm_head_timer()
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_head_timer()
-        super().connection_lost(exc)
-
     def data_received(self, data: bytes) -> None:
         if self.conn.their_state is h11.IDLE and _head_too_large(self.conn.trailing_data[0], data):
             self._send_error(_headers_too_large())
@@ -141,12 +150,6 @@ class MockH11Protocol(Guards, H11Protocol):
         if not self.transport.is_closing():
             self._arm_head_timer()
 
-    def send_400_response(self, msg: str) -> None:
-        self._send_error(self._parse_error())
-
-    def shutdown(self) -> None:
-        super().shutdown()
-        self._end_endless_stream()
 
 
 def _httptools_protocol() -> type:
@@ -169,10 +172,6 @@ def _httptools_protocol() -> type:
             self._head = bytearray()
             super().connection_made(transport)
             self._arm_head_timer()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._cancel_head_timer()
-            super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
             if self._awaiting_head():
@@ -197,12 +196,6 @@ def _httptools_protocol() -> type:
             if not self.transport.is_closing() and self._awaiting_head():
                 self._arm_head_timer()
 
-        def send_400_response(self, msg: str) -> None:
-            self._send_error(self._parse_error())
-
-        def shutdown(self) -> None:
-            super().shutdown()
-            self._end_endless_stream()
 
     return MockHttpToolsProtocol
 
