@@ -19,38 +19,63 @@ registerPanel('accounts', accounts.panel);
 registerPanel('faults', faults.panel);
 registerPanel('clock', { render: renderClock });
 
-// Loading everything: at start, after every (re)connection, reset, or lost events.
+// Loading everything: at start, after every (re)connection, reset, or lost events. Events that
+// arrive while a load is in flight are held and applied after it (its snapshot may predate them),
+// and a reload asked for meanwhile runs once it is done (its snapshot may predate that too).
 
 let loading = null;
+let held = null;
+let again = false;
 
 function loadAll() {
-  if (!loading) {
-    loading = (async () => {
-      try {
-        const [r, j, d, a, f, c] = await Promise.all([
-          get(`/_mock/requests?brief=1&limit=${MAX_REQUESTS}`),
-          get('/_mock/jobs?limit=1000'),
-          get('/_mock/deliveries?limit=1000'),
-          get('/_mock/accounts'),
-          get('/_mock/faults'),
-          get('/_mock/clock'),
-        ]);
-        requests.load(r.requests);
-        jobs.load(j.jobs);
-        webhooks.load(d.deliveries);
-        accounts.load(a);
-        faults.load(f.faults);
-        setClock(c);
-        invalidate('clock');
-        document.body.dataset.loaded = 'true';
-      } catch (error) {
-        toast(`Could not read the mock: ${error.message}`, 'error');
-      } finally {
-        loading = null;
-      }
-    })();
+  if (loading) {
+    again = true;
+    return loading;
   }
+  held = [];
+  loading = (async () => {
+    try {
+      const [r, j, d, a, f, c] = await Promise.all([
+        get(`/_mock/requests?brief=1&limit=${MAX_REQUESTS}`),
+        get('/_mock/jobs?limit=1000'),
+        get('/_mock/deliveries?limit=1000'),
+        get('/_mock/accounts'),
+        get('/_mock/faults'),
+        get('/_mock/clock'),
+      ]);
+      requests.load(r.requests);
+      jobs.load(j.jobs);
+      webhooks.load(d.deliveries);
+      accounts.load(a);
+      faults.load(f.faults);
+      setClock(c);
+      invalidate('clock');
+      document.body.dataset.loaded = 'true';
+    } catch (error) {
+      toast(`Could not read the mock: ${error.message}`, 'error');
+    } finally {
+      const arrived = held;
+      held = null;
+      loading = null;
+      for (const [kind, data] of arrived) handle(kind, data);
+      if (again) {
+        again = false;
+        loadAll();
+      }
+    }
+  })();
   return loading;
+}
+
+const RELOADING = new Set(['hello', 'reset', 'lagged']);
+
+function handle(kind, data) {
+  if (held && !RELOADING.has(kind)) {
+    held.push([kind, data]);
+    return;
+  }
+  const handler = handlers[kind];
+  if (handler) handler(data);
 }
 
 function resetAll(message) {
@@ -406,7 +431,4 @@ setInterval(() => {
   webhooks.tick();
   accounts.tick();
 }, 1000);
-follow((kind, data) => {
-  const handler = handlers[kind];
-  if (handler) handler(data);
-}, setLive);
+follow(handle, setLive);
