@@ -80,8 +80,26 @@ def test_real_mode_fires_on_the_event_loop_without_polling():
     assert handles == 1  # one armed timer for 1000 pending ones
 
 
+def test_advancing_a_real_clock_brings_the_next_timer_forward_on_the_event_loop():
+    async def main() -> float:
+        clock = Clock()
+        scheduler = Scheduler(clock)
+        done = asyncio.Event()
+        scheduler.call_at(clock.now() + 60, lambda at: done.set())
+        scheduler.call_at(clock.now() + 3600, lambda at: None)
+        started = asyncio.get_running_loop().time()
+        scheduler.advance(59.8)
+        await asyncio.wait_for(done.wait(), 5)
+        scheduler.close()
+        return asyncio.get_running_loop().time() - started
+
+    assert asyncio.run(main()) < 2
+
+
 def test_isoformat():
     assert isoformat(1704067200) == "2024-01-01T00:00:00Z"
     assert isoformat(1704067200.25) == "2024-01-01T00:00:00.250Z"
+    assert isoformat(1704067200.0004) == "2024-01-01T00:00:00.000Z"
+    assert isoformat(32503680000) == "3000-01-01T00:00:00Z"
     assert isoformat(None) is None
     assert not math.isnan(parse_speed("1"))

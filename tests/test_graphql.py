@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from graphql import get_introspection_query
 
@@ -250,3 +252,22 @@ async def test_an_explicit_null_page_size_means_the_default(client):
     r = await gql(client, "{ generations(first: null) { totalCount } account { credits { entries(last: null) { kind } } } }")
     assert r.status_code == 200, r.text
     assert r.json()["data"]["generations"]["totalCount"] >= 0
+
+
+@pytest.mark.anyio
+async def test_graphql_requests_leave_nothing_for_the_garbage_collector(client):
+    """Cyclic garbage is freed only by collections, whose pauses every request then shares."""
+    made = (await client.post("/graphql", json={"query": GENERATE, "variables": generate_vars()}, headers=bearer())).json()
+    poll = {"query": "query($id: ID!) { avatar(id: $id) { id status progress } }", "variables": {"id": made["data"]["generate"]["id"]}}
+    assert (await client.post("/graphql", json=poll, headers=bearer())).status_code == 200  # parsed and validated once
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for _ in range(10):
+            assert (await client.post("/graphql", json=poll, headers=bearer())).status_code == 200
+        gc.collect()
+        ours = [o for o in gc.garbage if type(o).__module__.startswith(("graphql", "mockserver", "starlette"))]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert ours == [], sorted({type(o).__qualname__ for o in ours})

@@ -58,14 +58,14 @@ def format_speed(speed: float) -> str:
 
 
 @functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=4096)
 def isoformat(ts: float | None) -> str | None:
-    """RFC 3339 in UTC with a trailing Z, as in the document's examples."""
+    """RFC 3339 in UTC with a trailing Z, as in the document's examples. Remembered, because
+    a job's times are written again on every poll of it."""
     if ts is None:
         return None
     dt = datetime.fromtimestamp(ts, tz=UTC)
-    if dt.microsecond:
-        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.isoformat(timespec="milliseconds" if dt.microsecond else "seconds")[:-6] + "Z"
 
 
 class Clock:
@@ -220,6 +220,7 @@ class Scheduler:
             ran += self.run_due()
         self.clock.shift(target - self.clock.now())
         ran += self.run_due()
+        self.pause()  # the loop timer's delay was worked out on the old time
         self._arm()
         return ran
 
@@ -231,6 +232,8 @@ class Scheduler:
     def _arm(self) -> None:
         while self._heap and self._heap[0].cancelled:
             heapq.heappop(self._heap)
+        if self._handle is not None and self._heap and self._heap[0].due == self._handle_due:
+            return  # already set for the earliest timer
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None

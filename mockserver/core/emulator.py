@@ -124,7 +124,9 @@ class Emulator:
                 return earlier
         self.limiter.check_job(account, lambda: self.jobs.earliest_end(account.key))
         account.ledger.check(plan.credit_cost)
-        plan = replace(plan, scenario=find_scenario(plan.request, account.key, self.fixtures))
+        scenario = find_scenario(plan.request, account.key, self.fixtures)
+        if scenario is not None:
+            plan = replace(plan, scenario=scenario)
         job_id = self.jobs.new_id()
         account.ledger.hold(job_id, plan.credit_cost)
         job = self.jobs.create(account.key, plan, here.base_url, job_id)

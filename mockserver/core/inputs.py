@@ -134,8 +134,9 @@ def price_speech(text: str | None, audio_url: str | None, fx: Fixtures) -> Estim
 
 
 def plan_job(req: JobRequest, fx: Fixtures) -> JobPlan:
-    for name, attr in (("provider", "provider"), *FLAT_FIELDS.items()):
-        check_text(getattr(req, attr), req.provider_field if name == "provider" else name)
+    check_text(req.provider, req.provider_field)
+    for name, attr in FLAT_ITEMS:
+        check_text(getattr(req, attr), name)
     provider = fx.provider
     if req.type != JOB_TYPE:
         raise BadUserInput(f"type must be {JOB_TYPE} for provider {provider.name}", field="type")
@@ -231,9 +232,12 @@ FLAT_FIELDS = {
 }
 
 
+FLAT_ITEMS = tuple(FLAT_FIELDS.items())
+
+
 def from_flat(data: dict) -> JobRequest:
     """The flat shape: GraphQL `generateAvatar` and REST `POST /v1/avatar`."""
-    values: dict[str, Any] = {attr: data.get(name) for name, attr in FLAT_FIELDS.items()}
+    values: dict[str, Any] = {attr: data.get(name) for name, attr in FLAT_ITEMS}
     return JobRequest(provider=data["service"], provider_field="service", **values)
 
 

@@ -21,11 +21,12 @@ Headers = tuple[tuple[str, str], ...]
 RawHeaders = tuple[tuple[bytes, bytes], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class RecordedRequest:
     """What was received and answered, kept as the raw bytes the server saw (bodies cut at
     MAX_BODY): recording a request costs no decoding; it is done, and credentials masked, only
-    when an entry is read."""
+    when an entry is read. Never changed once made, but not frozen: a frozen dataclass takes
+    four times as long to make, once for every request."""
 
     id: int
     at: float

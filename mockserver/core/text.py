@@ -22,7 +22,7 @@ def _problem(value: str) -> str | None:
 
 
 def check_text(value: str | None, field: str) -> None:
-    if value is None:
+    if value is None or value.isprintable():  # the common case, and quicker than the search
         return
     problem = _problem(value)
     if problem is not None:

@@ -43,6 +43,7 @@ from ..web.jsonbody import read_json
 from ..web.requests import base_url, emulator_of, here
 from ..web.responses import JSONResponse
 from .documents import Documents, is_introspection_only, locations_of
+from .execution import AcyclicExecutor
 from .operations import joined, operation_names
 
 logger = logging.getLogger("mockserver.graphql")
@@ -74,15 +75,14 @@ class Context:
         return self.emulator.submit(self.caller, job_request, here(self.connection))
 
 
-_AT_PATH = re.compile(r"at \.([\w.\[\]]+)")  # graphql-core 3.3: "at .input.text"
-_AT_QUOTED = re.compile(r"at '[^.']*\.?([^']*)'")  # graphql-core 3.2: "at 'input.input.text'"
+_AT_PATH = re.compile(r"at \.([\w.\[\]]+)")  # "at .input.text"
 _NAMED_FIELD = re.compile(r"field '(\w+)'")
 MAX_MESSAGE = 500
 
 
 def _coercion_field(message: str) -> str | None:
     """The input field a variable-coercion message is about, for `extensions.field`."""
-    match = _AT_PATH.search(message) or _AT_QUOTED.search(message)
+    match = _AT_PATH.search(message)
     path = match.group(1) if match else ""
     named = _NAMED_FIELD.search(message)
     if named:
@@ -133,6 +133,7 @@ class GraphQLEndpoint:
             context_value=Context(emulator, caller, request),
             variable_values=variables,
             operation_name=operation_name,
+            executor_class=AcyclicExecutor,
         )
         if not result.errors:
             return JSONResponse({"data": result.data})

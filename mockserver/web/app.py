@@ -101,5 +101,6 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
     )
     app.state.runtime = runtime
     app.state.base_urls = {}
+    app.state.heres = {}
     app.state.feed = feed
     return app

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -45,7 +44,7 @@ class Gate:
         if scope["type"] != "http" or not (self.admit or emulator.faults):
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
+        headers = _wanted(scope)
         key = api_key(headers)
         if emulator.faults:
             receive = await self._inject_fault(emulator, scope, receive, key)
@@ -64,10 +63,11 @@ class Gate:
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 extra = _headers(emulator, caller)
-                message["headers"] = [
-                    *message.get("headers", ()),
-                    *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in extra.items()),
-                ]
+                if extra:
+                    message["headers"] = [
+                        *message.get("headers", ()),
+                        *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in extra.items()),
+                    ]
             await send(message)
 
         try:
@@ -120,6 +120,18 @@ async def _buffer(receive: Receive, limit: int) -> tuple[bytes, Receive]:
         return await receive()
 
     return bytes(body), replay
+
+
+WANTED = (b"x-api-key", b"authorization", b"idempotency-key")
+
+
+def _wanted(scope: Scope) -> dict[str, str]:
+    """The request headers the gate reads, found in one pass over the raw ones (first wins)."""
+    found: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        if name in WANTED:
+            found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return found
 
 
 def _headers(emulator: Emulator, caller: Caller) -> dict[str, str]:

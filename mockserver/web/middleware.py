@@ -6,7 +6,6 @@ import functools
 import time
 from urllib.parse import urlsplit
 
-from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,6 +17,8 @@ from ..core.targets import is_local_host, is_loopback_ip
 from ..settings import Settings
 from .errors import error_response
 
+MAX_VERDICTS = 256
+CREDENTIALS = (b"x-api-key", b"authorization")
 UNRECORDED = ("/_mock", "/healthz", "/readyz", "/static", "/favicon.ico")
 LOCALHOST_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
 EXPOSED_HEADERS = [
@@ -51,61 +52,74 @@ class FrontDoor:
         self.runtime = runtime
         self.cors = cors_middleware(app, runtime.settings)
         self.names = runtime.address.hosts
+        self._verdicts: dict[tuple[str, bytes], str | None] = {}
 
-    def _foreign_host(self, scope: Scope) -> str | None:
+    def _foreign_host(self, scope: Scope, host: bytes | None) -> str | None:
         """On a loopback socket, a Host that is not a name of this server: a page that rebound its
-        own domain to 127.0.0.1 (DNS rebinding) reading the control API as same-origin."""
+        own domain to 127.0.0.1 (DNS rebinding) reading the control API as same-origin.
+
+        Clients send the same few Host values again and again, so each verdict is kept."""
         server = scope.get("server")
-        if not server or not is_loopback_ip(str(server[0])):
+        if not server or host is None:
             return None
-        host = Headers(scope=scope).get("host")
-        if host is None:
-            return None
-        name = urlsplit(f"//{host}").hostname or ""
-        if is_local_host(name, self.names):
-            return None
-        return host
+        seen = (server[0], host)
+        if seen in self._verdicts:
+            return self._verdicts[seen]
+        verdict = None
+        if is_loopback_ip(str(server[0])):
+            text = host.decode("latin-1")
+            if not is_local_host(urlsplit(f"//{text}").hostname or "", self.names):
+                verdict = text
+        if len(self._verdicts) >= MAX_VERDICTS:
+            self._verdicts.clear()
+        self._verdicts[seen] = verdict
+        return verdict
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        host = self._foreign_host(scope)
-        if host is not None:
-            await _refuse_host(scope, receive, send, host)
+        host = origin = None
+        credentials: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host = value
+            elif name == b"origin":
+                origin = value
+            elif name in CREDENTIALS:
+                credentials.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+        foreign = self._foreign_host(scope, host)
+        if foreign is not None:
+            await _refuse_host(scope, receive, send, foreign)
             return
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return
-        inner = self.cors if any(name == b"origin" for name, _ in scope["headers"]) else self.app
+        inner = self.app if origin is None else self.cors
         if scope["path"].startswith(UNRECORDED):
             await inner(scope, receive, functools.partial(_vary_on_origin, send=send))
             return
         started = time.perf_counter()
         at = self.runtime.clock.now()
         state = scope.setdefault("state", {})
-        body = bytearray()
+        body = Capture()
         status = 500
         response_headers: RawHeaders = ()
-        response_body = bytearray()
-        response_size = 0
+        response_body = Capture()
 
         async def receiving() -> Message:
             message = await receive()
-            if message["type"] == "http.request" and len(body) <= MAX_BODY:
-                body.extend(message.get("body", b"")[: MAX_BODY + 1 - len(body)])
+            if message["type"] == "http.request":
+                body.add(message.get("body", b""))
             return message
 
         async def sending(message: Message) -> None:
-            nonlocal status, response_headers, response_size
+            nonlocal status, response_headers
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = response_headers = (*message.get("headers", ()), VARY_ORIGIN)
             elif message["type"] == "http.response.body":
-                chunk = message.get("body", b"")
-                response_size += len(chunk)
-                if len(response_body) <= MAX_BODY:
-                    response_body.extend(chunk[: MAX_BODY + 1 - len(response_body)])
+                response_body.add(message.get("body", b""))
             await send(message)
 
         try:
@@ -118,19 +132,41 @@ class FrontDoor:
                 query=scope.get("query_string", b"").decode("latin-1"),
                 surface=surface_of(scope["path"]),
                 operation=state.get("graphql_operation"),
-                key=api_key(Headers(scope=scope)),
+                key=api_key(credentials),
                 status=status,
                 latency_ms=(time.perf_counter() - started) * 1000,
-                raw_body=bytes(body),
+                raw_body=body.kept(),
                 fault=state.get("fault"),
                 raw_headers=tuple(scope["headers"]),
                 raw_response_headers=response_headers,
-                raw_response_body=bytes(response_body) if is_textual(content_type(response_headers)) else b"",
-                response_size=response_size,
+                raw_response_body=response_body.kept() if is_textual(content_type(response_headers)) else b"",
+                response_size=response_body.size,
             )
 
 
 VARY_ORIGIN = (b"vary", b"Origin")
+
+
+class Capture:
+    """The first MAX_BODY + 1 bytes of a body (one more than the journal keeps, so it can say the
+    body was cut) and its whole size. Bodies mostly come in one chunk, kept without a copy."""
+
+    __slots__ = ("chunks", "held", "size")
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.held = 0
+        self.size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.held <= MAX_BODY and chunk:
+            part = chunk[: MAX_BODY + 1 - self.held]
+            self.chunks.append(part)
+            self.held += len(part)
+
+    def kept(self) -> bytes:
+        return self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
 
 
 async def _refuse_host(scope: Scope, receive: Receive, send: Send, host: str) -> None:

@@ -57,10 +57,18 @@ def base_url(conn: HTTPConnection) -> str:
 
 
 def here(conn: HTTPConnection) -> Here:
-    """Where this request reached the mock (see `core.targets`)."""
+    """Where this request reached the mock (see `core.targets`); made once per base URL and
+    socket address, like the base URL."""
     server = conn.scope.get("server")
     at = (str(server[0]), int(server[1])) if server and server[1] is not None else None
-    return Here(base_url(conn), runtime_of(conn).address, at)
+    url = base_url(conn)
+    known: dict[tuple[str, tuple[str, int] | None], Here] = conn.app.state.heres
+    found = known.get((url, at))
+    if found is None:
+        if len(known) >= MAX_BASE_URLS:
+            known.clear()
+        found = known[(url, at)] = Here(url, runtime_of(conn).address, at)
+    return found
 
 
 def int_param(conn: HTTPConnection, name: str, default: int) -> int:

@@ -26,8 +26,9 @@ def data(payload: dict[str, Any]) -> Response:
 
 async def create_avatar(request: Request) -> Response:
     emulator = emulator_of(request)
-    body = parse_body(AvatarBody, await read_json(request))
-    job = emulator.submit(caller_of(request), from_flat(body.model_dump()), here(request))
+    body = await read_json(request)
+    parse_body(AvatarBody, body)  # strict: the JSON object that passed is exactly what it holds
+    job = emulator.submit(caller_of(request), from_flat(body), here(request))
     return data({"avatar": views.job_view(job, emulator.clock.now())})
 
 
