@@ -18,14 +18,17 @@ MAX_BODY = 1024 * 1024
 
 async def read_json(request: Request, max_bytes: int = MAX_BODY, allow_empty: bool = False) -> Any:
     """The parsed JSON body; with `allow_empty`, None for a request with no body at all."""
-    headers = request.headers
-    length = headers.get("content-length")
+    length = ctype = None
+    for name, value in request.scope["headers"]:  # one pass, first of each wins
+        if name == b"content-length" and length is None:
+            length = value
+        elif name == b"content-type" and ctype is None:
+            ctype = value.decode("latin-1")
     if length is not None and length.isdigit() and int(length) > max_bytes:
         raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
     body = await _read_body(request, max_bytes)
     if allow_empty and not body:
         return None
-    ctype = headers.get("content-type")
     media = ctype.split(";", 1)[0].strip().lower() if ctype else ""
     if media != "application/json" and not media.endswith("+json"):
         got = f"got {ctype!r}" if ctype else "none was sent"
