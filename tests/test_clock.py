@@ -96,6 +96,25 @@ def test_advancing_a_real_clock_brings_the_next_timer_forward_on_the_event_loop(
     assert asyncio.run(main()) < 2
 
 
+def test_timers_armed_on_an_event_loop_that_ended_fire_on_the_next_one():
+    """A TestClient used without `with`, then another: its loop ends without pausing the scheduler."""
+    clock = Clock()
+    scheduler = Scheduler(clock)
+    fired: list[float] = []
+
+    async def arm() -> None:
+        scheduler.call_at(clock.now() + 0.05, fired.append)
+
+    async def serve() -> None:
+        scheduler.wake()
+        await asyncio.sleep(0.5)
+
+    asyncio.run(arm())
+    asyncio.run(serve())
+    scheduler.close()
+    assert len(fired) == 1
+
+
 def test_isoformat():
     assert isoformat(1704067200) == "2024-01-01T00:00:00Z"
     assert isoformat(1704067200.25) == "2024-01-01T00:00:00.250Z"

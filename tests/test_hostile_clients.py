@@ -474,6 +474,19 @@ def test_a_rebound_host_name_gets_nothing_from_a_server_on_loopback(server):
             assert client.get("/_mock/clock", headers={"Host": f"{name}:{port}"}).status_code == 200, name
 
 
+@pytest.mark.integration
+def test_a_second_host_header_does_not_get_a_rebound_name_past_the_guard(server):
+    """The guard reads the first Host, as the app does when it builds links (h11 refuses two)."""
+    host, port = server.base_url.removeprefix("http://").rsplit(":", 1)
+    head = f"GET /_mock/accounts HTTP/1.1\r\nHost: attacker.example:{port}\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n"
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(head.encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.split(b" ", 2)[1] in (b"400", b"403"), answer[:300]
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize("extensions", [{"retryAfter": "soon"}, {"retryAfter": -1}, {"code": "X"}])
 async def test_a_fault_that_could_not_be_answered_is_refused_when_it_is_made(client, extensions):

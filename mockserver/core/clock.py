@@ -58,10 +58,8 @@ def format_speed(speed: float) -> str:
 
 
 @functools.lru_cache(maxsize=8192)
-@functools.lru_cache(maxsize=4096)
 def isoformat(ts: float | None) -> str | None:
-    """RFC 3339 in UTC with a trailing Z, as in the document's examples. Remembered, because
-    a job's times are written again on every poll of it."""
+    """RFC 3339 in UTC with a trailing Z, as in the document's examples."""
     if ts is None:
         return None
     dt = datetime.fromtimestamp(ts, tz=UTC)
@@ -225,7 +223,9 @@ class Scheduler:
         return ran
 
     def wake(self) -> None:
-        """Run what is due and arm the loop timer: at start-up, when timers were set with no loop."""
+        """Run what is due and arm the loop timer: at start-up, when timers were set with no loop
+        or on a loop that has ended since (a timer armed there would never fire)."""
+        self.pause()
         self.run_due()
         self._arm()
 

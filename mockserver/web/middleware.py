@@ -81,11 +81,11 @@ class FrontDoor:
             return
         host = origin = None
         credentials: dict[str, str] = {}
-        for name, value in scope["headers"]:
+        for name, value in scope["headers"]:  # the first of each, as everything after reads them
             if name == b"host":
-                host = value
+                host = value if host is None else host
             elif name == b"origin":
-                origin = value
+                origin = value if origin is None else origin
             elif name in CREDENTIALS:
                 credentials.setdefault(name.decode("latin-1"), value.decode("latin-1"))
         foreign = self._foreign_host(scope, host)
