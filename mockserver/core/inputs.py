@@ -135,7 +135,7 @@ def price_speech(text: str | None, audio_url: str | None, fx: Fixtures) -> Estim
 
 def plan_job(req: JobRequest, fx: Fixtures) -> JobPlan:
     check_text(req.provider, req.provider_field)
-    for name, attr in FLAT_ITEMS:
+    for name, attr in FLAT_FIELDS.items():
         check_text(getattr(req, attr), name)
     provider = fx.provider
     if req.type != JOB_TYPE:
@@ -232,12 +232,9 @@ FLAT_FIELDS = {
 }
 
 
-FLAT_ITEMS = tuple(FLAT_FIELDS.items())
-
-
 def from_flat(data: dict) -> JobRequest:
     """The flat shape: GraphQL `generateAvatar` and REST `POST /v1/avatar`."""
-    values: dict[str, Any] = {attr: data.get(name) for name, attr in FLAT_ITEMS}
+    values: dict[str, Any] = {attr: data.get(name) for name, attr in FLAT_FIELDS.items()}
     return JobRequest(provider=data["service"], provider_field="service", **values)
 
 

@@ -21,6 +21,9 @@ from ..core.faults import RequestInfo
 from ..core.runtime import Runtime
 from ..graphql.operations import names_in_body
 from .jsonbody import MAX_BODY
+from .requests import first_headers
+
+WANTED = frozenset({b"x-api-key", b"authorization", b"idempotency-key"})
 
 
 class Gate:
@@ -44,7 +47,7 @@ class Gate:
         if scope["type"] != "http" or not (self.admit or emulator.faults):
             await self.app(scope, receive, send)
             return
-        headers = _wanted(scope)
+        headers = first_headers(scope, WANTED)
         key = api_key(headers)
         if emulator.faults:
             receive = await self._inject_fault(emulator, scope, receive, key)
@@ -120,18 +123,6 @@ async def _buffer(receive: Receive, limit: int) -> tuple[bytes, Receive]:
         return await receive()
 
     return bytes(body), replay
-
-
-WANTED = (b"x-api-key", b"authorization", b"idempotency-key")
-
-
-def _wanted(scope: Scope) -> dict[str, str]:
-    """The request headers the gate reads, found in one pass over the raw ones (first wins)."""
-    found: dict[str, str] = {}
-    for name, value in scope["headers"]:
-        if name in WANTED:
-            found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
-    return found
 
 
 def _headers(emulator: Emulator, caller: Caller) -> dict[str, str]:

@@ -12,19 +12,17 @@ from starlette.requests import Request
 
 from ..core.errors import BadUserInput, PayloadTooLarge, RequestTimeout
 from ..core.text import check_strings
+from .requests import first_headers
 
 MAX_BODY = 1024 * 1024
+BODY_HEADERS = frozenset({b"content-length", b"content-type"})
 
 
 async def read_json(request: Request, max_bytes: int = MAX_BODY, allow_empty: bool = False) -> Any:
     """The parsed JSON body; with `allow_empty`, None for a request with no body at all."""
-    length = ctype = None
-    for name, value in request.scope["headers"]:  # one pass, first of each wins
-        if name == b"content-length" and length is None:
-            length = value
-        elif name == b"content-type" and ctype is None:
-            ctype = value.decode("latin-1")
-    if length is not None and length.isdigit() and int(length) > max_bytes:
+    headers = first_headers(request.scope, BODY_HEADERS)
+    length, ctype = headers.get("content-length"), headers.get("content-type")
+    if length is not None and length.isdecimal() and int(length) > max_bytes:
         raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
     body = await _read_body(request, max_bytes)
     if allow_empty and not body:

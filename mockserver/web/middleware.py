@@ -16,9 +16,10 @@ from ..core.runtime import Runtime
 from ..core.targets import is_local_host, is_loopback_ip
 from ..settings import Settings
 from .errors import error_response
+from .requests import first_headers
 
 MAX_VERDICTS = 256
-CREDENTIALS = (b"x-api-key", b"authorization")
+WANTED = frozenset({b"host", b"origin", b"x-api-key", b"authorization"})
 UNRECORDED = ("/_mock", "/healthz", "/readyz", "/static", "/favicon.ico")
 LOCALHOST_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
 EXPOSED_HEADERS = [
@@ -52,9 +53,9 @@ class FrontDoor:
         self.runtime = runtime
         self.cors = cors_middleware(app, runtime.settings)
         self.names = runtime.address.hosts
-        self._verdicts: dict[tuple[str, bytes], str | None] = {}
+        self._verdicts: dict[tuple[str, str], str | None] = {}
 
-    def _foreign_host(self, scope: Scope, host: bytes | None) -> str | None:
+    def _foreign_host(self, scope: Scope, host: str | None) -> str | None:
         """On a loopback socket, a Host that is not a name of this server: a page that rebound its
         own domain to 127.0.0.1 (DNS rebinding) reading the control API as same-origin.
 
@@ -66,10 +67,8 @@ class FrontDoor:
         if seen in self._verdicts:
             return self._verdicts[seen]
         verdict = None
-        if is_loopback_ip(str(server[0])):
-            text = host.decode("latin-1")
-            if not is_local_host(urlsplit(f"//{text}").hostname or "", self.names):
-                verdict = text
+        if is_loopback_ip(str(server[0])) and not is_local_host(urlsplit(f"//{host}").hostname or "", self.names):
+            verdict = host
         if len(self._verdicts) >= MAX_VERDICTS:
             self._verdicts.clear()
         self._verdicts[seen] = verdict
@@ -79,23 +78,15 @@ class FrontDoor:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        host = origin = None
-        credentials: dict[str, str] = {}
-        for name, value in scope["headers"]:  # the first of each, as everything after reads them
-            if name == b"host":
-                host = value if host is None else host
-            elif name == b"origin":
-                origin = value if origin is None else origin
-            elif name in CREDENTIALS:
-                credentials.setdefault(name.decode("latin-1"), value.decode("latin-1"))
-        foreign = self._foreign_host(scope, host)
+        headers = first_headers(scope, WANTED)  # the first of each, as everything after reads them
+        foreign = self._foreign_host(scope, headers.get("host"))
         if foreign is not None:
             await _refuse_host(scope, receive, send, foreign)
             return
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return
-        inner = self.app if origin is None else self.cors
+        inner = self.cors if "origin" in headers else self.app
         if scope["path"].startswith(UNRECORDED):
             await inner(scope, receive, functools.partial(_vary_on_origin, send=send))
             return
@@ -132,7 +123,7 @@ class FrontDoor:
                 query=scope.get("query_string", b"").decode("latin-1"),
                 surface=surface_of(scope["path"]),
                 operation=state.get("graphql_operation"),
-                key=api_key(credentials),
+                key=api_key(headers),
                 status=status,
                 latency_ms=(time.perf_counter() - started) * 1000,
                 raw_body=body.kept(),

@@ -4,6 +4,7 @@ caller, the base URL of the links it answers with, and integer query parameters.
 from __future__ import annotations
 
 from starlette.requests import HTTPConnection
+from starlette.types import Scope
 
 from ..core.admission import Caller
 from ..core.emulator import Emulator, Here
@@ -15,6 +16,16 @@ from ..core.runtime import Runtime
 # waiting for the client to go.
 ENDLESS_STREAM = "endless_stream"
 MAX_BASE_URLS = 64
+
+
+def first_headers(scope: Scope, names: frozenset[bytes]) -> dict[str, str]:
+    """The first value of each of `names` (lower case) among a request's raw headers, found in one
+    pass: what starlette's `Headers` would give, without building it on the hot path."""
+    found: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        if name in names:
+            found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return found
 
 
 def runtime_of(conn: HTTPConnection) -> Runtime:
