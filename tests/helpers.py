@@ -124,3 +124,11 @@ plans:
   free: {name: Free, requests_per_minute: 10, concurrent_jobs: 1, daily_jobs: 100}
   pro: {name: Pro, requests_per_minute: 60, concurrent_jobs: 10, daily_jobs: 10000}
 """
+
+
+async def advance(client, seconds: float, key: str | None = None) -> dict:
+    """Move the server's clock (or the account `key`'s own) through the control API, as users do."""
+    path = f"/_mock/accounts/{key}/clock/advance" if key else "/_mock/clock/advance"
+    r = await client.post(path, json={"seconds": seconds})
+    assert r.status_code == 200, r.text
+    return r.json()

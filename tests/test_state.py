@@ -207,3 +207,26 @@ async def test_expired_idempotency_keys_leave_the_state_file_too(tmp_path):
     await app.state.runtime.close()
     with sqlite3.connect(state) as db:
         assert [key for (key,) in db.execute("SELECT key FROM idempotency")] == ["later"]
+
+
+async def test_an_accounts_own_clock_and_what_is_due_on_it_survive_a_restart(tmp_path):
+    state = tmp_path / "state.sqlite"
+    app = make_app(state)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        key = (await client.post("/_mock/accounts", json={"clock": "own"})).json()["key"]
+        made = (await client.post("/v1/avatar", json=BODY, headers={"X-API-Key": key})).json()["data"]["avatar"]
+        await client.post(f"/_mock/accounts/{key}/clock/advance", json={"seconds": 2})
+        await client.patch(f"/_mock/accounts/{key}/clock", json={"speed": 2})
+        before = (await client.get(f"/_mock/accounts/{key}/clock")).json()
+    await app.state.runtime.close()
+
+    app = make_app(state)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        after = (await client.get(f"/_mock/accounts/{key}/clock")).json()
+        assert (after["now"], after["speed"], after["own"], after["nextDueAt"]) == (
+            before["now"], "2", True, before["nextDueAt"])
+        assert (await client.get("/_mock/clock")).json()["now"] == 1_704_067_200  # the server's never moved
+        await client.post(f"/_mock/accounts/{key}/clock/advance", json={"next": True})
+        polled = (await client.get(f"/v1/avatar/{made['id']}", headers={"X-API-Key": key})).json()["data"]["avatar"]
+        assert polled["status"] == "completed" and polled["completedAt"] == before["nextDueAt"]
+    await app.state.runtime.close()
