@@ -387,3 +387,25 @@ def test_the_page_runs_under_its_own_strict_policy(browser, server):
     page.wait_for_selector("#panel-jobs [data-job-id]")
     assert violations == []
     page.context.close()
+
+
+def test_an_accounts_own_clock_drives_its_jobs_progress_and_is_shown(server, browser, tmp_path):
+    """A job of an account with its own clock is as far as that clock says, whatever the server's."""
+    expect = playwright.expect
+    http = httpx.Client(base_url=server.base_url, timeout=10)
+    key = http.post("/_mock/accounts", json={"clock": "own"}).json()["key"]
+    page = open_page(browser, server.base_url)
+    tab(page, "jobs")
+    job_id = submit(http, key)
+    row = page.locator(f'[data-job-id="{job_id}"]')
+    expect(row).to_contain_text("queued")
+    http.post(f"/_mock/accounts/{key}/clock/advance", json={"seconds": 12})  # queued 2 s, then 10 of 20 s
+    expect(row).to_contain_text("processing")
+    expect(row.locator("[data-pct-job]")).to_have_text("50%")
+    shots = Path(os.environ.get("INSPECTOR_SCREENSHOTS") or tmp_path)
+    page.screenshot(path=str(shots / "own-clock-job.png"))
+    tab(page, "accounts")
+    page.locator(f'[data-account-key="{key}"]').click()
+    expect(page.locator("#account-detail")).to_contain_text("its own:")
+    page.screenshot(path=str(shots / "own-clock-account.png"))
+    assert page.errors == []  # type: ignore[attr-defined]

@@ -111,7 +111,7 @@ function actions() {
 function row(a) {
   return h('tr', { dataset: { accountKey: a.key } },
     h('td', null, h('span.mono.key', { title: a.key }, a.key),
-      h('span.sub', null, `${a.plan.name} · ${a.name}`, a.ephemeral ? ' · throw-away' : '', a.enabled ? '' : ' · disabled')),
+      h('span.sub', null, `${a.plan.name} · ${a.name}`, a.ephemeral ? ' · throw-away' : '', a.clock?.own ? ' · own clock' : '', a.enabled ? '' : ' · disabled')),
     h('td.num', null, h('strong.mono', null, number(a.credits.available)),
       h('span.sub.mono', null, `held ${number(a.credits.held)} · charged ${number(a.credits.charged)}`)),
     h('td.opt', null, usage(a)),
@@ -131,7 +131,7 @@ async function showDetail(key, quiet = false) {
   }
   if (list.selected !== key) return;
   const u = a.usage;
-  const now = mockNow();
+  const now = mockNow(a.key);
   const secret = revealed.has(key) ? a.webhookSecret : '•'.repeat(16);
   list.show(
     list.header(a.name, a.enabled ? badge('enabled', 'ok') : badge('disabled', 'off'), a.ephemeral ? badge('throw-away', 'manual') : ''),
@@ -146,6 +146,9 @@ async function showDetail(key, quiet = false) {
         h('button.link', { type: 'button', onclick: () => { toggle(revealed, key); showDetail(key, true); } },
           revealed.has(key) ? 'hide' : 'show'))],
       ['Standard Webhooks', a.standardWebhooks ? 'on' : 'off'],
+      ['Clock', a.clock?.own
+        ? h('span', null, 'its own: ', h('span.mono', null, dateTime(a.clock.iso)), ` · ${a.clock.speed}`)
+        : "the server's"],
     ]),
     h('section.block', { 'aria-label': 'Limits' }, h('h4', null, 'Limits'),
       h('div.limits', null,
@@ -191,9 +194,8 @@ function ledger(entries) {
 
 /** Rate-limit windows end without any event: read those accounts again when they do. */
 export function tick() {
-  const now = mockNow();
   for (const a of state.accounts.values()) {
-    if (a.usage.requestsThisMinute && seconds(a.usage.minuteResetsAt) <= now) touched(a.key);
+    if (a.usage.requestsThisMinute && seconds(a.usage.minuteResetsAt) <= mockNow(a.key)) touched(a.key);
   }
 }
 
