@@ -48,7 +48,10 @@ def all_jobs(client: httpx.Client) -> list[dict]:
 @pytest.mark.integration
 def test_sigkill_mid_burst_loses_no_acknowledged_job_and_no_credit(tmp_path, fixtures_dir):
     state = tmp_path / "state.sqlite"
-    args = ("--fixtures", str(fixtures_dir), "--state-file", str(state), "--no-render", "--no-access-log")
+    # A virtual clock: jobs stay in flight across the kill and the restart however slow the
+    # machine is, until the test moves the clock.
+    args = ("--fixtures", str(fixtures_dir), "--state-file", str(state), "--no-render", "--no-access-log",
+            "--clock", "virtual")
     server = start_server(tmp_path, *args)
     acknowledged: dict[str, int] = {}
     lock = threading.Lock()
@@ -69,7 +72,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_job_and_no_credit(tmp_path, fix
     threads = [threading.Thread(target=submit_until_the_server_dies) for _ in range(8)]
     for t in threads:
         t.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 120
     while len(acknowledged) < 150 and time.monotonic() < deadline:
         time.sleep(0.01)
     server.process.send_signal(signal.SIGKILL)
@@ -91,7 +94,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_job_and_no_credit(tmp_path, fix
             assert credits["available"] + credits["held"] + credits["charged"] == CREDITS
             assert any(j["status"] in ("queued", "processing") for j in jobs.values()), "nothing was in flight"
 
-            time.sleep(3.5)  # queue 1 s + processing 2 s: jobs in flight resume on the clock and finish
+            assert client.post("/_mock/clock/advance", json={"seconds": 3}).status_code == 200  # queue 1 s + 2 s
             statuses = {j["status"] for j in all_jobs(client)}
             assert statuses == {"completed"}
             credits = client.get("/v1/account").json()["data"]["account"]["credits"]
@@ -170,7 +173,10 @@ def test_an_unusable_state_file_stops_start_up_with_the_reason(tmp_path, make_ba
 @pytest.mark.integration
 def test_a_second_server_on_the_same_state_file_is_refused_until_the_first_is_gone(tmp_path, fixtures_dir):
     state = tmp_path / "state.sqlite"
-    args = ("--fixtures", str(fixtures_dir), "--state-file", str(state), "--no-render", "--no-access-log")
+    # A virtual clock: jobs stay in flight across the kill and the restart however slow the
+    # machine is, until the test moves the clock.
+    args = ("--fixtures", str(fixtures_dir), "--state-file", str(state), "--no-render", "--no-access-log",
+            "--clock", "virtual")
     first = start_server(tmp_path, *args)
     try:
         second = subprocess.run([sys.executable, "-m", "mockserver", "--port", "0", *args],
