@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 DOC_KEY = "YOUR_API_KEY"
@@ -132,3 +133,9 @@ async def advance(client, seconds: float, key: str | None = None) -> dict:
     r = await client.post(path, json={"seconds": seconds})
     assert r.status_code == 200, r.text
     return r.json()
+
+
+def seconds_between(earlier: str, later: str) -> float:
+    """Seconds from one of the API's RFC 3339 times to another."""
+    parse = datetime.fromisoformat
+    return (parse(later.replace("Z", "+00:00")) - parse(earlier.replace("Z", "+00:00"))).total_seconds()

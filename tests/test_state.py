@@ -236,3 +236,18 @@ async def test_an_accounts_own_clock_and_what_is_due_on_it_survive_a_restart(tmp
         polled = (await client.get(f"/v1/avatar/{made['id']}", headers={"X-API-Key": key})).json()["data"]["avatar"]
         assert polled["status"] == "completed" and polled["completedAt"] == before["nextDueAt"]
     await app.state.runtime.close()
+
+
+async def test_a_virtual_clock_never_advanced_goes_on_from_where_it_stood_after_a_restart(tmp_path):
+    state = tmp_path / "state.sqlite"
+    app = make_app(state)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        made = (await client.post("/v1/avatar", json=BODY, headers={"X-API-Key": "YOUR_API_KEY"})).json()["data"]["avatar"]
+    await app.state.runtime.close()
+
+    app = make_app(state, start_time=1_704_067_200 + 3600)  # the process starts again an hour later
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        assert (await client.get("/_mock/clock")).json()["now"] == 1_704_067_200
+        polled = (await client.get(f"/v1/avatar/{made['id']}", headers={"X-API-Key": "YOUR_API_KEY"})).json()
+        assert polled["data"]["avatar"]["status"] == "processing"
+    await app.state.runtime.close()

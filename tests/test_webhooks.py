@@ -8,7 +8,6 @@ import hmac
 import json
 import socket
 import time
-from datetime import datetime
 
 import httpx
 import pytest
@@ -16,7 +15,7 @@ from standardwebhooks.webhooks import Webhook
 
 from mockserver import Settings, create_app, sign, verify_signature
 
-from helpers import advance, api_key, bearer
+from helpers import advance, api_key, bearer, seconds_between
 
 pytestmark = pytest.mark.anyio
 
@@ -45,10 +44,6 @@ async def settled(client, job_id, state) -> dict:
     [log] = (await client.get(f"/_mock/jobs/{job_id}/deliveries")).json()["deliveries"]
     assert log["state"] == state, log
     return log
-
-
-def seconds_between(earlier: str, later: str) -> float:
-    return (datetime.fromisoformat(later.replace("Z", "+00:00")) - datetime.fromisoformat(earlier.replace("Z", "+00:00"))).total_seconds()
 
 
 async def test_completion_posts_the_documents_payload_signed_over_the_raw_bytes(client, receiver):
@@ -315,3 +310,23 @@ async def test_standard_webhooks_verify_after_the_virtual_clock_moved_an_hour(re
     assert got.headers["x-doitong-timestamp"] == got.headers["webhook-timestamp"]
     assert payload["completedAt"] > payload["createdAt"]  # the payload's times stay on the mock's clock
     await app.state.runtime.close()
+
+
+async def test_an_advance_waits_for_attempts_only_as_long_as_it_is_told(receiver):
+    """A receiver that does not answer cannot hold an advance for long: past its timeout the
+    attempt goes on in the background and the answer says so."""
+    app = make_app(speed="realtime", clock="virtual", webhook_timeout=10)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        receiver.hang(3, count=1)
+        job_id = await submit(client, receiver.url)
+        r = await client.post("/_mock/clock/advance", json={"seconds": 600, "timeout": 0.2})
+        assert r.status_code == 200 and r.json()["inFlight"] == 1
+        [log] = (await client.get(f"/_mock/jobs/{job_id}/deliveries")).json()["deliveries"]
+        assert log["attempts"] == []
+        r = await client.post("/_mock/clock/settle", json={"timeout": 30})
+        assert r.json()["inFlight"] == 0
+        [log] = (await client.get(f"/_mock/jobs/{job_id}/deliveries")).json()["deliveries"]
+        assert [a["statusCode"] for a in log["attempts"]] == [200]
+        for bad in (-1, 601, "soon"):
+            r = await client.post("/_mock/clock/settle", json={"timeout": bad})
+            assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["field"] == "timeout"

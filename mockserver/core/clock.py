@@ -229,37 +229,39 @@ class Scheduler:
         self._arm()
         return ran
 
-    async def settle(self) -> int:
+    async def settle(self, deadline: float = math.inf) -> int:
         """Run what is due and wait for the work it starts, until nothing is due at the current
-        time and nothing is in flight; returns how many timers ran."""
+        time and nothing is in flight, or the event loop's time reaches `deadline` (then what is
+        in flight goes on in the background); returns how many timers ran."""
         ran = 0
         loop = asyncio.get_running_loop()
         while True:
             ran += self.run_due()
             # Work started on another event loop (a test client's, gone since) cannot be awaited here.
             pending = {work for work in self._work if work.get_loop() is loop}
-            if pending:
-                await asyncio.wait(pending)
+            if pending and loop.time() < deadline:
+                await asyncio.wait(pending, timeout=None if deadline == math.inf else deadline - loop.time())
                 continue
             due = self.next_due()
             if due is None or due > self.clock.now():
                 return ran
 
-    async def advance(self, seconds: float) -> int:
+    async def advance(self, seconds: float, deadline: float = math.inf) -> int:
         """Move the clock forward, running what falls due at each timer's own time, in order, and
-        settling after each (so a retry that an attempt schedules runs at its own time too)."""
+        settling after each (so a retry that an attempt schedules runs at its own time too);
+        past `deadline` (the event loop's time) it stops waiting for work in flight."""
         if seconds < 0:
             raise ValueError("the clock cannot go backwards")
         async with self._exclusive():
-            ran = await self.settle()
+            ran = await self.settle(deadline)
             left = seconds
             while (due := self.next_due()) is not None and due - self.clock.now() <= left:
                 step = max(due - self.clock.now(), 0.0)
                 self.clock.shift(step)
                 left -= step
-                ran += await self.settle()
+                ran += await self.settle(deadline)
             self.clock.shift(left)
-            ran += await self.settle()
+            ran += await self.settle(deadline)
         self.pause()  # the loop timer's delay was worked out on the old time
         self._arm()
         return ran

@@ -9,6 +9,7 @@ concurrency credits, counters and jobs stay consistent.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -37,10 +38,22 @@ if TYPE_CHECKING:
     from ..store.base import Store
 
 MAX_ADVANCE = 10 * 365 * 86400
+# How long (real seconds, in all) advancing or settling a clock waits for the webhook attempts it
+# starts; what is still in flight then goes on in the background. Bounded, so that receivers that
+# never answer cannot hold an advance of a clock many accounts follow for long.
+SETTLE_WAIT = 60.0
+MAX_SETTLE_WAIT = 600.0
 MAX_THROWAWAY_ACCOUNTS = 10_000
 # A throw-away account unless told otherwise (the control API, the pytest handles).
 THROWAWAY_PLAN = "pro"
 THROWAWAY_CREDITS = 10_000
+
+
+def _deadline(wait: float) -> float:
+    """The event loop's time `wait` real seconds from now."""
+    if not 0 <= wait <= MAX_SETTLE_WAIT:
+        raise BadUserInput(f"timeout must be between 0 and {MAX_SETTLE_WAIT:g} seconds", field="timeout")
+    return asyncio.get_running_loop().time() + wait
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,15 +264,16 @@ class Emulator:
             )
         return time
 
-    async def advance(self, seconds: float, account_key: str | None = None) -> int:
+    async def advance(self, seconds: float, account_key: str | None = None, wait: float = SETTLE_WAIT) -> int:
         """Move a clock (the server's, or the account's own), running what falls due at its own
-        time and waiting for the webhook attempts that starts; returns how many timers ran."""
+        time and waiting (up to `wait` real seconds in all) for the webhook attempts that starts;
+        returns how many timers ran."""
         time = self._time(account_key)
         if not 0 <= seconds <= MAX_ADVANCE:
             raise BadUserInput("seconds must be between 0 and ten years", field="seconds")
         if time.now() + seconds > LATEST:
             raise BadUserInput("the clock cannot be advanced past the year 3000", field="seconds")
-        ran = await time.advance(seconds)
+        ran = await time.advance(seconds, _deadline(wait))
         self._clock_moved(account_key)
         return ran
 
@@ -267,18 +281,20 @@ class Emulator:
         """When the next scheduled event (a job transition, a webhook retry) is due."""
         return self.time_of(account_key).next_due()
 
-    async def advance_to_next(self, account_key: str | None = None) -> int:
+    async def advance_to_next(self, account_key: str | None = None, wait: float = SETTLE_WAIT) -> int:
         """Move the clock to the next scheduled event and run it (and whatever is due with it);
         attempts in flight end first, since the retry they may schedule can be the next event."""
         time = self._time(account_key)
-        await time.settle()
+        deadline = _deadline(wait)
+        await time.settle(deadline)
         due = time.next_due()
-        return await self.advance(max(due - time.now(), 0.0) if due is not None else 0.0, account_key)
+        step = max(due - time.now(), 0.0) if due is not None else 0.0
+        return await self.advance(step, account_key, max(deadline - asyncio.get_running_loop().time(), 0.0))
 
-    async def settle(self, account_key: str | None = None) -> int:
-        """Wait until nothing is due at the clock's current time and no webhook attempt it
-        started is in flight; returns how many timers ran meanwhile."""
-        return await self.time_of(account_key).settle()
+    async def settle(self, account_key: str | None = None, wait: float = SETTLE_WAIT) -> int:
+        """Wait (up to `wait` real seconds) until nothing is due at the clock's current time and
+        no webhook attempt it started is in flight; returns how many timers ran meanwhile."""
+        return await self.time_of(account_key).settle(_deadline(wait))
 
     def set_speed(self, speed: str | float, account_key: str | None = None) -> None:
         """Applies to transitions scheduled from now on (on that clock only)."""

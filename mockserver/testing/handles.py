@@ -22,9 +22,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 ClockKind = Literal["own", "server"]
-# Advancing waits for the webhook attempts that fall due, each bounded by the mock's
-# --webhook-timeout: a long span with a silent receiver takes that long per attempt.
-ADVANCE_TIMEOUT = 300.0
 
 
 def _given(**values: Any) -> dict[str, Any]:
@@ -71,20 +68,27 @@ class _Control:
         """The clock this test's account follows (`own` says whether it is its own)."""
         return self._call("GET", f"/_mock/accounts/{self.api_key}/clock")
 
-    def advance(self, seconds: float) -> Any:
+    def advance(self, seconds: float, timeout: float | None = None) -> Any:
         """Move this test's clock; every transition, window reset and webhook retry that falls
-        due runs in order, each at its own time, and has run (attempts recorded) on return."""
-        return self._call("POST", f"{self._clock_path}/advance", {"seconds": seconds}, timeout=ADVANCE_TIMEOUT)
+        due runs in order, each at its own time, and has run (attempts recorded) on return.
+        `timeout`: real seconds to wait for webhook attempts in all (the mock's default: 60)."""
+        return self._clock_call("advance", {"seconds": seconds}, timeout)
 
-    def next(self) -> Any:
+    def next(self, timeout: float | None = None) -> Any:
         """Move this test's clock to its next scheduled event (a job transition, a webhook
         retry, whatever its jitter) and run it."""
-        return self._call("POST", f"{self._clock_path}/advance", {"next": True}, timeout=ADVANCE_TIMEOUT)
+        return self._clock_call("advance", {"next": True}, timeout)
 
-    def settle(self) -> Any:
+    def settle(self, timeout: float | None = None) -> Any:
         """Wait until nothing of this test's clock is due and no webhook attempt is in flight
         (for a real clock, or a job an instant speed finished without an advance)."""
-        return self._call("POST", f"/_mock/accounts/{self.api_key}/clock/settle", timeout=ADVANCE_TIMEOUT)
+        return self._clock_call("settle", {}, timeout, path=f"/_mock/accounts/{self.api_key}/clock")
+
+    def _clock_call(self, action: str, body: dict[str, Any], timeout: float | None, path: str | None = None) -> Any:
+        """The answer comes once the attempts have been waited for: the HTTP call waits longer."""
+        waits = _given(timeout=timeout)
+        return self._call("POST", f"{path or self._clock_path}/{action}", {**body, **waits},
+                          timeout=(timeout if timeout is not None else 60.0) + 30)
 
     def set_speed(self, speed: str | float) -> Any:
         """The speed of this test's clock, for what is scheduled from now on."""

@@ -19,7 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..core.accounts import bearer_token
-from ..core.emulator import THROWAWAY_CREDITS, THROWAWAY_PLAN
+from ..core.emulator import MAX_SETTLE_WAIT, SETTLE_WAIT, THROWAWAY_CREDITS, THROWAWAY_PLAN
 from ..core.errors import BadUserInput, Forbidden, Unauthenticated
 from ..core.fixtures import summary
 from ..core.runtime import Runtime
@@ -58,7 +58,12 @@ class AccountUpdate(_Body):
     enabled: bool | None = None
 
 
-class Advance(_Body):
+class Settle(_Body):
+    # Real seconds to wait, in all, for the webhook attempts that fall due.
+    timeout: Annotated[float, Field(ge=0, le=MAX_SETTLE_WAIT)] = SETTLE_WAIT
+
+
+class Advance(Settle):
     seconds: Annotated[float, Field(ge=0)] | None = None
     next: bool = False  # to the next scheduled event instead
 
@@ -235,17 +240,18 @@ async def advance_clock(request: Request) -> Response:
     if body.next == (body.seconds is not None):
         raise BadUserInput('send either {"seconds": N} or {"next": true}', field="seconds")
     if body.next:
-        ran = await emulator.advance_to_next(owner)
+        ran = await emulator.advance_to_next(owner, body.timeout)
     else:
-        ran = await emulator.advance(body.seconds or 0.0, owner)
-    return answer({**views.control_clock_view(emulator, owner), "ran": ran})
+        ran = await emulator.advance(body.seconds or 0.0, owner, body.timeout)
+    return answer(views.clock_moved_view(emulator, owner, ran))
 
 
 async def settle_clock(request: Request) -> Response:
+    body = await _body(request, Settle)
     emulator = emulator_of(request)
     owner = _clock_owner(request)
-    ran = await emulator.settle(owner)
-    return answer({**views.control_clock_view(emulator, owner), "ran": ran})
+    ran = await emulator.settle(owner, body.timeout)
+    return answer(views.clock_moved_view(emulator, owner, ran))
 
 
 async def update_clock(request: Request) -> Response:

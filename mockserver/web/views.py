@@ -254,6 +254,16 @@ def control_clock_view(emulator: Emulator, account_key: str | None = None) -> di
     }
 
 
+def clock_moved_view(emulator: Emulator, account_key: str | None, ran: int) -> dict[str, Any]:
+    """After an advance or a settle: the clock, how many timers ran, and how many webhook
+    attempts are still in flight (past the wait, they go on in the background)."""
+    return {
+        **control_clock_view(emulator, account_key),
+        "ran": ran,
+        "inFlight": emulator.time_of(account_key).in_flight,
+    }
+
+
 # The inspector's views of jobs: any account's, with what the control API and the page show.
 
 
