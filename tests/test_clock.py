@@ -107,7 +107,10 @@ def test_timers_armed_on_an_event_loop_that_ended_fire_on_the_next_one():
 
     async def serve() -> None:
         scheduler.wake()
-        await asyncio.sleep(0.5)
+        for _ in range(1000):  # until the timer has fired on this loop (10 s at most)
+            if fired:
+                return
+            await asyncio.sleep(0.01)
 
     asyncio.run(arm())
     asyncio.run(serve())

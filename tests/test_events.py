@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import httpx
 import pytest
@@ -153,14 +152,11 @@ async def test_a_follower_that_never_reads_costs_the_emulator_nothing_and_learns
     feed = Feed(events, lambda kind, subject: {"n": subject}, size=100)
     stalled = feed.follow()
     reader = feed.follow()
-    started = time.perf_counter()
     for n in range(20_000):
         events.emit("job", n)
         if n % 100 == 99:
             assert len(await drain(reader, 0)) == 100  # a reader that keeps up misses nothing
-    elapsed = time.perf_counter() - started
-    assert len(stalled) <= 100  # bounded, however far behind
-    assert elapsed < 2.0, elapsed
+            assert len(stalled) <= 100  # bounded at every step, however far behind
     first = await stalled.get(0)
     assert first.kind == LAGGED and json.loads(first.data)["dropped"] == 19_900
     rest = await drain(stalled, 0)
