@@ -54,6 +54,7 @@ def test_ariadne_transport_ws_handler_has_the_methods_the_websocket_surface_over
     for name, params in {
         "handle_websocket_connection_init_message": ["self", "websocket", "message", "client_context"],
         "handle_websocket_subscribe": ["self", "websocket", "data", "operation_id", "client_context"],
+        "observe_async_results": ["self", "websocket", "results_producer", "operation_id", "client_context"],
     }.items():
         assert list(inspect.signature(getattr(GraphQLTransportWSHandler, name)).parameters) == params, name
 
@@ -62,6 +63,8 @@ def test_ariadne_legacy_ws_handler_has_the_methods_the_websocket_surface_overrid
     for name, params in {
         "handle_websocket_connection_init_message": ["self", "websocket", "message"],
         "process_single_message": ["self", "websocket", "data", "operation_id", "operations"],
+        "observe_async_results": ["self", "websocket", "results", "operation_id"],
+        "stop_websocket_operation": ["self", "websocket", "operation"],
     }.items():
         assert list(inspect.signature(getattr(GraphQLWSHandler, name)).parameters) == params, name
     assert GraphQLWSHandler.GQL_CONNECTION_ERROR == "connection_error" and GraphQLWSHandler.GQL_ERROR == "error"
