@@ -27,6 +27,7 @@ from .idempotency import IdempotencyStore, check_key
 from .inputs import Estimate, JobRequest, find_scenario, plan_job, price_speech
 from .jobs import ACTIVE, CANCELLED, COMPLETED, FAILED, PROCESSING, STATUSES, Job, Jobs, Page
 from .journal import Journal, RecordedRequest
+from .ledger import MAX_CREDITS
 from .limits import RateLimiter
 from .media import MediaStore
 from .targets import ServerAddress, check_webhook_url
@@ -203,7 +204,8 @@ class Emulator:
             raise BadUserInput("credits must not be negative", field="credits")
         if sum(1 for a in self.accounts.by_key.values() if a.ephemeral) >= MAX_THROWAWAY_ACCOUNTS:
             raise TooManyAccounts(
-                f"this mock already holds {MAX_THROWAWAY_ACCOUNTS} throw-away accounts: reset it to start again"
+                f"this mock already holds {MAX_THROWAWAY_ACCOUNTS} throw-away accounts: delete those you no "
+                "longer need (DELETE /_mock/accounts/{key}; the pytest plugin deletes its own), or reset the mock"
             )
         key = key or "mock_" + secrets.token_hex(12)
         if key in self.accounts.by_key:
@@ -227,8 +229,13 @@ class Emulator:
     ) -> Account:
         account = self.account(key)
         if credits is not None:
-            if credits < 0:
-                raise BadUserInput("credits must not be negative", field="credits")
+            held = account.ledger.held
+            if not 0 <= credits <= MAX_CREDITS - held:
+                raise BadUserInput(
+                    f"credits must be between 0 and {MAX_CREDITS - held:,} (at most {MAX_CREDITS:,} with the "
+                    f"{held:,} held for jobs in flight)",
+                    field="credits",
+                )
             account.ledger.set_available(credits)
         if plan is not None:
             self._check_plan(plan)
@@ -238,6 +245,24 @@ class Emulator:
         self.store.save_account(account)
         self.events.emit("account", account)
         return account
+
+    def delete_account(self, key: str) -> None:
+        """A throw-away account goes, with everything of it: jobs (stopped), deliveries (no more
+        retries), keys, counters, its clock. Its requests stay in the journal (they happened)."""
+        account = self.account(key)
+        if not account.ephemeral:
+            raise Conflict(
+                f"{key!r} is an account of the fixtures: disable it (PATCH enabled=false), "
+                "or reload the fixtures without it"
+            )
+        with self.store.batch():
+            self.webhooks.forget_account(key)
+            self.jobs.forget_account(key)
+            self.idempotency.forget_account(key)
+            self.limiter.forget(key)
+            self.accounts.remove(key)
+            self.store.forget_account(key)
+        self.events.emit("account", key)
 
     def all_accounts(self) -> list[Account]:
         return list(self.accounts.by_key.values())

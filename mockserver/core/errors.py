@@ -179,6 +179,10 @@ class DailyLimitExceeded(TooManyRequests):
     code = "DAILY_LIMIT_EXCEEDED"
 
 
+class TooManyIdempotencyKeys(TooManyRequests):
+    code = "TOO_MANY_IDEMPOTENCY_KEYS"
+
+
 class ServiceUnavailable(ApiError):
     status = 503
     code = "SERVICE_UNAVAILABLE"

@@ -123,7 +123,7 @@ const handlers = {
     accounts.touched(account);
     jobs.touched(entry.jobId);
   },
-  account: ({ account }) => accounts.update(account),
+  account: ({ account }) => (account.deleted ? accounts.remove(account.key) : accounts.update(account)),
   clock: ({ clock }) => {
     setClock(clock);
     invalidate('clock', 'jobs', 'webhooks');

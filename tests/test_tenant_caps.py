@@ -1,0 +1,130 @@
+"""Every shared resource has a share per tenant: what one account (or a careless CI system that
+makes one per test) does never costs another its keys, its log, its accounts or its numbers."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from mockserver import Settings, create_app
+
+from helpers import api_key, bearer
+
+pytestmark = pytest.mark.anyio
+pytest_plugins = ["pytester"]
+
+BODY = {"service": "hedra", "text": "Hi there", "avatarId": "professional-1"}
+
+
+def make_app(**overrides):
+    return create_app(Settings(**{"clock": "virtual", "start_time": 1_704_067_200, "render": False, **overrides}))
+
+
+async def test_an_old_idempotency_key_replays_for_its_24_hours_however_many_keys_follow():
+    """The attacker's retry loop: 1 key, then more new keys than the account may hold, then the
+    first again two minutes later. Never a second job or a second charge."""
+    app = make_app(max_idempotency_keys=20)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as client:
+        key = (await client.post("/_mock/accounts", json={"plan": "enterprise", "credits": 100_000})).json()["key"]
+        first = await client.post("/v1/avatar", json=BODY, headers={**api_key(key), "Idempotency-Key": "first"})
+        codes = [
+            (await client.post("/v1/avatar", json=BODY, headers={**api_key(key), "Idempotency-Key": f"k{i}"})).status_code
+            for i in range(25)
+        ]
+        assert codes == [200] * 19 + [429] * 6
+        refused = await client.post("/v1/avatar", json=BODY, headers={**api_key(key), "Idempotency-Key": "k99"})
+        error = refused.json()["errors"][0]
+        assert error["extensions"] == {"code": "TOO_MANY_IDEMPOTENCY_KEYS", "limit": 20, "retryAfter": 86400}
+        assert refused.headers["Retry-After"] == "86400"
+        await client.post("/_mock/clock/advance", json={"seconds": 120})
+        again = await client.post("/v1/avatar", json=BODY, headers={**api_key(key), "Idempotency-Key": "first"})
+        assert again.json()["data"]["avatar"]["id"] == first.json()["data"]["avatar"]["id"]
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert (await client.get("/v1/avatar", headers=api_key(key))).json()["data"]["totalCount"] == 20
+        assert (await client.post("/v1/avatar", json=BODY, headers=api_key(key))).status_code == 200  # no key: fine
+        await client.post("/_mock/clock/advance", json={"seconds": 86400})
+        later = await client.post("/v1/avatar", json=BODY, headers={**api_key(key), "Idempotency-Key": "k99"})
+        assert later.status_code == 200  # the old keys expired: room again
+        other = (await client.post("/_mock/accounts", json={})).json()["key"]
+        r = await client.post("/v1/avatar", json=BODY, headers={**api_key(other), "Idempotency-Key": "k0"})
+        assert r.status_code == 200  # one account's keys never count against another's
+
+
+async def test_a_throw_away_account_can_be_deleted_with_everything_of_it(receiver):
+    app = make_app()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as client:
+        key = (await client.post("/_mock/accounts", json={"clock": "own"})).json()["key"]
+        job = (await client.post("/v1/avatar", json={**BODY, "webhookUrl": receiver.url}, headers=api_key(key))).json()["data"]["avatar"]
+        r = await client.delete(f"/_mock/accounts/{key}")
+        assert r.status_code == 200 and r.json() == {"deleted": key}
+        assert (await client.get(f"/_mock/accounts/{key}")).status_code == 404
+        assert (await client.get(f"/_mock/jobs/{job['id']}")).status_code == 404
+        assert (await client.get("/v1/account", headers=api_key(key))).status_code == 401
+        assert (await client.get(f"/_mock/accounts/{key}/clock")).status_code == 404
+        assert (await client.get("/_mock/jobs")).json()["jobs"] == []
+        assert (await client.post("/_mock/clock/advance", json={"seconds": 3600})).status_code == 200
+        assert receiver.deliveries == []  # its job never finished, so nothing was posted
+        again = await client.delete(f"/_mock/accounts/{key}")
+        assert again.status_code == 404 and again.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        fixture = await client.delete("/_mock/accounts/YOUR_API_KEY")
+        assert fixture.status_code == 409 and "fixtures" in fixture.json()["errors"][0]["message"]
+
+
+async def test_the_accounts_cap_says_how_to_recover():
+    from mockserver.core import emulator as emulator_module
+
+    app = make_app()
+    cap = emulator_module.MAX_THROWAWAY_ACCOUNTS
+    emulator_module.MAX_THROWAWAY_ACCOUNTS = 3
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as client:
+            keys = [(await client.post("/_mock/accounts", json={})).json()["key"] for _ in range(3)]
+            full = await client.post("/_mock/accounts", json={})
+            assert full.status_code == 409 and "DELETE /_mock/accounts/" in full.json()["errors"][0]["message"]
+            await client.delete(f"/_mock/accounts/{keys[0]}")
+            assert (await client.post("/_mock/accounts", json={})).status_code == 201
+    finally:
+        emulator_module.MAX_THROWAWAY_ACCOUNTS = cap
+
+
+def test_the_pytest_plugin_deletes_its_accounts_so_a_shared_mock_never_fills_up(pytester, live_server):
+    pytester.makepyfile(test_many='''
+import pytest
+
+
+@pytest.mark.parametrize("n", range(30))
+def test_one(doitong_mock, n):
+    assert doitong_mock.account_info()["ephemeral"] is True
+''')
+    before = len(httpx.get(f"{live_server.base_url}/_mock/accounts").json()["accounts"])
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--doitong-mock-url={live_server.base_url}")
+    result.assert_outcomes(passed=30)
+    assert len(httpx.get(f"{live_server.base_url}/_mock/accounts").json()["accounts"]) == before
+
+
+@pytest.mark.parametrize("credits", [2**31, 10**30])
+async def test_credits_past_what_graphql_can_say_are_refused_everywhere(client, tmp_path, credits):
+    r = await client.post("/_mock/accounts", json={"credits": credits})
+    assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    r = await client.patch("/_mock/accounts/YOUR_API_KEY", json={"credits": credits})
+    assert r.status_code == 400
+    (tmp_path / "accounts.yaml").write_text(f"accounts:\n  - {{key: big, plan: pro, credits: {credits}, webhook_secret: s}}\n")
+    from mockserver.core.fixtures import FixtureError, load_fixtures
+
+    with pytest.raises(FixtureError) as info:
+        load_fixtures(tmp_path)
+    assert info.value.key is not None and "credits" in info.value.key
+
+
+async def test_the_most_credits_an_account_may_hold_read_back_on_graphql():
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app()), base_url="http://mock")
+    await client.post("/v1/avatar", json=BODY, headers=api_key())  # 52 held for a job in flight
+    r = await client.patch("/_mock/accounts/YOUR_API_KEY", json={"credits": 2**31 - 1})
+    assert r.status_code == 400  # available plus held would pass the limit
+    held = r.json()
+    assert "held" in held["errors"][0]["message"]
+    r = await client.patch("/_mock/accounts/YOUR_API_KEY", json={"credits": 2**31 - 1 - 52})
+    assert r.status_code == 200
+    r = await client.post("/graphql", json={"query": "{ account { credits { balance available held } } }"}, headers=bearer())
+    assert r.status_code == 200 and r.json()["data"]["account"]["credits"]["balance"] == 2**31 - 1
+    await client.aclose()
