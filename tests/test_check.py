@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from email.utils import formatdate
 from typing import Any
 
 import httpx
@@ -172,13 +173,51 @@ def test_a_429_it_meets_is_checked_for_retry_after_and_waited_out(mock, control,
     assert code == 1
 
 
+# The rate-limit check reads the target's own time
+
+
+RESET_ROW = ("rate-limit headers", "X-RateLimit-Reset in the future, within 60 s")
+
+
+def test_the_rate_limit_check_holds_under_an_advanced_virtual_clock(server_factory, capsys):
+    virtual = server_factory("--clock", "virtual", "--seed", "17", "--no-render", "--no-access-log")
+    with httpx.Client(base_url=virtual.base_url, timeout=10) as client:
+        assert client.post("/_mock/clock/advance", json={"seconds": 3 * 3600}).status_code == 200
+        account = new_account(client)
+    code, report = check(capsys, virtual.base_url, "--key", account["key"])
+    assert row(report, *RESET_ROW)["verdict"] == "ok", row(report, *RESET_ROW)
+    assert code == 0, rows(report, "drift")
+
+
+@pytest.mark.parametrize("healthz", [True, False], ids=["the mock's clock", "no stated clock"])
+def test_the_rate_limit_check_allows_for_a_date_that_lags(mock, control, capsys, healthz):
+    server = serve(LaggingDate(mock.base_url, lag=4, healthz=healthz), date_header=False)
+    try:
+        account = new_account(control)
+        code, report = check(capsys, f"http://127.0.0.1:{server.port}", "--key", account["key"])
+    finally:
+        server.stop()
+    assert row(report, *RESET_ROW)["verdict"] == "ok", row(report, *RESET_ROW)
+    assert code == 0, rows(report, "drift")
+
+
+def test_a_reset_in_seconds_from_now_instead_of_unix_time_is_drift(mock, control, capsys):
+    server = serve(LaggingDate(mock.base_url, lag=0, healthz=False, relative_reset=True), date_header=False)
+    try:
+        account = new_account(control)
+        code, report = check(capsys, f"http://127.0.0.1:{server.port}", "--key", account["key"])
+    finally:
+        server.stop()
+    reset = row(report, *RESET_ROW)
+    assert reset["verdict"] == "drift" and "by the answer's Date" in reset["found"], reset
+    assert code == 1
+
+
 # Against a drifted endpoint
 
 
-class Drifted:
-    """A proxy in front of a real mock that renames a field, drops a rate-limit header, answers
-    200 where 401 is due, and makes a non-null field of the schema nullable (and, as a real API
-    would, has a job type the mock lacks: not a drift)."""
+class Proxy:
+    """A proxy in front of a real mock; `answer` may change what goes back."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
@@ -203,28 +242,16 @@ class Drifted:
                 break
         headers = {k.decode(): v.decode() for k, v in scope["headers"] if k not in (b"host", b"content-length")}
         path = scope["path"]
-        if path == "/v1/account" and not {"authorization", "x-api-key"} & set(headers):
-            await self._send(send, 200, [(b"content-type", b"application/json")], b'{"data": {"account": {}}}')
-            return
         query = scope["query_string"].decode()
         r = await self.client.request(scope["method"], path + (f"?{query}" if query else ""),
                                       headers=headers, content=body)
-        content = r.content
-        if path == "/v1/estimate" and r.status_code == 200:
-            data = r.json()
-            data["data"]["estimate"]["cost"] = data["data"]["estimate"].pop("credits")
-            content = json.dumps(data).encode()
-        if path == "/graphql" and b'"__schema"' in content:
-            data = r.json()
-            generation = next(t for t in data["data"]["__schema"]["types"] if t["name"] == "Generation")
-            cost = next(f for f in generation["fields"] if f["name"] == "creditCost")
-            cost["type"] = cost["type"]["ofType"]  # Int! -> Int
-            kinds = next(t for t in data["data"]["__schema"]["types"] if t["name"] == "GenerationType")
-            kinds["enumValues"].append({**kinds["enumValues"][0], "name": "IMAGE"})  # more than the mock: a note
-            content = json.dumps(data).encode()
-        drop = {b"x-ratelimit-remaining", b"content-length", b"content-encoding", b"transfer-encoding",
-                b"date", b"server", b"connection"}
-        await self._send(send, r.status_code, [(k, v) for k, v in r.headers.raw if k.lower() not in drop], content)
+        drop = {b"content-length", b"content-encoding", b"transfer-encoding", b"server", b"connection"}
+        status, raw, content = self.answer(path, headers, r, [(k, v) for k, v in r.headers.raw if k.lower() not in drop])
+        await self._send(send, status, raw, content)
+
+    def answer(self, path: str, headers: dict[str, str], r: httpx.Response,
+               raw: list[tuple[bytes, bytes]]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        return r.status_code, raw, r.content
 
     @staticmethod
     async def _send(send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
@@ -233,9 +260,58 @@ class Drifted:
         await send({"type": "http.response.body", "body": body})
 
 
+def serve(app: Proxy, **config: Any) -> ThreadedServer:
+    return ThreadedServer(app, lifespan="on", **config).start()
+
+
+class Drifted(Proxy):
+    """Renames a field, drops a rate-limit header, answers 200 where 401 is due, and makes a
+    non-null field of the schema nullable (and, as a real API would, has a job type the mock
+    lacks: not a drift)."""
+
+    def answer(self, path, headers, r, raw):
+        if path == "/v1/account" and not {"authorization", "x-api-key"} & set(headers):
+            return 200, [(b"content-type", b"application/json")], b'{"data": {"account": {}}}'
+        content = r.content
+        if path == "/v1/estimate" and r.status_code == 200:
+            data = r.json()
+            data["data"]["estimate"]["cost"] = data["data"]["estimate"].pop("credits")
+            content = json.dumps(data).encode()
+        if path == "/graphql" and b'"__schema"' in content and b'"types"' in content:
+            data = r.json()
+            generation = next(t for t in data["data"]["__schema"]["types"] if t["name"] == "Generation")
+            cost = next(f for f in generation["fields"] if f["name"] == "creditCost")
+            cost["type"] = cost["type"]["ofType"]  # Int! -> Int
+            kinds = next(t for t in data["data"]["__schema"]["types"] if t["name"] == "GenerationType")
+            kinds["enumValues"].append({**kinds["enumValues"][0], "name": "IMAGE"})  # more than the mock: a note
+            content = json.dumps(data).encode()
+        drop = {b"x-ratelimit-remaining", b"date"}
+        return r.status_code, [(k, v) for k, v in raw if k.lower() not in drop], content
+
+
+class LaggingDate(Proxy):
+    """Sends a `Date` some seconds behind, as a server that caches its Date does on a busy
+    machine; optionally hides the mock's /healthz (as the real API has none) or sends
+    X-RateLimit-Reset as seconds from now instead of a Unix time."""
+
+    def __init__(self, upstream: str, lag: float, *, healthz: bool = True, relative_reset: bool = False) -> None:
+        super().__init__(upstream)
+        self.lag, self.healthz, self.relative_reset = lag, healthz, relative_reset
+
+    def answer(self, path, headers, r, raw):
+        if path == "/healthz" and not self.healthz:
+            return 404, [(b"content-type", b"text/plain")], b"Not Found"
+        raw = [(k, v) for k, v in raw if k.lower() != b"date"]
+        raw.append((b"date", formatdate(time.time() - self.lag, usegmt=True).encode()))
+        if self.relative_reset:
+            raw = [(k, str(int(v) - int(time.time())).encode() if k.lower() == b"x-ratelimit-reset" else v)
+                   for k, v in raw]
+        return r.status_code, raw, r.content
+
+
 @pytest.fixture
 def drifted(mock):
-    server = ThreadedServer(Drifted(mock.base_url), lifespan="on").start()
+    server = serve(Drifted(mock.base_url))
     yield f"http://127.0.0.1:{server.port}"
     server.stop()
 
@@ -347,20 +423,17 @@ def test_another_json_api_is_not_the_api_either(capsys):
     assert "its GraphQL schema has none of the Doitong root fields (it has: repository)" in report["stopped"]
 
 
-class HtmlCatalog(Drifted):
+class HtmlCatalog(Proxy):
     """The mock behind a proxy whose /v1/catalog is someone else's page."""
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["path"] == "/v1/catalog":
-            while (await receive()).get("more_body"):
-                pass
-            await self._send(send, 200, [(b"content-type", b"text/html")], b"<html>a catalogue of shoes</html>")
-            return
-        await Drifted.__call__(self, scope, receive, send)
+    def answer(self, path, headers, r, raw):
+        if path == "/v1/catalog":
+            return 200, [(b"content-type", b"text/html")], b"<html>a catalogue of shoes</html>"
+        return r.status_code, raw, r.content
 
 
 def test_a_key_is_accepted_only_by_an_answer_in_the_apis_format(mock, control, capsys):
-    server = ThreadedServer(HtmlCatalog(mock.base_url), lifespan="on").start()
+    server = serve(HtmlCatalog(mock.base_url))
     try:
         account = new_account(control)
         code, report = check(capsys, f"http://127.0.0.1:{server.port}", "--key", account["key"])

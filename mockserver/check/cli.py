@@ -151,21 +151,22 @@ def check(options: Options, *, confirm: Callable[[str], bool] | None = None,
     from .ratelimits import check_rate_limits
 
     try:
-        run_free(run)
-        if options.spend:
-            _spend(run)
-    except KeyRefused as exc:
-        report.stopped, report.unusable = f"the key was refused: {exc}", True
-    except NotTheApi as exc:
-        report.stopped, report.unusable = str(exc), True
-    except Unreachable as exc:
-        report.stopped, report.unusable = f"{options.base_url} could not be reached: {exc}", True
-    except RequestCapReached as exc:
-        report.stopped = str(exc)
+        try:
+            run_free(run)
+            if options.spend:
+                _spend(run)
+        except KeyRefused as exc:
+            report.stopped, report.unusable = f"the key was refused: {exc}", True
+        except NotTheApi as exc:
+            report.stopped, report.unusable = str(exc), True
+        except Unreachable as exc:
+            report.stopped, report.unusable = f"{options.base_url} could not be reached: {exc}", True
+        except RequestCapReached as exc:
+            report.stopped = str(exc)
+        if not report.unusable:
+            check_rate_limits(run)
     finally:
         client.close()
-    if not report.unusable:
-        check_rate_limits(run)
     report.requests = client.sent
     return report
 
