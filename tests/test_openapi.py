@@ -18,6 +18,7 @@ from mockserver.core.errors import BadUserInput
 from mockserver.core.fixtures import load_fixtures
 from mockserver.core.idempotency import check_key
 from mockserver.core.inputs import FLAT_FIELDS, check_url, from_flat, plan_job, price_speech
+from mockserver.core.pricing import speech_limits
 from mockserver.core.targets import ServerAddress, check_webhook_url
 from mockserver.core.text import check_text
 from mockserver.web.openapi import WebhookTargets, openapi
@@ -221,6 +222,21 @@ texts = st.one_of(
 def test_a_text_is_judged_alike(text):
     server = _server_says(lambda: (check_text(text, "text"), price_speech(text, None, FIXTURES)))
     assert document_says("text")(text) == document_says("text", "EstimateRequest")(text) == server, text[:80]
+
+
+def test_words_are_counted_as_the_server_counts_them_for_every_kind_of_space():
+    """Each of Python's whitespace characters (and the look-alikes it does not count) splits
+    words in the document's text pattern exactly when it does for the server."""
+    candidates = [chr(c) for c in range(0x110000) if chr(c).isspace()] + ["\ufeff", "\u180e", "\u200b", "\x7f"]
+    for space in candidates:
+        for text in (f"ab{space}cd", f"{space}ab{space}", space * 2):
+            assert document_says("text")(text) == _server_says(
+                lambda text=text: (check_text(text, "text"), price_speech(text, None, FIXTURES))), repr(text)
+    words = speech_limits(FIXTURES.pricing).words
+    for space in candidates:
+        if (space.isspace() and space.isprintable()) or space in "\t\n\r\x85":
+            text = space.join(["ab"] * (words + 1))
+            assert not document_says("text")(text) and not _server_says(lambda text=text: price_speech(text, None, FIXTURES))
 
 
 def test_every_voice_and_language_pair_is_judged_alike():

@@ -27,11 +27,10 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
-SPACE = "\t\n\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-"""What `str.split` splits on, less the control characters no text may hold."""
 END = "(?![\\s\\S])"
 """The end of the string: `$` also matches before a final newline in Python's `re`."""
 _SPACE_CLASS = "[\\t\\n\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+"""What `str.split` splits on, less the control characters no text may hold."""
 _WORD_CHAR = "[^\\u0000-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
 
 
