@@ -116,7 +116,7 @@ ERRORS = {
 TOO_LARGE = _json(_ref("Error"), "Request body larger than 1 MiB: PAYLOAD_TOO_LARGE")
 DROPPED = _json(_ref("Error"), "A finished job the --max-finished-jobs cap dropped: JOB_DROPPED")
 ONE_JOB_ERRORS = {**ERRORS, "410": DROPPED}
-CANCEL_ERRORS = {**ONE_JOB_ERRORS, "409": _json(_ref("Error"), "JOB_ALREADY_FINISHED")}
+CANCEL_ERRORS = {**ONE_JOB_ERRORS, "409": _json(_ref("Error"), "JOB_ALREADY_FINISHED: it completed or failed")}
 
 JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
@@ -345,7 +345,7 @@ def _document(fixtures: Fixtures, targets: WebhookTargets | None) -> dict[str, A
                 "parameters": [JOB_ID],
                 "post": {
                     "operationId": "cancelAvatar",
-                    "summary": "Cancel a queued or processing job",
+                    "summary": "Cancel a queued or processing job (a cancelled one again: 200, the same job)",
                     "responses": {"200": job_envelope, **CANCEL_ERRORS},
                 },
             },
