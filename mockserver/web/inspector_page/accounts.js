@@ -75,7 +75,7 @@ export function touched(key) {
 }
 
 export function select(key) {
-  list.select(key, { focus: false });
+  return list.select(key, { focus: false });
 }
 
 const refetchSoon = throttled(async () => {

@@ -154,6 +154,13 @@ function setLive(status) {
     : 'Not following the mock: times, ages and progress stand still until it is back';
   document.body.dataset.live = status;
   setFollowing(status === 'live');
+  tickAll(); // what moves with the mock's clock shows the moment it was lost, and stays
+}
+
+function tickAll() {
+  renderClock();
+  jobs.tick();
+  webhooks.tick();
 }
 
 // The clock in the header
@@ -399,12 +406,10 @@ const actions = {
     accounts.update(account);
     showTab('accounts');
     invalidate('accounts');
-    setTimeout(() => {
-      accounts.select(account.key);
-      const button = document.querySelector('#account-detail [data-action=copy-key]');
-      if (button) button.focus();
-    }, 100);
     toast(`Created ${account.key}: its key is in the details, with a Copy button.`, 'ok');
+    await accounts.select(account.key);
+    const button = document.querySelector('#account-detail [data-action=copy-key]');
+    if (button) button.focus();
   },
   async 'remove-fault'(el) {
     await del(`/_mock/faults/${target(el, 'fault-id')}`);
@@ -533,9 +538,7 @@ applyRoute(nav.current());
 nav.go(nav.current(), 'replace');
 nav.follow(applyRoute);
 setInterval(() => {
-  renderClock();
-  jobs.tick();
-  webhooks.tick();
+  tickAll();
   accounts.tick();
 }, 1000);
 follow(handle, setLive);

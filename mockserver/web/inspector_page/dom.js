@@ -211,7 +211,9 @@ export function ask({ title, text, fields = [], confirm = 'OK', danger = false }
 /** After an action that `el` started: focus back on it, or on its row (or the row that now
  * stands for the same thing) when the action replaced it, unless focus went somewhere on purpose. */
 export function returnFocus(el, rowKey) {
-  const lost = !document.activeElement || document.activeElement === document.body;
+  const active = document.activeElement;
+  // A dialog that closed leaves focus on its field until the browser notices: lost as well.
+  const lost = !active || active === document.body || Boolean(active.closest('dialog:not([open])'));
   if (!lost || document.querySelector('dialog[open]')) return;
   if (el.isConnected && !el.disabled) {
     el.focus();
@@ -242,6 +244,8 @@ export function syncRows(tbody, items, keyOf, build) {
   const old = new Map();
   for (const row of tbody.children) old.set(row.dataset.key, row);
   const active = document.activeElement;
+  const focused = tbody.contains(active) ? active.closest('tr[data-key]') : null;
+  const action = focused && active !== focused ? active.dataset.action : null;
   let cursor = tbody.firstElementChild;
   for (const item of items) {
     const key = String(keyOf(item));
@@ -252,12 +256,8 @@ export function syncRows(tbody, items, keyOf, build) {
       fresh._version = item._v;
       fresh.tabIndex = -1;
       if (row) {
-        const hadFocus = row.contains(active);
-        const action = hadFocus && active !== row ? active.dataset.action : null;
-        if (row === cursor) cursor = row.nextElementSibling;
+        if (row === cursor) cursor = fresh;
         row.replaceWith(fresh);
-        old.delete(key);
-        if (hadFocus) refocus(fresh, action);
       }
       row = fresh;
     }
@@ -268,6 +268,11 @@ export function syncRows(tbody, items, keyOf, build) {
     const next = cursor.nextElementSibling;
     cursor.remove();
     cursor = next;
+  }
+  // Focus stays with the row (or its button) it was on, rebuilt or moved.
+  if (focused && !tbody.contains(document.activeElement)) {
+    const row = [...tbody.children].find((r) => r.dataset.key === focused.dataset.key);
+    if (row) refocus(row, action);
   }
 }
 

@@ -76,7 +76,7 @@ export class List {
     if (first) first.tabIndex = 0;
   }
 
-  /** Select `key` (and show it); `history`: 'push' a new address, 'replace' it, or false. */
+  /** Select `key` and show it (resolves once shown); `history`: 'push' a new address, 'replace' it, or false. */
   select(key, { focus = true, open = true, history = 'push' } = {}) {
     this.selected = key;
     this.mark();
@@ -84,7 +84,7 @@ export class List {
     if (row && focus) row.focus();
     if (open) this.detail.classList.add('open');
     if (history) go({ tab: this.tab, id: key, params: this.filters() }, history);
-    this.onSelect(key);
+    return this.onSelect(key);
   }
 
   keydown(event) {

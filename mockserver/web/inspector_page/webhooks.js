@@ -134,7 +134,7 @@ function row(d) {
     h('td.opt', null, outcome(last), last ? h('span.sub.mono', null, latency(last.latencyMs)) : ''),
     h('td.opt.mono', { dataset: d.nextAttemptAt ? { due: d.nextAttemptAt } : {}, title: dateTime(d.nextAttemptAt) },
       d.nextAttemptAt ? until(seconds(d.nextAttemptAt) - mockNow()) : '–'),
-    h('td.actions', null, actions()));
+    h('td.actions.stacked', null, actions()));
 }
 
 /** The request a delivery's attempt made, as a curl command that makes it again. */
