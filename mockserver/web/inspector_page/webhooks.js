@@ -126,7 +126,7 @@ function actions() {
 function row(d) {
   const last = lastAttempt(d);
   return h('tr', { dataset: { deliveryId: d.id } },
-    h('td.mono.time', { title: `created ${dateTime(d.createdAt)}` }, timeOfDay(d.createdAt)),
+    h('td.mono.time', { title: `created ${dateTime(d.createdAt)}` }, timeOfDay(d.createdAt, false)),
     h('td', null,
       h('span.mono.url', { title: d.url }, d.url),
       h('span.sub', null, h('span.mono', null, d.event), ' · job ', h('span.mono', null, d.jobId))),
