@@ -10,6 +10,8 @@ The API key comes in `connection_init`'s payload (`{"Authorization": "Bearer KEY
 4403. Each operation then goes through the same admission step as an HTTP request (it is
 counted, or refused with the error it would get over HTTP) and the same document preparation
 (parse, limits, validation: GRAPHQL_PARSE_FAILED and GRAPHQL_VALIDATION_FAILED as over HTTP).
+Every operation, its end and every refused connection go into the request journal
+(`socket_log`).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ const FIELDS = ['key', 'surface', 'status', 'text', 'job'];
 const SURFACES = { graphql: 'GraphQL', rest: 'REST', media: 'media', websocket: 'WebSocket', other: 'other' };
 const STATUS_PARAMS = { '2xx': { status: '2xx' }, '4xx': { status: '4xx' }, '5xx': { status: '5xx' },
   error: { status: '4xx,5xx' }, fault: { fault: '1' } };
-export const details = new Map(); // id -> the full entry last shown (copy and replay read it)
+export const details = new Map(); // id -> the full entry shown (copy and replay read it)
 
 /** The filters as they are in the address. */
 export function filters() {
@@ -181,6 +181,7 @@ async function showDetail(id) {
     return;
   }
   if (list.selected !== String(id)) return;
+  details.clear(); // only the entry shown: what its buttons act on
   details.set(String(id), r);
   const gql = r.surface === 'graphql' || r.surface === 'websocket' ? graphqlRequest(r) : null;
   const request = [

@@ -80,6 +80,7 @@ export function reset() {
 export function arrive(delivery) {
   feed.arrive(delivery);
   if (list.selected === delivery.id) {
+    shownDeliveries.clear();
     shownDeliveries.set(delivery.id, delivery);
     showDetail(delivery.id);
   }
@@ -98,6 +99,7 @@ export async function delivery(id) {
   const known = feed.items.get(id) || shownDeliveries.get(id);
   if (known) return known;
   const read = await get(`/_mock/deliveries/${encodeURIComponent(id)}`);
+  shownDeliveries.clear();
   shownDeliveries.set(id, read);
   return read;
 }
