@@ -545,6 +545,13 @@ def plugin_import(runs: int) -> None:
            added <= pytest_alone / 2)
 
 
+def user_suite(tests: int, rounds: int) -> None:
+    section(f"A user's test suite: {tests} tests with the pytest plugin beside the same against pytest-httpserver stubs (best of {rounds})")
+    from user_suite import measure
+
+    measure(tests, rounds, report)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="2 rounds of 3 s load runs and 3 start-ups instead of 3 of 5 s and 7")
@@ -558,6 +565,7 @@ def main() -> None:
     try:
         startup_times(jar, 3 if args.quick else 7)
         plugin_import(5 if args.quick else 15)
+        user_suite(50 if args.quick else 150, 1 if args.quick else 3)
         memory(throughput(jar, seconds, 2 if args.quick else 3), seconds)
         timers()
         webhooks()

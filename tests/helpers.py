@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 DOC_KEY = "YOUR_API_KEY"
@@ -152,3 +153,17 @@ def contrast(foreground: str, background: str) -> float:
 
     high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
     return (high + 0.05) / (low + 0.05)
+
+
+async def advance(client, seconds: float, key: str | None = None) -> dict:
+    """Move the server's clock (or the account `key`'s own) through the control API, as users do."""
+    path = f"/_mock/accounts/{key}/clock/advance" if key else "/_mock/clock/advance"
+    r = await client.post(path, json={"seconds": seconds})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def seconds_between(earlier: str, later: str) -> float:
+    """Seconds from one of the API's RFC 3339 times to another."""
+    parse = datetime.fromisoformat
+    return (parse(later.replace("Z", "+00:00")) - parse(earlier.replace("Z", "+00:00"))).total_seconds()

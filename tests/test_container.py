@@ -156,11 +156,10 @@ def test_the_port_is_published_on_loopback_only(compose):
 def test_the_mock_stops_promptly_on_sigterm_as_pid_1(compose):
     _, env = compose
     mock = container("mock", env)
-    started = time.monotonic()
     run("podman", "stop", "-t", "20", mock, env=env)
-    assert time.monotonic() - started < 10, "SIGTERM was ignored and podman had to SIGKILL the server"
     state = json.loads(run("podman", "inspect", mock, env=env).stdout)[0]["State"]
-    assert state["ExitCode"] == 0
+    # Exit code 0, not 137: podman did not have to SIGKILL it after its 20 s (whatever the load).
+    assert state["ExitCode"] == 0, "SIGTERM was ignored and podman had to SIGKILL the server"
 
 
 def test_down_as_the_readme_says_leaves_no_container_or_network_behind(compose):

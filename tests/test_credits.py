@@ -9,13 +9,13 @@ from mockserver.core.clock import Clock
 from mockserver.core.errors import InsufficientCredits
 from mockserver.core.ledger import Ledger
 
-from helpers import api_key
+from helpers import advance, api_key
 
 BODY = {"service": "hedra", "text": "hi", "avatarId": "casual-1"}
 
 
 def test_ledger_moves_and_entries():
-    ledger = Ledger(Clock(virtual=True, start=0), 100)
+    ledger = Ledger(Clock(virtual=True, start=0).now, 100)
     ledger.hold("a", 60)
     with pytest.raises(InsufficientCredits) as info:
         ledger.hold("b", 60)
@@ -49,7 +49,7 @@ async def test_failed_and_cancelled_jobs_give_credits_back_completed_keep_them(a
     assert (await _credits(client))["held"] == 3 * 52
     service.jobs.fail(service.jobs.by_id[ids[0]], "RENDER_FAILED", "the renderer fell over")
     await client.post(f"/v1/avatar/{ids[1]}/cancel", headers=api_key("rich"))
-    service.scheduler.advance(600)
+    await advance(client, 600)
     credits = await _credits(client)
     assert (credits["available"], credits["held"], credits["charged"]) == (1000 - 52, 0, 52)
     kinds = [(e["kind"], e["jobId"]) for e in credits["entries"]]

@@ -3,10 +3,8 @@ never slowing the emulator down."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
-import time
 
 import httpx
 import pytest
@@ -106,12 +104,10 @@ async def test_a_delivery_is_an_event_when_it_starts_and_after_each_attempt(app,
     receiver.respond_with(500, then=200)
     follower = app.state.feed.follow(kinds=["delivery"])
     await client.post("/v1/avatar", json={**BODY, "webhookUrl": receiver.url}, headers=api_key())
-    await client.post("/_mock/clock/advance", json={"seconds": 600})
-    await asyncio.to_thread(receiver.wait, 5)
-    await app.state.runtime.emulator.webhooks.drain()
+    await client.post("/_mock/clock/advance", json={"seconds": 600})  # the job completes; the retry 10 s later
     messages = await drain(follower)
     states = [(d["delivery"]["state"], len(d["delivery"]["attempts"])) for _, d in messages]
-    assert states == [("pending", 0), ("pending", 1)]
+    assert states == [("pending", 0), ("pending", 1), ("delivered", 2)]
     attempt = messages[-1][1]["delivery"]["attempts"][0]
     assert attempt["statusCode"] == 500 and attempt["headers"]["X-Doitong-Attempt"] == "1"
     delivery_id = messages[-1][1]["delivery"]["id"]
@@ -156,14 +152,11 @@ async def test_a_follower_that_never_reads_costs_the_emulator_nothing_and_learns
     feed = Feed(events, lambda kind, subject: {"n": subject}, size=100)
     stalled = feed.follow()
     reader = feed.follow()
-    started = time.perf_counter()
     for n in range(20_000):
         events.emit("job", n)
         if n % 100 == 99:
             assert len(await drain(reader, 0)) == 100  # a reader that keeps up misses nothing
-    elapsed = time.perf_counter() - started
-    assert len(stalled) <= 100  # bounded, however far behind
-    assert elapsed < 2.0, elapsed
+            assert len(stalled) <= 100  # bounded at every step, however far behind
     first = await stalled.get(0)
     assert first.kind == LAGGED and json.loads(first.data)["dropped"] == 19_900
     rest = await drain(stalled, 0)

@@ -84,11 +84,13 @@ def test_a_client_that_does_not_ask_gets_the_documents_application_json(server):
 
 
 def test_both_websocket_protocols_client_libraries_follow_a_job_and_a_plain_socket_is_told_why(node_modules, server):
+    key = httpx.post(f"{server.base_url}/_mock/accounts", json={"clock": "own"}).json()["key"]
     r = httpx.post(f"{server.base_url}/v1/avatar", json={"service": "hedra", "text": "hi", "avatarId": "casual-1"},
-                   headers=api_key("test-pro"))
+                   headers=api_key(key))
     job_id = r.json()["data"]["avatar"]["id"]
     ws_url = server.base_url.replace("http://", "ws://") + "/graphql"
-    out = subprocess.run(["node", "subscriptions.mjs", ws_url, "test-pro", job_id], cwd=node_modules,
+    advance_url = f"{server.base_url}/_mock/accounts/{key}/clock/advance"
+    out = subprocess.run(["node", "subscriptions.mjs", ws_url, key, job_id, advance_url], cwd=node_modules,
                          capture_output=True, text=True, timeout=120, check=True)
     seen = json.loads(out.stdout)
     for library in ("legacy", "modern"):  # subscriptions-transport-ws and graphql-ws

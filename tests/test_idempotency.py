@@ -6,7 +6,7 @@ import pytest
 
 from mockserver import Settings, create_app
 
-from helpers import api_key, bearer
+from helpers import advance, api_key, bearer
 
 pytestmark = pytest.mark.anyio
 
@@ -45,7 +45,7 @@ async def test_keys_belong_to_one_account_and_expire_after_a_day(app, client):
     a = (await client.post("/v1/avatar", json=BODY, headers=keyed("k3"))).json()["data"]["avatar"]["id"]
     b = (await client.post("/v1/avatar", json=BODY, headers=keyed("k3", "rich"))).json()["data"]["avatar"]["id"]
     assert a != b
-    app.state.runtime.emulator.scheduler.advance(24 * 3600 + 1)
+    await advance(client, 24 * 3600 + 1)
     c = (await client.post("/v1/avatar", json=BODY, headers=keyed("k3"))).json()["data"]["avatar"]["id"]
     assert c != a
 

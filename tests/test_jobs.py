@@ -9,7 +9,7 @@ import pytest
 
 from mockserver import Settings, create_app
 
-from helpers import api_key
+from helpers import advance, api_key
 
 pytestmark = pytest.mark.anyio
 
@@ -34,21 +34,20 @@ async def get(client, job_id):
 
 
 async def test_lifecycle_follows_the_clock(app, client):
-    scheduler = app.state.runtime.emulator.scheduler
     created = (await client.post("/v1/avatar", json=BODY, headers=api_key())).json()["data"]["avatar"]
     assert created["status"] == "queued" and created["progress"] == 0
     assert created["createdAt"] == "2024-01-01T00:00:00Z"
-    scheduler.advance(4.9)
+    await advance(client, 4.9)
     assert (await get(client, created["id"]))["status"] == "queued"
-    scheduler.advance(0.1)
+    await advance(client, 0.1)
     job = await get(client, created["id"])
     assert job["status"] == "processing" and job["startedAt"] == "2024-01-01T00:00:05Z"
     progress = []
     for _ in range(4):
-        scheduler.advance(2)
+        await advance(client, 2)
         progress.append((await get(client, created["id"]))["progress"])
     assert progress == [0.2, 0.4, 0.6, 0.8]
-    scheduler.advance(2)
+    await advance(client, 2)
     job = await get(client, created["id"])
     assert job["status"] == "completed" and job["progress"] == 1.0
     assert job["completedAt"] == "2024-01-01T00:00:15Z"
@@ -58,8 +57,8 @@ async def test_a_jump_over_many_transitions_stamps_each_at_its_own_time(app, cli
     ids = []
     for _ in range(3):
         ids.append((await client.post("/v1/avatar", json=BODY, headers=api_key())).json()["data"]["avatar"]["id"])
-        app.state.runtime.emulator.scheduler.advance(1)
-    app.state.runtime.emulator.scheduler.advance(3600)
+        await advance(client, 1)
+    await advance(client, 3600)
     jobs = [await get(client, i) for i in ids]
     assert [j["completedAt"] for j in jobs] == [
         "2024-01-01T00:00:15Z", "2024-01-01T00:00:16Z", "2024-01-01T00:00:17Z",
@@ -70,7 +69,7 @@ async def test_completion_charges_held_credits(app, client):
     await client.post("/v1/avatar", json=BODY, headers=api_key())
     credits = (await client.get("/v1/account", headers=api_key())).json()["data"]["account"]["credits"]
     assert (credits["available"], credits["held"], credits["charged"]) == (10000 - 54, 54, 0)
-    app.state.runtime.emulator.scheduler.advance(60)
+    await advance(client, 60)
     credits = (await client.get("/v1/account", headers=api_key())).json()["data"]["account"]["credits"]
     assert (credits["available"], credits["held"], credits["charged"]) == (10000 - 54, 0, 54)
 
@@ -95,9 +94,9 @@ async def test_only_the_newest_finished_jobs_are_kept_and_jobs_in_flight_never_g
             return (await client.post("/v1/avatar", json=BODY, headers=api_key())).json()["data"]["avatar"]["id"]
 
         finished = [await submit() for _ in range(4)]
-        app.state.runtime.emulator.scheduler.advance(60)
+        await advance(client, 60)
         in_flight = await submit()
-        app.state.runtime.emulator.scheduler.advance(1)
+        await advance(client, 1)
         statuses = [(await client.get(f"/v1/avatar/{j}", headers=api_key())).status_code for j in finished]
         assert statuses == [410, 410, 200, 200]  # dropped by the cap, and said so
         listed = (await client.get("/v1/avatar", headers=api_key())).json()["data"]

@@ -3,6 +3,7 @@ what the document promises, driven through random sequences of operations by hyp
 
 from __future__ import annotations
 
+import asyncio
 import math
 
 import pytest
@@ -13,7 +14,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from mockserver import Settings
 from mockserver.core.accounts import Account
 from mockserver.core.admission import Caller
-from mockserver.core.clock import Clock
+from mockserver.core.clock import Clock, Scheduler
+from mockserver.core.clocks import Clocks
 from mockserver.core.emulator import Here
 from mockserver.core.errors import (
     ConcurrencyLimitExceeded,
@@ -40,7 +42,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @initialize(initial=st.integers(0, 1000))
     def start(self, initial: int) -> None:
-        self.ledger = Ledger(Clock(virtual=True, start=0), initial, max_entries=50)
+        self.ledger = Ledger(Clock(virtual=True, start=0).now, initial, max_entries=50)
         self.available = initial
         self.holds: dict[str, int] = {}
         self.charged = 0
@@ -105,11 +107,11 @@ class RateLimiterMachine(RuleBasedStateMachine):
     def start(self, per_minute: int | None, concurrent: int | None, daily: int | None, start: float) -> None:
         self.clock = Clock(virtual=True, start=start)
         self.active: dict[str, int] = {}
-        self.limiter = RateLimiter(self.clock, self.active)
+        self.limiter = RateLimiter(Clocks(Scheduler(self.clock)), self.active)
         plan = PlanFixture(name="Test", requests_per_minute=per_minute, concurrent_jobs=concurrent, daily_jobs=daily)
         self.account = Account(
             key="k", name="n", email="e", plan_id="test", plan=plan, webhook_secret="s", enabled=True,
-            standard_webhooks=False, ledger=Ledger(self.clock, 0),
+            standard_webhooks=False, ledger=Ledger(self.clock.now, 0),
         )
         self.window_start = -math.inf
         self.window_count = 0
@@ -225,11 +227,11 @@ class IdempotencyMachine(RuleBasedStateMachine):
 
     @rule()
     def finish_everything(self) -> None:
-        self.emulator.advance(3600)
+        asyncio.run(self.emulator.advance(3600))
 
     @rule()
     def a_day_passes(self) -> None:
-        self.emulator.advance(24 * 3600 + 1)
+        asyncio.run(self.emulator.advance(24 * 3600 + 1))
         self.by_key.clear()  # the keys have expired: a retry now makes a new job
 
     @invariant()

@@ -79,22 +79,30 @@ def test_a_garbled_request_line_gets_a_400_in_the_error_format(server):
 
 
 def test_a_client_that_never_finishes_its_headers_is_cut_off_with_a_408(server):
-    status, body, took = exchange(server, b"POST /v1/avatar HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: test-", timeout=10)
+    status, body, took = exchange(server, b"POST /v1/avatar HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: test-", timeout=30)
     assert status == 408 and code(body) == "REQUEST_TIMEOUT"
-    assert 0.8 < took < 5
+    assert took > 0.8  # after the 1 s --client-timeout, not before
 
 
-def test_slow_clients_do_not_hold_up_anyone_else(server):
+@pytest.mark.parametrize("http", ["httptools", "h11"])
+def test_slow_clients_do_not_hold_up_anyone_else(server_factory, http):
+    """50 clients stall in their heads for the whole (60 s) client timeout; the others are
+    served meanwhile, and the stalled ones are still waiting when they are."""
+    if http == "httptools":
+        pytest.importorskip("httptools", reason="httptools is not installed on this platform")
+    server = server_factory("--no-render", "--no-access-log", "--client-timeout", "60", "--http", http)
     address = urlsplit(server.base_url)
     slow = [socket.create_connection((address.hostname, address.port)) for _ in range(50)]
     try:
         for sock in slow:
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-        started = time.monotonic()
-        with httpx.Client(base_url=server.base_url) as client:
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
             for _ in range(20):
                 assert client.get("/v1/catalog", headers={"X-API-Key": "YOUR_API_KEY"}).status_code == 200
-        assert time.monotonic() - started < 1.0
+        for sock in slow:
+            sock.setblocking(False)
+            with pytest.raises(BlockingIOError):
+                sock.recv(100)  # nothing yet: served after the others, not before
     finally:
         for sock in slow:
             sock.close()
@@ -109,9 +117,9 @@ def test_a_keep_alive_connection_serves_several_requests_in_a_row(server):
 
 def test_a_client_that_stalls_in_its_body_gets_a_408(server):
     head = b"POST /v1/avatar HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: YOUR_API_KEY\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
-    status, body, took = exchange(server, head + b'{"service": "hedra", ', timeout=10)
+    status, body, took = exchange(server, head + b'{"service": "hedra", ', timeout=30)
     assert status == 408 and code(body) == "REQUEST_TIMEOUT" and "body" in body["errors"][0]["message"]
-    assert 0.8 < took < 5
+    assert took > 0.8
 
 
 def test_pipelined_requests_on_one_connection_are_all_answered(server):
@@ -127,7 +135,7 @@ def test_pipelined_requests_on_one_connection_are_all_answered(server):
 
 def test_a_connection_that_sends_nothing_is_closed(server):
     address = urlsplit(server.base_url)
-    with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
+    with socket.create_connection((address.hostname, address.port), timeout=30) as sock:
         started = time.monotonic()
-        assert sock.recv(100) == b""  # the server closed it
-    assert 0.8 < time.monotonic() - started < 5
+        assert sock.recv(100) == b""  # the server closed it, before the socket's own timeout
+    assert time.monotonic() - started > 0.8

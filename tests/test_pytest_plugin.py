@@ -176,3 +176,104 @@ def test_the_readme_shows_the_sample_that_runs_here():
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert SAMPLE.strip() in readme
+
+
+def test_a_tests_advance_moves_only_its_own_world(pytester):
+    """Test 1 moves its clock a day on; test 2, after it on the same mock, still starts now."""
+    pytester.makepyfile(test_clocks='''
+import time
+
+import httpx
+
+BODY = {"service": "hedra", "text": "hi", "avatarId": "casual-1"}
+
+
+def created_at(mock):
+    r = httpx.post(f"{mock.base_url}/v1/avatar", json=BODY, headers=mock.rest_headers)
+    return r.json()["data"]["avatar"]["createdAt"]
+
+
+def test_1_a_day_passes(doitong_mock):
+    before = httpx.get(f"{doitong_mock.base_url}/_mock/clock").json()["now"]
+    doitong_mock.advance(86400)
+    assert doitong_mock.clock()["own"] is True
+    assert doitong_mock.clock()["now"] >= before + 86400
+    assert httpx.get(f"{doitong_mock.base_url}/_mock/clock").json()["now"] == before  # the server's did not move
+
+
+def test_2_starts_now(doitong_mock):
+    assert created_at(doitong_mock).startswith(time.strftime("%Y-%m-%d", time.gmtime()))
+    assert abs(doitong_mock.clock()["now"] - time.time()) < 3600
+''')
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_next_runs_the_next_event_whatever_its_jitter(pytester):
+    pytester.makepyfile(test_next='''
+import httpx
+
+
+def test_retry_without_padding(doitong_mock, webhook_receiver):
+    webhook_receiver.respond_with(500, then=200)
+    r = httpx.post(f"{doitong_mock.base_url}/v1/avatar", headers=doitong_mock.rest_headers,
+                   json={"service": "hedra", "text": "hi", "avatarId": "casual-1", "webhookUrl": webhook_receiver.url})
+    job_id = r.json()["data"]["avatar"]["id"]
+    doitong_mock.next()  # the job completes; attempt 1 gets a 500
+    [log] = doitong_mock.deliveries(job_id)
+    assert (log["state"], len(log["attempts"])) == ("pending", 1)
+    doitong_mock.next()  # the retry, 9 to 11 s later
+    [log] = doitong_mock.deliveries(job_id)
+    assert (log["state"], len(log["attempts"])) == ("delivered", 2)
+    assert [d.status for d in (webhook_receiver.wait(), webhook_receiver.wait())] == [500, 200]
+''')
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_wait_returns_once_the_mock_has_recorded_the_attempt(pytester):
+    """No advance to settle anything: the job completes at once (instant speed, real clock) and the
+    delivery goes out from the background; what wait() returns is already in the log."""
+    pytester.makepyfile(test_recorded='''
+import httpx
+import pytest
+
+
+@pytest.mark.parametrize("n", range(15))
+def test_delivered_when_wait_returns(doitong_mock, webhook_receiver, n):
+    webhook_receiver.hang(0.05, count=1)
+    r = httpx.post(f"{doitong_mock.base_url}/v1/avatar", headers=doitong_mock.rest_headers,
+                   json={"service": "hedra", "text": "hi", "avatarId": "casual-1", "webhookUrl": webhook_receiver.url})
+    job_id = r.json()["data"]["avatar"]["id"]
+    webhook_receiver.wait(timeout=10)
+    [logged] = doitong_mock.deliveries(job_id)
+    assert logged["state"] == "delivered"
+''')
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "--doitong-mock-clock=real", "--doitong-mock-speed=instant"
+    )
+    result.assert_outcomes(passed=15)
+
+
+def test_each_test_has_its_own_receiver_on_one_server(pytester):
+    pytester.makepyfile(test_receivers='''
+import httpx
+
+seen = {}
+
+
+def test_a(webhook_receiver):
+    seen["a"] = webhook_receiver.url
+    assert httpx.post(webhook_receiver.url, content=b"{}").status_code == 200
+    assert len(webhook_receiver.deliveries) == 1
+
+
+def test_b(webhook_receiver):
+    a = seen["a"]
+    assert webhook_receiver.url != a and webhook_receiver.port == int(a.split(":")[2].split("/")[0])
+    assert webhook_receiver.deliveries == []
+    assert httpx.post(a, content=b"{}").status_code == 410  # test a is over: nothing is kept for it
+    assert webhook_receiver.deliveries == []
+''')
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)

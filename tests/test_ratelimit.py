@@ -7,7 +7,7 @@ import pytest
 
 from mockserver import Settings, create_app
 
-from helpers import api_key, bearer
+from helpers import advance, api_key, bearer
 
 pytestmark = pytest.mark.anyio
 
@@ -21,23 +21,21 @@ def app(limits_fixtures):
 
 
 async def test_remaining_counts_down_and_resets_when_the_window_passes(app, client):
-    scheduler = app.state.runtime.emulator.scheduler
     seen = []
     for _ in range(3):
         r = await client.get("/v1/account", headers=api_key("ten-a-minute"))
         seen.append((r.headers["X-RateLimit-Limit"], r.headers["X-RateLimit-Remaining"], r.headers["X-RateLimit-Reset"]))
-        scheduler.advance(10)
+        await advance(client, 10)
     assert seen == [("10", "9", str(START + 60)), ("10", "8", str(START + 60)), ("10", "7", str(START + 60))]
-    scheduler.advance(30)  # 60 s after the first request
+    await advance(client, 30)  # 60 s after the first request
     r = await client.get("/v1/account", headers=api_key("ten-a-minute"))
     assert (r.headers["X-RateLimit-Remaining"], r.headers["X-RateLimit-Reset"]) == ("9", str(START + 120))
 
 
 async def test_the_eleventh_request_in_a_minute_is_a_429_with_retry_after(app, client):
-    scheduler = app.state.runtime.emulator.scheduler
     for _ in range(10):
         assert (await client.get("/v1/account", headers=api_key("ten-a-minute"))).status_code == 200
-        scheduler.advance(1)
+        await advance(client, 1)
     r = await client.post("/graphql", json={"query": "{ account { name } }"}, headers=bearer("ten-a-minute"))
     assert r.status_code == 429
     error = r.json()["errors"][0]
@@ -45,7 +43,7 @@ async def test_the_eleventh_request_in_a_minute_is_a_429_with_retry_after(app, c
     assert r.headers["Retry-After"] == "50"
     assert r.headers["X-RateLimit-Remaining"] == "0"
     assert r.headers["X-RateLimit-Reset"] == str(START + 60)
-    scheduler.advance(50)
+    await advance(client, 50)
     assert (await client.get("/v1/account", headers=api_key("ten-a-minute"))).status_code == 200
 
 
@@ -82,12 +80,11 @@ async def test_concurrency_limit_frees_up_when_a_job_finishes(app, client):
     assert r.status_code == 429
     assert r.json()["errors"][0]["extensions"] == {"code": "CONCURRENCY_LIMIT_EXCEEDED", "limit": 3, "retryAfter": 600}
     assert r.headers["Retry-After"] == "600"
-    app.state.runtime.emulator.scheduler.advance(600)
+    await advance(client, 600)
     assert (await client.post("/v1/avatar", json=BODY, headers=api_key("three-at-once"))).status_code == 200
 
 
 async def test_daily_limit_resets_at_utc_midnight_and_rejections_cost_no_quota(app, client):
-    scheduler = app.state.runtime.emulator.scheduler
     for _ in range(5):
         assert (await client.post("/v1/avatar", json=BODY, headers=api_key("five-a-day"))).status_code == 200
     r = await client.post("/v1/avatar", json=BODY, headers=api_key("five-a-day"))
@@ -95,7 +92,7 @@ async def test_daily_limit_resets_at_utc_midnight_and_rejections_cost_no_quota(a
     assert r.json()["errors"][0]["extensions"] == {"code": "DAILY_LIMIT_EXCEEDED", "limit": 5, "retryAfter": 86400}
     usage = (await client.get("/v1/account", headers=api_key("five-a-day"))).json()["data"]["account"]["usage"]
     assert usage["jobsToday"] == 5 and usage["dayResetsAt"] == "2024-01-02T00:00:00Z"
-    scheduler.advance(86400)
+    await advance(client, 86400)
     assert (await client.post("/v1/avatar", json=BODY, headers=api_key("five-a-day"))).status_code == 200
 
 

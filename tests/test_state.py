@@ -48,7 +48,10 @@ def all_jobs(client: httpx.Client) -> list[dict]:
 @pytest.mark.integration
 def test_sigkill_mid_burst_loses_no_acknowledged_job_and_no_credit(tmp_path, fixtures_dir):
     state = tmp_path / "state.sqlite"
-    args = ("--fixtures", str(fixtures_dir), "--state-file", str(state), "--no-render", "--no-access-log")
+    # A virtual clock: jobs stay in flight across the kill and the restart however slow the
+    # machine is, until the test moves the clock.
+    args = ("--fixtures", str(fixtures_dir), "--state-file", str(state), "--no-render", "--no-access-log",
+            "--clock", "virtual")
     server = start_server(tmp_path, *args)
     acknowledged: dict[str, int] = {}
     lock = threading.Lock()
@@ -69,7 +72,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_job_and_no_credit(tmp_path, fix
     threads = [threading.Thread(target=submit_until_the_server_dies) for _ in range(8)]
     for t in threads:
         t.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 120
     while len(acknowledged) < 150 and time.monotonic() < deadline:
         time.sleep(0.01)
     server.process.send_signal(signal.SIGKILL)
@@ -91,7 +94,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_job_and_no_credit(tmp_path, fix
             assert credits["available"] + credits["held"] + credits["charged"] == CREDITS
             assert any(j["status"] in ("queued", "processing") for j in jobs.values()), "nothing was in flight"
 
-            time.sleep(3.5)  # queue 1 s + processing 2 s: jobs in flight resume on the clock and finish
+            assert client.post("/_mock/clock/advance", json={"seconds": 3}).status_code == 200  # queue 1 s + 2 s
             statuses = {j["status"] for j in all_jobs(client)}
             assert statuses == {"completed"}
             credits = client.get("/v1/account").json()["data"]["account"]["credits"]
@@ -170,7 +173,10 @@ def test_an_unusable_state_file_stops_start_up_with_the_reason(tmp_path, make_ba
 @pytest.mark.integration
 def test_a_second_server_on_the_same_state_file_is_refused_until_the_first_is_gone(tmp_path, fixtures_dir):
     state = tmp_path / "state.sqlite"
-    args = ("--fixtures", str(fixtures_dir), "--state-file", str(state), "--no-render", "--no-access-log")
+    # A virtual clock: jobs stay in flight across the kill and the restart however slow the
+    # machine is, until the test moves the clock.
+    args = ("--fixtures", str(fixtures_dir), "--state-file", str(state), "--no-render", "--no-access-log",
+            "--clock", "virtual")
     first = start_server(tmp_path, *args)
     try:
         second = subprocess.run([sys.executable, "-m", "mockserver", "--port", "0", *args],
@@ -207,3 +213,41 @@ async def test_expired_idempotency_keys_leave_the_state_file_too(tmp_path):
     await app.state.runtime.close()
     with sqlite3.connect(state) as db:
         assert [key for (key,) in db.execute("SELECT key FROM idempotency")] == ["later"]
+
+
+async def test_an_accounts_own_clock_and_what_is_due_on_it_survive_a_restart(tmp_path):
+    state = tmp_path / "state.sqlite"
+    app = make_app(state)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        key = (await client.post("/_mock/accounts", json={"clock": "own"})).json()["key"]
+        made = (await client.post("/v1/avatar", json=BODY, headers={"X-API-Key": key})).json()["data"]["avatar"]
+        await client.post(f"/_mock/accounts/{key}/clock/advance", json={"seconds": 2})
+        await client.patch(f"/_mock/accounts/{key}/clock", json={"speed": 2})
+        before = (await client.get(f"/_mock/accounts/{key}/clock")).json()
+    await app.state.runtime.close()
+
+    app = make_app(state)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        after = (await client.get(f"/_mock/accounts/{key}/clock")).json()
+        assert (after["now"], after["speed"], after["own"], after["nextDueAt"]) == (
+            before["now"], "2", True, before["nextDueAt"])
+        assert (await client.get("/_mock/clock")).json()["now"] == 1_704_067_200  # the server's never moved
+        await client.post(f"/_mock/accounts/{key}/clock/advance", json={"next": True})
+        polled = (await client.get(f"/v1/avatar/{made['id']}", headers={"X-API-Key": key})).json()["data"]["avatar"]
+        assert polled["status"] == "completed" and polled["completedAt"] == before["nextDueAt"]
+    await app.state.runtime.close()
+
+
+async def test_a_virtual_clock_never_advanced_goes_on_from_where_it_stood_after_a_restart(tmp_path):
+    state = tmp_path / "state.sqlite"
+    app = make_app(state)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        made = (await client.post("/v1/avatar", json=BODY, headers={"X-API-Key": "YOUR_API_KEY"})).json()["data"]["avatar"]
+    await app.state.runtime.close()
+
+    app = make_app(state, start_time=1_704_067_200 + 3600)  # the process starts again an hour later
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        assert (await client.get("/_mock/clock")).json()["now"] == 1_704_067_200
+        polled = (await client.get(f"/v1/avatar/{made['id']}", headers={"X-API-Key": "YOUR_API_KEY"})).json()
+        assert polled["data"]["avatar"]["status"] == "processing"
+    await app.state.runtime.close()

@@ -14,9 +14,8 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from mockserver import Settings, create_app, sign, verify_signature
-from mockserver.web.views import delivery_view
 
-from helpers import api_key, bearer
+from helpers import advance, api_key, bearer, seconds_between
 
 pytestmark = pytest.mark.anyio
 
@@ -38,15 +37,13 @@ async def wait_for(receiver, count=None, timeout=5.0):
     return await asyncio.to_thread(receiver.wait, timeout, count)
 
 
-async def settled(app, job_id, state, timeout=10.0) -> dict:
-    """Wait until the job's delivery reaches a state; return its log entry."""
-    for _ in range(int(timeout / 0.02)):
-        deliveries = app.state.runtime.emulator.webhooks.for_job(job_id)
-        if deliveries and deliveries[0].state == state:
-            await app.state.runtime.emulator.webhooks.drain()
-            return delivery_view(deliveries[0])
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"delivery of {job_id} never became {state}: {[delivery_view(d) for d in app.state.runtime.emulator.webhooks.for_job(job_id)]}")
+async def settled(client, job_id, state) -> dict:
+    """The job's delivery once nothing is due on the server's clock and no attempt is in flight."""
+    r = await client.post("/_mock/clock/settle")
+    assert r.status_code == 200, r.text
+    [log] = (await client.get(f"/_mock/jobs/{job_id}/deliveries")).json()["deliveries"]
+    assert log["state"] == state, log
+    return log
 
 
 async def test_completion_posts_the_documents_payload_signed_over_the_raw_bytes(client, receiver):
@@ -84,9 +81,8 @@ async def test_failed_and_cancelled_jobs_are_delivered_too(app, client, receiver
 async def test_two_500s_then_a_200_make_exactly_three_attempts(app, client, receiver):
     receiver.respond_with(500, 500, then=200)
     job_id = await submit(client, receiver.url)
-    log = await settled(app, job_id, "delivered")
+    log = await settled(client, job_id, "delivered")
     assert [(a["number"], a["statusCode"]) for a in log["attempts"]] == [(1, 500), (2, 500), (3, 200)]
-    await asyncio.sleep(0.2)
     assert len(receiver.deliveries) == 3
     assert len({d.headers["x-doitong-delivery"] for d in receiver.deliveries}) == 1
     assert [d.headers["x-doitong-attempt"] for d in receiver.deliveries] == ["1", "2", "3"]
@@ -104,7 +100,7 @@ async def test_a_receiver_that_is_down_exhausts_the_attempts_and_a_resend_succee
             held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             held.bind(("127.0.0.1", receiver.port))
             job_id = await submit(client, url)
-            log = await settled(app, job_id, "failed")
+            log = await settled(client, job_id, "failed")
         assert len(log["attempts"]) == 4
         assert all(a["statusCode"] is None and a["error"] for a in log["attempts"])
         receiver.start()
@@ -119,32 +115,93 @@ async def test_a_hanging_receiver_times_out_and_the_retry_follows(receiver):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
         receiver.hang(2.0, count=1)
         job_id = await submit(client, receiver.url)
-        log = await settled(app, job_id, "delivered")
+        log = await settled(client, job_id, "delivered")
         first, second = log["attempts"]
         assert first["statusCode"] is None and "timed out after 0.3 s" in first["error"]
         assert second["statusCode"] == 200
 
 
-async def test_retries_wait_for_the_virtual_clock(receiver):
+async def test_a_retry_waits_for_the_virtual_clock_then_runs_at_its_own_time(receiver):
     app = make_app(speed="realtime", clock="virtual", start_time=1704067200)
-    service = app.state.runtime.emulator
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
         receiver.respond_with(503, then=200)
         job_id = await submit(client, receiver.url)
-        service.scheduler.advance(3600)
-        await wait_for(receiver, count=1)
-        await service.webhooks.drain()
-        delivery = service.webhooks.for_job(job_id)[0]
-        assert delivery.state == "pending" and len(delivery.attempts) == 1
-        wait = delivery.next_attempt_at - service.clock.now()
+        await client.post("/_mock/clock/advance", json={"next": True})  # the job completes, attempt 1 fails
+        [log] = (await client.get(f"/_mock/jobs/{job_id}/deliveries")).json()["deliveries"]
+        assert log["state"] == "pending" and len(log["attempts"]) == 1
+        wait = seconds_between(log["attempts"][0]["at"], log["nextAttemptAt"])
         assert 9.0 <= wait <= 11.0  # 10 s with 10 % jitter
-        service.scheduler.advance(wait - 0.5)
-        await asyncio.sleep(0.2)
+        await advance(client, wait - 0.5)
         assert len(receiver.deliveries) == 1
-        service.scheduler.advance(0.5)
-        await wait_for(receiver, count=2)
-        await service.webhooks.drain()
-        assert delivery.state == "delivered"
+        await client.post("/_mock/clock/advance", json={"next": True})
+        [log] = (await client.get(f"/_mock/jobs/{job_id}/deliveries")).json()["deliveries"]
+        assert log["state"] == "delivered" and len(receiver.deliveries) == 2
+        assert seconds_between(log["attempts"][0]["at"], log["attempts"][1]["at"]) == pytest.approx(wait, abs=0.002)
+
+
+async def test_advance_returns_with_every_attempt_that_fell_due_made_and_recorded(receiver):
+    """Each retry at its own time inside the span, not one attempt now and the rest later."""
+    app = make_app(speed="realtime", clock="virtual", start_time=1704067200)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        receiver.respond_with(500, 500, then=200)
+        job_id = await submit(client, receiver.url)
+        await advance(client, 600)
+        [log] = (await client.get(f"/_mock/jobs/{job_id}/deliveries")).json()["deliveries"]
+        assert log["state"] == "delivered"
+        first, second, third = (a["at"] for a in log["attempts"])
+        assert 9 <= seconds_between(first, second) <= 11 and 27 <= seconds_between(second, third) <= 33
+        assert len(receiver.deliveries) == 3
+
+
+async def test_advancing_while_an_attempt_is_in_flight_loses_no_retry(receiver):
+    """advance(600) then advance(11) at once, while the receiver holds attempt 1 and then
+    answers 500: the retry, due 10 s after attempt 1, runs within those 11 s."""
+    app = make_app(speed="realtime", clock="virtual", start_time=1704067200)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        receiver.respond_with(500, then=200)
+        receiver.hang(0.5, count=1)
+        job_id = await submit(client, receiver.url)
+        completes = (await client.get(f"/_mock/jobs/{job_id}")).json()["endsAt"]
+        await advance(client, seconds_between("2024-01-01T00:00:00Z", completes))
+        await advance(client, 11)
+        [log] = (await client.get(f"/_mock/jobs/{job_id}/deliveries")).json()["deliveries"]
+        assert [a["statusCode"] for a in log["attempts"]] == [500, 200]
+        assert len(receiver.deliveries) == 2
+
+
+async def test_a_retry_is_due_a_back_off_after_its_attempt_was_made_not_after_the_answer(receiver):
+    """On a real clock time passes while the receiver takes its time: the back-off counts from
+    when the attempt was sent."""
+    app = make_app(speed="realtime", clock="real", webhook_timeout=5)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        receiver.respond_with(500, then=200)
+        receiver.hang(2.5, count=1)
+        job_id = await submit(client, receiver.url)
+        r = await client.post(f"/_mock/jobs/{job_id}/complete")
+        assert r.status_code == 200
+        await client.post("/_mock/clock/settle")
+        [log] = (await client.get(f"/_mock/jobs/{job_id}/deliveries")).json()["deliveries"]
+        assert len(log["attempts"]) == 1 and log["state"] == "pending"
+        assert 9.0 <= seconds_between(log["attempts"][0]["at"], log["nextAttemptAt"]) <= 11.0
+        await app.state.runtime.close()
+
+
+async def test_a_read_of_a_delivery_can_wait_for_an_attempt_to_be_recorded(receiver):
+    """What a receiver that got attempt N does before the test reads the delivery log."""
+    app = make_app(speed="realtime", clock="virtual")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        receiver.hang(0.5, count=1)
+        job_id = await submit(client, receiver.url)
+        await client.post(f"/_mock/jobs/{job_id}/complete")
+        [log] = (await client.get(f"/_mock/jobs/{job_id}/deliveries")).json()["deliveries"]
+        assert log["attempts"] == []
+        r = await client.get(f"/_mock/deliveries/{log['id']}", params={"attempts": 1, "wait": 5})
+        assert r.status_code == 200 and [a["statusCode"] for a in r.json()["attempts"]] == [200]
+        r = await client.get(f"/_mock/deliveries/{log['id']}", params={"attempts": 2, "wait": 0.1})
+        assert len(r.json()["attempts"]) == 1  # after the wait, as it is
+        for bad in ({"attempts": 1, "wait": "soon"}, {"attempts": 1, "wait": 3600}, {"attempts": "x"}):
+            r = await client.get(f"/_mock/deliveries/{log['id']}", params=bad)
+            assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 async def test_standard_webhooks_headers_verify_with_the_specs_library(client, receiver):
@@ -158,7 +215,7 @@ async def test_standard_webhooks_headers_verify_with_the_specs_library(client, r
 
 async def test_the_log_is_readable_per_job_per_account_and_on_the_graphql_job(app, client, receiver):
     job_id = await submit(client, receiver.url)
-    await settled(app, job_id, "delivered")
+    await settled(client, job_id, "delivered")
     per_job = (await client.get(f"/_mock/jobs/{job_id}/deliveries")).json()["deliveries"]
     per_account = (await client.get("/_mock/deliveries", params={"account": "YOUR_API_KEY"})).json()["deliveries"]
     assert [d["id"] for d in per_job] == [d["id"] for d in per_account]
@@ -253,3 +310,23 @@ async def test_standard_webhooks_verify_after_the_virtual_clock_moved_an_hour(re
     assert got.headers["x-doitong-timestamp"] == got.headers["webhook-timestamp"]
     assert payload["completedAt"] > payload["createdAt"]  # the payload's times stay on the mock's clock
     await app.state.runtime.close()
+
+
+async def test_an_advance_waits_for_attempts_only_as_long_as_it_is_told(receiver):
+    """A receiver that does not answer cannot hold an advance for long: past its timeout the
+    attempt goes on in the background and the answer says so."""
+    app = make_app(speed="realtime", clock="virtual", webhook_timeout=10)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        receiver.hang(3, count=1)
+        job_id = await submit(client, receiver.url)
+        r = await client.post("/_mock/clock/advance", json={"seconds": 600, "timeout": 0.2})
+        assert r.status_code == 200 and r.json()["inFlight"] == 1
+        [log] = (await client.get(f"/_mock/jobs/{job_id}/deliveries")).json()["deliveries"]
+        assert log["attempts"] == []
+        r = await client.post("/_mock/clock/settle", json={"timeout": 30})
+        assert r.json()["inFlight"] == 0
+        [log] = (await client.get(f"/_mock/jobs/{job_id}/deliveries")).json()["deliveries"]
+        assert [a["statusCode"] for a in log["attempts"]] == [200]
+        for bad in (-1, 601, "soon"):
+            r = await client.post("/_mock/clock/settle", json={"timeout": bad})
+            assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["field"] == "timeout"

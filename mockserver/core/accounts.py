@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .clock import Clock
+from .clock import Clock, ClockState
+from .clocks import Clocks
 from .errors import Forbidden, Unauthenticated
 from .fixtures import AccountFixture, Fixtures, PlanFixture
 from .ledger import Ledger, LedgerEntry, LedgerState
@@ -28,6 +29,9 @@ class Account:
     standard_webhooks: bool
     ledger: Ledger
     ephemeral: bool = False
+    # A virtual clock of its own (a throw-away account made with `clock: own`), or None: the
+    # account follows the server's clock.
+    clock: Clock | None = None
 
     @property
     def id(self) -> str:
@@ -38,6 +42,7 @@ class Account:
             key=self.key, name=self.name, email=self.email, plan=self.plan_id,
             webhook_secret=self.webhook_secret, enabled=self.enabled,
             standard_webhooks=self.standard_webhooks, ephemeral=self.ephemeral, ledger=self.ledger.state(),
+            clock=self.clock.state() if self.clock is not None else None,
         )
 
 
@@ -54,6 +59,7 @@ class AccountRecord:
     standard_webhooks: bool
     ephemeral: bool
     ledger: LedgerState
+    clock: ClockState | None = None
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -77,12 +83,12 @@ def api_key(headers: Mapping[str, str]) -> str | None:
 class Accounts:
     def __init__(
         self,
-        clock: Clock,
+        clocks: Clocks,
         fixtures: Fixtures,
         fake: Callable[[], Any],
         on_ledger: Callable[[str, LedgerEntry], None] | None = None,
     ) -> None:
-        self._clock = clock
+        self._clocks = clocks
         self._fixtures = fixtures
         self._fake = fake
         self._on_ledger = on_ledger
@@ -90,8 +96,12 @@ class Accounts:
         for item in fixtures.accounts.accounts:
             self.add(self.from_fixture(item))
 
-    def from_fixture(self, item: AccountFixture, ephemeral: bool = False) -> Account:
-        ledger = Ledger(self._clock, item.credits)
+    def from_fixture(
+        self, item: AccountFixture, ephemeral: bool = False, own_clock: bool = False, clock: ClockState | None = None
+    ) -> Account:
+        """The account, with a clock of its own when asked (at the server's time, or as saved)."""
+        own = self._clocks.add_own(item.key, clock).clock if own_clock or clock is not None else None
+        ledger = Ledger(functools.partial(self._clocks.now, item.key), item.credits)
         if self._on_ledger is not None:
             ledger.on_entry = functools.partial(self._on_ledger, item.key)
         return Account(
@@ -105,6 +115,7 @@ class Accounts:
             standard_webhooks=item.standard_webhooks,
             ledger=ledger,
             ephemeral=ephemeral,
+            clock=own,
         )
 
     def add(self, account: Account) -> None:
@@ -124,7 +135,7 @@ class Accounts:
                 webhook_secret=record.webhook_secret, enabled=record.enabled,
                 standard_webhooks=record.standard_webhooks,
             )
-            account = self.from_fixture(fixture, ephemeral=record.ephemeral)
+            account = self.from_fixture(fixture, ephemeral=record.ephemeral, clock=record.clock)
             self.add(account)
         account.plan_id, account.plan, account.enabled = record.plan, plan, record.enabled
         account.ledger.restore(record.ledger, entries)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .accounts import Accounts
 from .admission import Admission
 from .clock import Clock, Scheduler
+from .clocks import Clocks
 from .emulator import Emulator
 from .events import Events
 from .faults import Faults
@@ -48,9 +49,9 @@ def build_emulator(
 ) -> Emulator:
     """`events` is the runtime's bus, which outlives this emulator; without one it gets its own."""
     events = events if events is not None else Events()
-    scheduler = Scheduler(clock)
+    clocks = Clocks(Scheduler(clock))
     fake = LazyFaker(settings.seed)
-    accounts = Accounts(clock, fixtures, fake, on_ledger=events.ledger_entry)
+    accounts = Accounts(clocks, fixtures, fake, on_ledger=events.ledger_entry)
     updates = JobUpdates()
 
     def delivery_changed(delivery: Delivery) -> None:
@@ -59,8 +60,7 @@ def build_emulator(
 
     media = MediaStore(fixtures, settings.render, settings.media_dir)
     webhooks = Webhooks(
-        clock,
-        scheduler,
+        clocks,
         WebhookSettings(
             max_attempts=settings.webhook_attempts,
             timeout=settings.webhook_timeout,
@@ -91,8 +91,7 @@ def build_emulator(
                 store.save_account(account)
 
     jobs = Jobs(
-        clock,
-        scheduler,
+        clocks,
         fixtures.processing,
         settings.seed,
         settings.max_finished_jobs,
@@ -103,12 +102,12 @@ def build_emulator(
         ),
         forget=store.forget_job,
     )
-    limiter = RateLimiter(clock, jobs.active)
+    limiter = RateLimiter(clocks, jobs.active)
     return Emulator(
         settings=settings,
         fixtures=fixtures,
         clock=clock,
-        scheduler=scheduler,
+        clocks=clocks,
         store=store,
         accounts=accounts,
         limiter=limiter,
@@ -117,7 +116,7 @@ def build_emulator(
         webhooks=webhooks,
         media=media,
         updates=updates,
-        idempotency=IdempotencyStore(clock, on_forget=store.forget_idempotency),
+        idempotency=IdempotencyStore(clocks, on_forget=store.forget_idempotency),
         journal=Journal(settings.journal_size, on_record=lambda entry: events.emit("request", entry)),
         faults=Faults(),
         fake=fake,

@@ -1,8 +1,9 @@
-"""One source of time for an app, and a scheduler that runs callbacks when that time comes.
+"""A source of time, and a scheduler that runs callbacks when that time comes.
 
-Everything time-dependent (job transitions, rate-limit windows, webhook retries) reads
-`Clock.now()` and schedules through `Scheduler.call_at()`, so switching to a virtual clock
-or advancing time moves all of it together.
+Everything time-dependent (job transitions, rate-limit windows, webhook retries) reads the time
+of a `Scheduler` (its clock) and schedules through `Scheduler.call_at()`, so switching to a
+virtual clock or advancing time moves all of it together. The server has one; an account with
+a clock of its own has another (`clocks.Clocks` knows which is whose).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 logger = logging.getLogger("mockserver.clock")
 
@@ -157,6 +159,10 @@ class Scheduler:
     so chains of transitions carry exact timestamps even when a virtual clock jumps over them.
     `run_due()` is also called from request paths, so state is right even if no loop timer
     could be armed (for example a TestClient whose event loop has gone).
+
+    What a timer starts and does not finish at once (a webhook attempt) is `track`ed: `settle()`
+    and `advance()` wait for it, so when they return every outcome that fell due is recorded
+    and whatever it scheduled (a retry) has run too if it fell due.
     """
 
     def __init__(self, clock: Clock) -> None:
@@ -167,6 +173,14 @@ class Scheduler:
         self._handle_due = math.inf
         self._running = False
         self._closed = False
+        self._work: set[asyncio.Future[Any]] = set()
+        self._lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def scaled(self, seconds: float) -> float:
+        return self.clock.scaled(seconds)
 
     def call_at(self, due: float, callback: Callable[[float], None]) -> Timer:
         timer = Timer(due, next(self._seq), callback)
@@ -177,6 +191,16 @@ class Scheduler:
         if due < self._handle_due:
             self._arm()
         return timer
+
+    def track(self, work: asyncio.Future[Any]) -> None:
+        """Work a timer started and that ends later (a webhook attempt): settling waits for it."""
+        self._work.add(work)
+        work.add_done_callback(self._work.discard)
+
+    @property
+    def in_flight(self) -> int:
+        """How much tracked work has not ended yet."""
+        return len(self._work)
 
     def next_due(self) -> float | None:
         """When the earliest timer still to run is due, or None when nothing is scheduled."""
@@ -205,22 +229,50 @@ class Scheduler:
         self._arm()
         return ran
 
-    def advance(self, seconds: float) -> int:
-        """Move the clock forward, running what falls due at each timer's own time, in order."""
+    async def settle(self, deadline: float = math.inf) -> int:
+        """Run what is due and wait for the work it starts, until nothing is due at the current
+        time and nothing is in flight, or the event loop's time reaches `deadline` (then what is
+        in flight goes on in the background); returns how many timers ran."""
+        ran = 0
+        loop = asyncio.get_running_loop()
+        while True:
+            ran += self.run_due()
+            # Work started on another event loop (a test client's, gone since) cannot be awaited here.
+            pending = {work for work in self._work if work.get_loop() is loop}
+            if pending and loop.time() < deadline:
+                await asyncio.wait(pending, timeout=None if deadline == math.inf else deadline - loop.time())
+                continue
+            due = self.next_due()
+            if due is None or due > self.clock.now():
+                return ran
+
+    async def advance(self, seconds: float, deadline: float = math.inf) -> int:
+        """Move the clock forward, running what falls due at each timer's own time, in order, and
+        settling after each (so a retry that an attempt schedules runs at its own time too);
+        past `deadline` (the event loop's time) it stops waiting for work in flight."""
         if seconds < 0:
             raise ValueError("the clock cannot go backwards")
-        target = self.clock.now() + seconds
-        ran = 0
-        while self._heap and self._heap[0].due <= target:
-            timer = self._heap[0]
-            if timer.due > self.clock.now():
-                self.clock.shift(timer.due - self.clock.now())
-            ran += self.run_due()
-        self.clock.shift(target - self.clock.now())
-        ran += self.run_due()
+        async with self._exclusive():
+            ran = await self.settle(deadline)
+            left = seconds
+            while (due := self.next_due()) is not None and due - self.clock.now() <= left:
+                step = max(due - self.clock.now(), 0.0)
+                self.clock.shift(step)
+                left -= step
+                ran += await self.settle(deadline)
+            self.clock.shift(left)
+            ran += await self.settle(deadline)
         self.pause()  # the loop timer's delay was worked out on the old time
         self._arm()
         return ran
+
+    def _exclusive(self) -> asyncio.Lock:
+        """One advance at a time per clock (on the running event loop): two at once would
+        interleave their steps."""
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock[0] is not loop:
+            self._lock = (loop, asyncio.Lock())
+        return self._lock[1]
 
     def wake(self) -> None:
         """Run what is due and arm the loop timer: at start-up, when timers were set with no loop

@@ -9,6 +9,7 @@ concurrency credits, counters and jobs stay consistent.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from .accounts import Account, Accounts
 from .admission import Admission, Caller
 from .clock import LATEST, Clock, Scheduler, parse_speed
-from .errors import BadUserInput, NotFound, ServiceUnavailable, TooManyAccounts
+from .clocks import Clocks
+from .errors import BadUserInput, Conflict, NotFound, ServiceUnavailable, TooManyAccounts
 from .events import Events
 from .faults import Fault, Faults, RequestInfo
 from .fixtures import AccountFixture, Fixtures
@@ -36,10 +38,22 @@ if TYPE_CHECKING:
     from ..store.base import Store
 
 MAX_ADVANCE = 10 * 365 * 86400
+# How long (real seconds, in all) advancing or settling a clock waits for the webhook attempts it
+# starts; what is still in flight then goes on in the background. Bounded, so that receivers that
+# never answer cannot hold an advance of a clock many accounts follow for long.
+SETTLE_WAIT = 60.0
+MAX_SETTLE_WAIT = 600.0
 MAX_THROWAWAY_ACCOUNTS = 10_000
 # A throw-away account unless told otherwise (the control API, the pytest handles).
 THROWAWAY_PLAN = "pro"
 THROWAWAY_CREDITS = 10_000
+
+
+def _deadline(wait: float) -> float:
+    """The event loop's time `wait` real seconds from now."""
+    if not 0 <= wait <= MAX_SETTLE_WAIT:
+        raise BadUserInput(f"timeout must be between 0 and {MAX_SETTLE_WAIT:g} seconds", field="timeout")
+    return asyncio.get_running_loop().time() + wait
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +89,7 @@ class Emulator:
     settings: Settings
     fixtures: Fixtures
     clock: Clock
-    scheduler: Scheduler
+    clocks: Clocks
     store: Store
     accounts: Accounts
     limiter: RateLimiter
@@ -94,19 +108,26 @@ class Emulator:
     # client that stored job ids (the demo page) knows when ids that repeat (--seed) are new jobs.
     generation: str = field(default_factory=lambda: secrets.token_hex(8))
 
-    def catch_up(self) -> None:
-        """Run the timers that fell due, so a read never shows stale state."""
-        self.scheduler.run_due()
+    def catch_up(self, account_key: str | None = None) -> None:
+        """Run the timers that fell due (the server's, and the account's own clock's), so a read
+        never shows stale state."""
+        self.clocks.server.run_due()
+        if account_key is not None and self.clocks.has_own(account_key):
+            self.clocks.of(account_key).run_due()
 
     def start(self) -> None:
-        """Arm the scheduler on the running event loop (timers set before it had one included)."""
-        self.scheduler.wake()
+        """Arm the schedulers on the running event loop (timers set before it had one included)."""
+        self.clocks.wake()
+
+    def now(self, account_key: str | None = None) -> float:
+        """The time on the account's clock (its own, or the server's), or the server's."""
+        return self.clocks.now(account_key)
 
     # The emulated API
 
     def admit(self, key: str | None, idempotency_key: str | None = None) -> Caller:
         self.check_open()
-        self.catch_up()
+        self.catch_up(key)
         return self.admission.admit(key, idempotency_key)
 
     def submit(self, caller: Caller, request: JobRequest, here: Here) -> Job:
@@ -177,8 +198,10 @@ class Emulator:
         name: str | None = None,
         webhook_secret: str | None = None,
         standard_webhooks: bool = False,
+        own_clock: bool = False,
     ) -> Account:
-        """A throw-away account, so parallel tests never share credits, limits or jobs."""
+        """A throw-away account, so parallel tests never share credits, limits or jobs; with
+        `own_clock`, nor time."""
         self._check_plan(plan)
         if credits < 0:
             raise BadUserInput("credits must not be negative", field="credits")
@@ -197,7 +220,7 @@ class Emulator:
             webhook_secret=webhook_secret or "whsec_" + secrets.token_urlsafe(24),
             standard_webhooks=standard_webhooks,
         )
-        account = self.accounts.from_fixture(fixture, ephemeral=True)
+        account = self.accounts.from_fixture(fixture, ephemeral=True, own_clock=own_clock)
         self.accounts.add(account)
         self.store.save_account(account)
         self.events.emit("account", account)
@@ -228,36 +251,75 @@ class Emulator:
             known = ", ".join(self.fixtures.plans.plans)
             raise BadUserInput(f"unknown plan {plan!r} (known: {known})", field="plan")
 
-    def advance(self, seconds: float) -> int:
-        """Move the clock; returns how many timers ran."""
+    def time_of(self, account_key: str | None = None) -> Scheduler:
+        """The clock an account follows (its own, or the server's), or the server's (None)."""
+        if account_key is not None:
+            self.account(account_key)
+        return self.clocks.of(account_key)
+
+    def _time(self, account_key: str | None) -> Scheduler:
+        """The clock to move: the server's (None), or the account's own. An account that follows
+        the server's clock cannot move it alone."""
+        time = self.time_of(account_key)
+        if account_key is not None and time is self.clocks.server:
+            raise Conflict(
+                f"account {account_key!r} follows the server's clock: move that one (/_mock/clock), "
+                'or make the account with "clock": "own"'
+            )
+        return time
+
+    async def advance(self, seconds: float, account_key: str | None = None, wait: float = SETTLE_WAIT) -> int:
+        """Move a clock (the server's, or the account's own), running what falls due at its own
+        time and waiting (up to `wait` real seconds in all) for the webhook attempts that starts;
+        returns how many timers ran."""
+        time = self._time(account_key)
         if not 0 <= seconds <= MAX_ADVANCE:
             raise BadUserInput("seconds must be between 0 and ten years", field="seconds")
-        if self.clock.now() + seconds > LATEST:
+        if time.now() + seconds > LATEST:
             raise BadUserInput("the clock cannot be advanced past the year 3000", field="seconds")
-        with self.store.batch():
-            ran = self.scheduler.advance(seconds)
-            self.store.save_clock(self.clock.state())
-        self.events.emit("clock", self.clock)
+        ran = await time.advance(seconds, _deadline(wait))
+        self._clock_moved(account_key)
         return ran
 
-    def next_due(self) -> float | None:
+    def next_due(self, account_key: str | None = None) -> float | None:
         """When the next scheduled event (a job transition, a webhook retry) is due."""
-        return self.scheduler.next_due()
+        return self.time_of(account_key).next_due()
 
-    def advance_to_next(self) -> int:
-        """Move the clock to the next scheduled event and run it (and whatever is due with it)."""
-        due = self.next_due()
-        now = self.clock.now()
-        return self.advance(max(due - now, 0.0) if due is not None else 0.0)
+    async def advance_to_next(self, account_key: str | None = None, wait: float = SETTLE_WAIT) -> int:
+        """Move the clock to the next scheduled event and run it (and whatever is due with it);
+        attempts in flight end first, since the retry they may schedule can be the next event."""
+        time = self._time(account_key)
+        deadline = _deadline(wait)
+        await time.settle(deadline)
+        due = time.next_due()
+        step = max(due - time.now(), 0.0) if due is not None else 0.0
+        return await self.advance(step, account_key, max(deadline - asyncio.get_running_loop().time(), 0.0))
 
-    def set_speed(self, speed: str | float) -> None:
-        """Applies to transitions scheduled from now on."""
+    async def settle(self, account_key: str | None = None, wait: float = SETTLE_WAIT) -> int:
+        """Wait (up to `wait` real seconds) until nothing is due at the clock's current time and
+        no webhook attempt it started is in flight; returns how many timers ran meanwhile."""
+        return await self.time_of(account_key).settle(_deadline(wait))
+
+    def set_speed(self, speed: str | float, account_key: str | None = None) -> None:
+        """Applies to transitions scheduled from now on (on that clock only)."""
+        time = self._time(account_key)
         try:
-            self.clock.speed = parse_speed(speed)
+            time.clock.speed = parse_speed(speed)
         except ValueError as exc:
             raise BadUserInput(str(exc), field="speed") from None
-        self.store.save_clock(self.clock.state())
-        self.events.emit("clock", self.clock)
+        self._clock_moved(account_key)
+
+    def _clock_moved(self, account_key: str | None) -> None:
+        """Keep and announce a clock that moved or changed speed (unless a reset replaced this
+        generation while it moved: then nothing of it may reach the store)."""
+        self.check_open()
+        if account_key is None:
+            self.store.save_clock(self.clock.state())
+            self.events.emit("clock", self.clock)
+        else:
+            account = self.account(account_key)
+            self.store.save_account(account)
+            self.events.emit("account", account)
 
     def completed_job(self, job_id: str) -> Job:
         """A job whose output can be fetched (output URLs need no key: their ids are unguessable)."""
@@ -313,6 +375,10 @@ class Emulator:
     def delivery(self, delivery_id: str) -> Delivery:
         return self.webhooks.get(delivery_id)
 
+    async def wait_for_delivery(self, delivery_id: str, attempts: int, timeout: float) -> Delivery:
+        """The delivery once `attempts` of its attempts are recorded, or as it is after `timeout`."""
+        return await self.webhooks.wait_for(delivery_id, attempts, timeout)
+
     async def resend(self, delivery_id: str) -> Delivery:
         return await self.webhooks.resend(delivery_id)
 
@@ -366,13 +432,13 @@ class Emulator:
         deliveries, renders, subscriptions) and it refuses changes."""
         self.closed = True
         self.updates.close()
-        self.scheduler.close()
+        self.clocks.close()
         self.media.close()
         await self.webhooks.close(final=True)
 
     async def stop(self) -> None:
         """The server stops (its lifespan ends): what runs in the background stops, the state
         stays, and the next start (an app reused by another test client) takes it up again."""
-        self.scheduler.pause()
+        self.clocks.pause()
         self.media.close()
         await self.webhooks.close(final=False)

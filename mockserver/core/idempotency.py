@@ -10,7 +10,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .clock import Clock
+from .clocks import Clocks
 from .errors import BadUserInput, IdempotencyKeyReused
 from .inputs import JobRequest
 from .jobs import Job
@@ -39,16 +39,17 @@ def check_key(key: str | None) -> str | None:
 
 
 class IdempotencyStore:
-    """Per account, so that one tenant's keys never push out another's."""
+    """Per account, so that one tenant's keys never push out another's; a key's 24 hours are
+    counted on its account's clock."""
 
     def __init__(
         self,
-        clock: Clock,
+        clocks: Clocks,
         on_forget: Callable[[str, str], None],
         ttl: float = TTL,
         max_per_account: int = MAX_KEYS_PER_ACCOUNT,
     ) -> None:
-        self.clock = clock
+        self._clocks = clocks
         self.ttl = ttl
         self.max_per_account = max_per_account
         self._records: dict[str, OrderedDict[str, Record]] = {}
@@ -56,7 +57,7 @@ class IdempotencyStore:
 
     def _prune(self, account_key: str, records: OrderedDict[str, Record]) -> None:
         """Expired records, and the oldest past the cap, go (from the store too)."""
-        horizon = self.clock.now() - self.ttl
+        horizon = self._clocks.now(account_key) - self.ttl
         while records:
             key, first = next(iter(records.items()))
             if first.at > horizon and len(records) <= self.max_per_account:
@@ -82,7 +83,7 @@ class IdempotencyStore:
 
     def remember(self, account_key: str, key: str, fingerprint: JobRequest, job: Job) -> Record:
         records = self._records.setdefault(account_key, OrderedDict())
-        record = records[key] = Record(fingerprint, job, self.clock.now())
+        record = records[key] = Record(fingerprint, job, self._clocks.now(account_key))
         self._prune(account_key, records)
         return record
 

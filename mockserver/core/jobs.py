@@ -1,7 +1,8 @@
 """Jobs and their lifecycle: queued -> processing -> completed | failed | cancelled.
 
-Transitions are timers on the app's scheduler, never polling; `progress` is worked out from
-the clock when a job is read. After every transition the `JobHooks` run, in their order.
+Transitions are timers on the scheduler of the job's account (its own clock, or the server's),
+never polling; `progress` is worked out from that clock when a job is read. After every
+transition the `JobHooks` run, in their order.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .clock import Clock, Scheduler, Timer
+from .clock import Scheduler, Timer
+from .clocks import Clocks
 from .errors import BadUserInput, Conflict, JobAlreadyFinished, JobDropped, NotFound
 from .fixtures import ProcessingFile
 from .inputs import JobPlan
@@ -146,17 +148,15 @@ def searchable(job: Job) -> str:
 class Jobs:
     def __init__(
         self,
-        clock: Clock,
-        scheduler: Scheduler,
+        clocks: Clocks,
         processing: ProcessingFile,
         seed: int | None,
         max_finished: int,
         hooks: JobHooks,
         forget: Callable[[Job], None],
     ) -> None:
-        self.clock = clock
+        self._clocks = clocks
         self.max_finished = max_finished
-        self.scheduler = scheduler
         self.processing = processing
         self._id_rng = random.Random(f"{seed}:ids") if seed is not None else random.Random()
         self._time_rng = random.Random(f"{seed}:times") if seed is not None else random.Random()
@@ -176,8 +176,16 @@ class Jobs:
             if job_id not in self.by_id:
                 return job_id
 
+    def _time(self, job: Job) -> Scheduler:
+        return self._clocks.of(job.account_key)
+
+    def now(self, job: Job) -> float:
+        """The time on the job's account's clock."""
+        return self._time(job).now()
+
     def create(self, account_key: str, plan: JobPlan, base_url: str, job_id: str) -> Job:
-        now = self.clock.now()
+        time = self._clocks.of(account_key)
+        now = time.now()
         self._seq += 1
         job = Job(
             id=job_id,
@@ -190,7 +198,7 @@ class Jobs:
         )
         scenario = plan.scenario
         queued = scenario.queue_seconds if scenario and scenario.queue_seconds is not None else None
-        job.starts_at = now + self.clock.scaled(self.processing.queue_seconds if queued is None else queued)
+        job.starts_at = now + time.scaled(self.processing.queue_seconds if queued is None else queued)
         self._index(job)
         self._hooks(job, "")
         self._resume(job)
@@ -213,14 +221,15 @@ class Jobs:
 
     def _resume(self, job: Job) -> None:
         """Arm the timer of the job's next transition (at once if it is already due)."""
+        time = self._time(job)
         if job.status == QUEUED:
             starts_at = job.starts_at if job.starts_at is not None else job.created_at
-            if starts_at > self.clock.now():
-                job.timer = self.scheduler.call_at(starts_at, lambda at: self._start(job, at))
+            if starts_at > time.now():
+                job.timer = time.call_at(starts_at, lambda at: self._start(job, at))
             else:
                 self._start(job, starts_at)
         elif job.status == PROCESSING and job.ends_at is not None:
-            job.timer = self.scheduler.call_at(job.ends_at, lambda t: self._finish(job, t))
+            job.timer = time.call_at(job.ends_at, lambda t: self._finish(job, t))
 
     def _processing_seconds(self, plan: JobPlan) -> float:
         if plan.scenario is not None and plan.scenario.processing_seconds is not None:
@@ -268,9 +277,10 @@ class Jobs:
     def _start(self, job: Job, at: float) -> None:
         if job.status != QUEUED:
             return
+        time = self._time(job)
         job.started_at = at
-        job.ends_at = at + self.clock.scaled(job.processing_seconds)
-        job.timer = self.scheduler.call_at(job.ends_at, lambda t: self._finish(job, t))
+        job.ends_at = at + time.scaled(job.processing_seconds)
+        job.timer = time.call_at(job.ends_at, lambda t: self._finish(job, t))
         self._set(job, PROCESSING, at)
 
     def _finish(self, job: Job, at: float) -> None:
@@ -289,21 +299,22 @@ class Jobs:
             )
         if job.timer is not None:
             job.timer.cancel()
-        self._start(job, self.clock.now())
+        self._start(job, self.now(job))
         return job
 
     def complete(self, job: Job, at: float | None = None) -> Job:
         if job.status in FINAL:
             raise JobAlreadyFinished(f"job {job.id} is already {job.status}")
+        now = at if at is not None else self.now(job)
         if job.started_at is None:
-            job.started_at = at if at is not None else self.clock.now()
-        self._set(job, COMPLETED, at if at is not None else self.clock.now())
+            job.started_at = now
+        self._set(job, COMPLETED, now)
         return job
 
     def fail(self, job: Job, code: str, message: str, at: float | None = None) -> Job:
         if job.status in FINAL:
             raise JobAlreadyFinished(f"job {job.id} is already {job.status}")
-        now = at if at is not None else self.clock.now()
+        now = at if at is not None else self.now(job)
         job.stopped_progress = job.progress(now)
         job.error = {"code": code, "message": message}
         self._set(job, FAILED, now)
@@ -314,7 +325,7 @@ class Jobs:
             return job
         if job.status in FINAL:
             raise JobAlreadyFinished(f"job {job.id} is already {job.status} and cannot be cancelled")
-        now = self.clock.now()
+        now = self.now(job)
         job.stopped_progress = job.progress(now)
         self._set(job, CANCELLED, now)
         return job

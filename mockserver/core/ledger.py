@@ -10,7 +10,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .clock import Clock
 from .errors import InsufficientCredits
 
 MAX_ENTRIES = 1000
@@ -39,8 +38,8 @@ class LedgerState:
 
 
 class Ledger:
-    def __init__(self, clock: Clock, initial: int, max_entries: int = MAX_ENTRIES) -> None:
-        self._clock = clock
+    def __init__(self, now: Callable[[], float], initial: int, max_entries: int = MAX_ENTRIES) -> None:
+        self._now = now  # the account's clock
         self.available = 0
         self.held = 0
         self.charged = 0
@@ -62,7 +61,7 @@ class Ledger:
         return dict(self._holds)
 
     def _record(self, kind: str, amount: int, job_id: str | None) -> None:
-        entry = LedgerEntry(self._clock.now(), kind, amount, job_id, self.available, self.held)
+        entry = LedgerEntry(self._now(), kind, amount, job_id, self.available, self.held)
         self.entries.append(entry)
         self.count += 1
         if self.on_entry is not None:

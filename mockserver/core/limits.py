@@ -1,7 +1,8 @@
 """Plan limits per API key: requests per minute, jobs in flight, jobs per day.
 
-Windows are read from the app's clock, so advancing a virtual clock resets them. Counting and
-checking never await, so under any concurrency exactly the limit is admitted.
+Windows are read from the clock of the account (its own, or the server's), so advancing that
+clock resets them. Counting and checking never await, so under any concurrency exactly the
+limit is admitted.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .accounts import Account
-from .clock import Clock
+from .clocks import Clocks
 from .errors import ConcurrencyLimitExceeded, DailyLimitExceeded, RateLimited
 
 MINUTE = 60.0
@@ -46,8 +47,8 @@ class Quota:
 
 
 class RateLimiter:
-    def __init__(self, clock: Clock, active_jobs: dict[str, int]) -> None:
-        self.clock = clock
+    def __init__(self, clocks: Clocks, active_jobs: dict[str, int]) -> None:
+        self._clocks = clocks
         self._active = active_jobs
         self._usage: dict[str, Usage] = {}
 
@@ -55,7 +56,7 @@ class RateLimiter:
         usage = self._usage.get(account.key)
         if usage is None:
             usage = self._usage[account.key] = Usage()
-        now = self.clock.now()
+        now = self._clocks.now(account.key)
         if now >= usage.window_start + MINUTE:
             usage.window_start = now
             usage.window_count = 0
@@ -69,7 +70,7 @@ class RateLimiter:
         """The counters as `usage()` would give them now, without opening a window or storing
         anything: reading an account (the inspector, the control API) never moves its limits."""
         usage = self._usage.get(account.key) or Usage()
-        now = self.clock.now()
+        now = self._clocks.now(account.key)
         start, count = usage.window_start, usage.window_count
         if now >= start + MINUTE:
             start, count = now, 0
@@ -91,7 +92,7 @@ class RateLimiter:
             raise RateLimited(
                 f"Rate limit exceeded: {limit} requests per minute on the {account.plan.name} plan",
                 limit=limit,
-                retry_after=self._retry_after(usage.window_start + MINUTE),
+                retry_after=self._retry_after(account, usage.window_start + MINUTE),
                 headers=self.headers(account),
             )
         usage.window_count += 1
@@ -104,7 +105,7 @@ class RateLimiter:
         usage = self.usage(account)
         if plan.concurrent_jobs is not None and self._active.get(account.key, 0) >= plan.concurrent_jobs:
             end = earliest_end()
-            wait = self._retry_after(end) if end is not None else 1
+            wait = self._retry_after(account, end) if end is not None else 1
             raise ConcurrencyLimitExceeded(
                 f"Concurrency limit reached: {plan.concurrent_jobs} jobs at once on the {plan.name} plan",
                 limit=plan.concurrent_jobs,
@@ -114,14 +115,14 @@ class RateLimiter:
             raise DailyLimitExceeded(
                 f"Daily limit reached: {plan.daily_jobs} jobs a day on the {plan.name} plan",
                 limit=plan.daily_jobs,
-                retry_after=self._retry_after((usage.day + 1) * DAY),
+                retry_after=self._retry_after(account, (usage.day + 1) * DAY),
             )
 
     def count_job(self, account: Account) -> None:
         self.usage(account).day_count += 1
 
-    def _retry_after(self, at: float) -> int:
-        return max(1, math.ceil(at - self.clock.now()))
+    def _retry_after(self, account: Account, at: float) -> int:
+        return max(1, math.ceil(at - self._clocks.now(account.key)))
 
     def quotas(self, account: Account) -> list[Quota]:
         plan = account.plan
@@ -150,7 +151,7 @@ class RateLimiter:
         quotas = self.quotas(account)
         if not quotas:
             return {}
-        now = self.clock.now()
+        now = self._clocks.now(account.key)
         out: dict[str, str] = {}
         minute = next((q for q in quotas if q.name == "minute"), None)
         if minute is not None:

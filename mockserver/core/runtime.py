@@ -46,7 +46,12 @@ class Runtime:
         self.events = Events()
         self.emulator = build_emulator(settings, fixtures, self.clock, self.store, self.events)
         with self.store.batch():
-            self.restored = restore(self.emulator, self.store.load())
+            snapshot = self.store.load()
+            self.restored = restore(self.emulator, snapshot)
+            if snapshot.clock is None:
+                # Kept from the start, not only once advanced: a virtual clock goes on after a
+                # restart from where it stood, not from the time the process started again.
+                self.store.save_clock(self.clock.state())
         self.address = configured_address(settings)
 
     def start(self) -> None:

@@ -3,7 +3,9 @@
 When a job with a `webhookUrl` reaches a final state the document's payload is POSTed, signed
 `X-Doitong-Signature: sha256=<hex HMAC of the exact body>` with the account's secret (and, for
 accounts that ask for it, with the Standard Webhooks headers too). Attempts are timers on the
-app's scheduler, so `--speed` and the virtual clock move retries like everything else.
+scheduler of the job's account, so `--speed` and the virtual clock (the server's, or the
+account's own) move retries like everything else. A retry is due a back-off after the time its
+attempt was made, however far the clock moved while the receiver answered.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .. import __version__
-from .clock import Clock, Scheduler, Timer, isoformat
+from .clock import Timer, isoformat
+from .clocks import Clocks
 from .errors import BadUserInput, NotFound
 from .jobs import FAILED, FINAL, Job
 from .signing import sign, standard_signature
@@ -286,16 +289,14 @@ class Lanes:
 class Webhooks:
     def __init__(
         self,
-        clock: Clock,
-        scheduler: Scheduler,
+        clocks: Clocks,
         settings: WebhookSettings,
         account_for: Callable[[str], Account | None],
         seed: int | None,
         on_change: Callable[[Delivery], None],
         on_forget: Callable[[Delivery], None],
     ) -> None:
-        self.clock = clock
-        self.scheduler = scheduler
+        self._clocks = clocks
         self.settings = settings
         self._account_for = account_for
         self._rng = random.Random(f"{seed}:webhooks") if seed is not None else random.Random()
@@ -309,6 +310,8 @@ class Webhooks:
         self._lanes: Lanes | None = None
         self._closed = False
         self._tasks: set[asyncio.Task[None]] = set()
+        # Whoever waits for a delivery's next recorded attempt (`wait_for`), by delivery id.
+        self._watchers: dict[str, set[asyncio.Future[None]]] = {}
 
     def _new_id(self) -> str:
         if self._ids is not None:
@@ -331,6 +334,7 @@ class Webhooks:
         if account is None:
             return
         body = json.dumps(payload(job), separators=(",", ":")).encode()
+        now = self._clocks.now(job.account_key)
         delivery = Delivery(
             id=self._new_id(),
             job_id=job.id,
@@ -340,20 +344,23 @@ class Webhooks:
             body=body,
             secret=account.webhook_secret,
             standard=account.standard_webhooks,
-            created_at=self.clock.now(),
+            created_at=now,
         )
         self._keep(delivery)
-        self._schedule(delivery, self.clock.now())
+        self._schedule(delivery, now)
         self._changed(delivery)
 
     def restore(self, delivery: Delivery) -> None:
         """Take back a delivery from the state file; one still pending is retried when due."""
         self._keep(delivery)
         if delivery.state == PENDING:
-            self._schedule(delivery, delivery.next_attempt_at or self.clock.now())
+            self._schedule(delivery, delivery.next_attempt_at or self._clocks.now(delivery.account_key))
 
     def _changed(self, delivery: Delivery) -> None:
         self._on_change(delivery)
+        for watcher in self._watchers.pop(delivery.id, ()):
+            if not watcher.done():
+                watcher.set_result(None)
 
     def _keep(self, delivery: Delivery) -> None:
         self.deliveries[delivery.id] = delivery
@@ -372,7 +379,7 @@ class Webhooks:
 
     def _schedule(self, delivery: Delivery, at: float) -> None:
         delivery.next_attempt_at = at
-        delivery.timer = self.scheduler.call_at(at, lambda _: self._attempt_when_due(delivery))
+        delivery.timer = self._clocks.of(delivery.account_key).call_at(at, lambda _: self._attempt_when_due(delivery))
 
     def _attempt_when_due(self, delivery: Delivery) -> None:
         self._launch(delivery, manual=False)
@@ -393,6 +400,9 @@ class Webhooks:
         task = loop.create_task(self._attempt(delivery, manual))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        if not manual:
+            # Advancing or settling the account's clock waits for the attempt and its outcome.
+            self._clocks.of(delivery.account_key).track(task)
         return task
 
     def _http(self) -> httpx.AsyncClient:
@@ -440,7 +450,7 @@ class Webhooks:
         timeout = self.settings.timeout
         async with self._lanes.slot(delivery.account_key, destination):
             number = len(delivery.attempts) + 1
-            at = self.clock.now()
+            at = self._clocks.now(delivery.account_key)
             started = time.perf_counter()
             status_code: int | None = None
             error: str | None = None
@@ -466,10 +476,10 @@ class Webhooks:
         if self.deliveries.get(delivery.id) is not delivery:
             return  # dropped from the log meanwhile (or the emulator closed): nothing more to do
         delivery.attempts.append(Attempt(number, at, delivery.url, status_code, error, latency, manual, sent))
-        self._settle(delivery, status_code, manual)
+        self._settle(delivery, status_code, manual, at)
         self._changed(delivery)
 
-    def _settle(self, delivery: Delivery, status_code: int | None, manual: bool) -> None:
+    def _settle(self, delivery: Delivery, status_code: int | None, manual: bool, at: float) -> None:
         """After an attempt: delivered, failed for good, or the next retry scheduled."""
         if status_code is not None and 200 <= status_code < 300:
             delivery.state = DELIVERED
@@ -484,8 +494,9 @@ class Webhooks:
         if automatic >= self.settings.max_attempts:
             delivery.state = FAILED_DELIVERY
             return
-        delay = self.clock.scaled(self.retry_delay(automatic))
-        self._schedule(delivery, self.clock.now() + delay)
+        # From the time the attempt was made, not from now: a clock advanced while the receiver
+        # answered must not push the retry out of the span it advanced over.
+        self._schedule(delivery, at + self._clocks.of(delivery.account_key).scaled(self.retry_delay(automatic)))
 
     async def resend(self, delivery_id: str) -> Delivery:
         """Send a delivery once more now, whatever its state, and wait for the answer.
@@ -496,6 +507,30 @@ class Webhooks:
         task = self._launch(delivery, manual=True)
         if task is not None:
             await asyncio.wait({task}, timeout=self.settings.timeout + 5)
+        return delivery
+
+    async def wait_for(self, delivery_id: str, attempts: int, timeout: float) -> Delivery:
+        """The delivery once at least `attempts` of its attempts are recorded, or as it is after
+        `timeout` seconds: a receiver that got attempt N asks, so that what it reads next of the
+        delivery log includes that attempt's outcome."""
+        delivery = self.get(delivery_id)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(delivery.attempts) < attempts and self.deliveries.get(delivery_id) is delivery:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            watcher: asyncio.Future[None] = loop.create_future()
+            watchers = self._watchers.setdefault(delivery_id, set())
+            watchers.add(watcher)
+            try:
+                await asyncio.wait_for(watcher, remaining)
+            except TimeoutError:
+                break
+            finally:
+                watchers.discard(watcher)
+                if not watchers and self._watchers.get(delivery_id) is watchers:
+                    del self._watchers[delivery_id]
         return delivery
 
     def get(self, delivery_id: str) -> Delivery:

@@ -28,7 +28,7 @@ def _ctx(info: GraphQLResolveInfo) -> Context:
 
 
 def _view(ctx: Context, job: Any) -> dict[str, Any]:
-    return views.job_view(job, ctx.emulator.clock.now())
+    return views.job_view(job, ctx.emulator.now(job.account_key))
 
 
 @query.field("avatar")
@@ -116,7 +116,7 @@ async def watch_generation(_: Any, info: GraphQLResolveInfo, id: str) -> AsyncGe
     ctx = _ctx(info)
     emulator = ctx.emulator
     job = emulator.job(ctx.account, id)
-    async for view in emulator.updates.watch(job, lambda j: _view(ctx, j), emulator.catch_up):
+    async for view in emulator.updates.watch(job, lambda j: _view(ctx, j), lambda: emulator.catch_up(job.account_key)):
         yield view
 
 

@@ -1,5 +1,10 @@
 """Handles on a mock for one test: its own throw-away account and the control API as methods.
 
+The account has a clock of its own unless told otherwise, so `advance()` moves only this test's
+world: tests that share one mock (xdist workers, a docker-compose service) never see each
+other's time. `advance()` and `next()` return once everything that fell due has run, webhook
+attempts and their recorded outcomes included.
+
 `DoitongMock` talks to a running server over HTTP; `AsyncDoitongMock` drives an app in this
 process through httpx's ASGI transport, with the same methods as coroutines.
 """
@@ -8,11 +13,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import httpx
 
+if TYPE_CHECKING:
+    from .receiver import ReceivedDelivery
+
 T = TypeVar("T")
+ClockKind = Literal["own", "server"]
 
 
 def _given(**values: Any) -> dict[str, Any]:
@@ -25,8 +34,11 @@ class _Control:
 
     api_key: str
     account: dict[str, Any]
+    clock_kind: ClockKind
 
-    def _call(self, method: str, path: str, json: Any = None, params: dict | None = None) -> Any:
+    def _call(
+        self, method: str, path: str, json: Any = None, params: dict | None = None, timeout: float | None = None
+    ) -> Any:
         raise NotImplementedError
 
     def _then(self, result: Any, fn: Callable[[Any], T]) -> T:
@@ -45,15 +57,42 @@ class _Control:
     def rest_headers(self) -> dict[str, str]:
         return {"X-API-Key": self.api_key}
 
-    def clock(self) -> Any:
-        return self._call("GET", "/_mock/clock")
+    @property
+    def _clock_path(self) -> str:
+        """This test's clock: the account's own, or the server's it follows."""
+        if self.clock_kind == "own":
+            return f"/_mock/accounts/{self.api_key}/clock"
+        return "/_mock/clock"
 
-    def advance(self, seconds: float) -> Any:
-        """Move the clock; every transition, window reset and webhook retry due runs in order."""
-        return self._call("POST", "/_mock/clock/advance", {"seconds": seconds})
+    def clock(self) -> Any:
+        """The clock this test's account follows (`own` says whether it is its own)."""
+        return self._call("GET", f"/_mock/accounts/{self.api_key}/clock")
+
+    def advance(self, seconds: float, timeout: float | None = None) -> Any:
+        """Move this test's clock; every transition, window reset and webhook retry that falls
+        due runs in order, each at its own time, and has run (attempts recorded) on return.
+        `timeout`: real seconds to wait for webhook attempts in all (the mock's default: 60)."""
+        return self._clock_call("advance", {"seconds": seconds}, timeout)
+
+    def next(self, timeout: float | None = None) -> Any:
+        """Move this test's clock to its next scheduled event (a job transition, a webhook
+        retry, whatever its jitter) and run it."""
+        return self._clock_call("advance", {"next": True}, timeout)
+
+    def settle(self, timeout: float | None = None) -> Any:
+        """Wait until nothing of this test's clock is due and no webhook attempt is in flight
+        (for a real clock, or a job an instant speed finished without an advance)."""
+        return self._clock_call("settle", {}, timeout, path=f"/_mock/accounts/{self.api_key}/clock")
+
+    def _clock_call(self, action: str, body: dict[str, Any], timeout: float | None, path: str | None = None) -> Any:
+        """The answer comes once the attempts have been waited for: the HTTP call waits longer."""
+        waits = _given(timeout=timeout)
+        return self._call("POST", f"{path or self._clock_path}/{action}", {**body, **waits},
+                          timeout=(timeout if timeout is not None else 60.0) + 30)
 
     def set_speed(self, speed: str | float) -> Any:
-        return self._call("PATCH", "/_mock/clock", {"speed": speed})
+        """The speed of this test's clock, for what is scheduled from now on."""
+        return self._call("PATCH", self._clock_path, {"speed": speed})
 
     def job(self, job_id: str) -> Any:
         return self._call("GET", f"/_mock/jobs/{job_id}")
@@ -133,27 +172,62 @@ class _Control:
             "credits": self.account["credits"]["available"],
             "webhookSecret": self.webhook_secret,
             "standardWebhooks": self.account["standardWebhooks"],
+            "clock": self.clock_kind,
         }
 
 
 class DoitongMock(_Control):
-    """Handle on a real mock server for one test, talking to it over HTTP."""
+    """Handle on a real mock server for one test, talking to it over HTTP (through `http`, a
+    client the handles of a session share, if given)."""
 
     def __init__(
-        self, base_url: str, admin_token: str | None = None, plan: str | None = None, credits: int | None = None
+        self,
+        base_url: str,
+        admin_token: str | None = None,
+        plan: str | None = None,
+        credits: int | None = None,
+        *,
+        clock: ClockKind = "own",
+        http: httpx.Client | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.graphql_url = f"{self.base_url}/graphql"
-        headers = {"X-Admin-Token": admin_token} if admin_token else {}
-        self.http = httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
-        self.account = self._call("POST", "/_mock/accounts", _given(plan=plan, credits=credits))
+        self.clock_kind = clock
+        self._headers = {"X-Admin-Token": admin_token} if admin_token else {}
+        self._owns_http = http is None
+        self.http = http if http is not None else httpx.Client(timeout=30)
+        self.account = self._call("POST", "/_mock/accounts", _given(plan=plan, credits=credits, clock=clock))
         self.api_key = self.account["key"]
 
-    def _call(self, method: str, path: str, json: Any = None, params: dict | None = None) -> Any:
-        response = self.http.request(method, path, json=json, params=params)
+    def _call(
+        self, method: str, path: str, json: Any = None, params: dict | None = None, timeout: float | None = None
+    ) -> Any:
+        response = self.http.request(
+            method, self.base_url + path, json=json, params=params, headers=self._headers,
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        )
         if response.status_code >= 400:
             raise AssertionError(f"doitong-mock control {method} {path}: {response.status_code} {response.text}")
         return response.json()
+
+    def confirm(self, delivery: ReceivedDelivery, timeout: float) -> None:
+        """Wait until the mock has recorded the outcome of the attempt `delivery` is (a
+        `WebhookReceiver`'s `confirm`), so the delivery log read next shows it."""
+        delivery_id = delivery.headers.get("x-doitong-delivery")
+        attempt = delivery.headers.get("x-doitong-attempt", "")
+        if not delivery_id or not attempt.isdigit():
+            return  # not one of the mock's deliveries
+        response = self.http.get(
+            f"{self.base_url}/_mock/deliveries/{delivery_id}",
+            params={"attempts": attempt, "wait": round(timeout, 3)},
+            headers=self._headers,
+            timeout=timeout + 30,
+        )
+        if response.status_code == 404:
+            return  # not this mock's, or no longer in its log
+        recorded = response.json().get("attempts", []) if response.status_code == 200 else []
+        if len(recorded) < int(attempt):
+            raise TimeoutError(f"the mock did not record attempt {attempt} of {delivery_id} in time: {response.text}")
 
     def reset(self) -> Any:
         """Everything back to the fixtures; this test's account is made again, as it was at the start."""
@@ -163,7 +237,8 @@ class DoitongMock(_Control):
         return result
 
     def close(self) -> None:
-        self.http.close()
+        if self._owns_http:
+            self.http.close()
 
 
 class AsyncDoitongMock(_Control):
@@ -171,15 +246,18 @@ class AsyncDoitongMock(_Control):
 
     base_url = "http://doitong-mock"
 
-    def __init__(self, app: Any, plan: str | None = None, credits: int | None = None) -> None:
+    def __init__(
+        self, app: Any, plan: str | None = None, credits: int | None = None, *, clock: ClockKind = "own"
+    ) -> None:
         from ..web.views import control_account_view
 
         self.app = app
         self.runtime = app.state.runtime
         self.graphql_url = f"{self.base_url}/graphql"
         self.transport = httpx.ASGITransport(app=app)
+        self.clock_kind = clock
         emulator = self.runtime.emulator
-        account = emulator.create_account(**_given(plan=plan, credits=credits))
+        account = emulator.create_account(**_given(plan=plan, credits=credits), own_clock=clock == "own")
         self.api_key = account.key
         self.account = control_account_view(emulator, account)
 
@@ -187,8 +265,10 @@ class AsyncDoitongMock(_Control):
         """An httpx client wired to the in-process app."""
         return httpx.AsyncClient(transport=self.transport, base_url=self.base_url, **kwargs)
 
-    async def _call(self, method: str, path: str, json: Any = None, params: dict | None = None) -> Any:
-        async with self.client() as http:
+    async def _call(
+        self, method: str, path: str, json: Any = None, params: dict | None = None, timeout: float | None = None
+    ) -> Any:
+        async with self.client(timeout=timeout if timeout is not None else 30) as http:
             response = await http.request(method, path, json=json, params=params)
         if response.status_code >= 400:
             raise AssertionError(f"doitong-mock control {method} {path}: {response.status_code} {response.text}")

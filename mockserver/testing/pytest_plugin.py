@@ -2,10 +2,12 @@
 
 Fixtures:
 - `doitong_mock`: a real server (started once per session in a thread of the test process, or
-  the one `--doitong-mock-url` points at) and a handle with this test's own throw-away account.
+  the one `--doitong-mock-url` points at) and a handle with this test's own throw-away account,
+  on a clock of its own (unless `--doitong-mock-clock real`).
 - `doitong_mock_asgi`: the app in process, for tests that use httpx's ASGI transport; the same
   handle, with awaitable control methods.
-- `webhook_receiver`: a real local HTTP endpoint that records deliveries and checks signatures.
+- `webhook_receiver`: a real local HTTP endpoint that records deliveries and checks signatures:
+  a path of this test's own on one server per session.
 
 Installed, this module is imported by every pytest run of the environment, so it imports nothing
 but pytest at the top: the server, httpx and uvicorn load when a test first asks for a fixture.
@@ -19,9 +21,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    import httpx
+
     from ..settings import Settings
-    from .handles import AsyncDoitongMock, DoitongMock
-    from .receiver import WebhookReceiver
+    from .handles import AsyncDoitongMock, ClockKind, DoitongMock
+    from .receiver import ReceiverHub, WebhookReceiver
     from .threaded_server import ThreadedServer
 
 
@@ -47,6 +51,11 @@ def _option(config: pytest.Config, name: str, default: str | None = None) -> str
     return value or default
 
 
+def _clock_kind(config: pytest.Config) -> ClockKind:
+    """A test's own virtual clock, unless the tests asked for real time (the server's clock)."""
+    return "server" if _option(config, "clock", "virtual") == "real" else "own"
+
+
 def _settings(config: pytest.Config) -> Settings:
     from ..settings import Settings
 
@@ -62,7 +71,17 @@ class _SessionServer:
         self.config = config
         self.url = _option(config, "url")
         self.admin_token = _option(config, "admin_token")
+        self.clock: ClockKind = _clock_kind(config)
         self._server: ThreadedServer | None = None
+        self._http: httpx.Client | None = None
+
+    def http(self) -> httpx.Client:
+        """One client for every test's handle: making one costs more than most tests."""
+        if self._http is None:
+            import httpx
+
+            self._http = httpx.Client(timeout=30)
+        return self._http
 
     def base_url(self) -> str:
         if self.url is not None:
@@ -78,6 +97,8 @@ class _SessionServer:
         return f"http://127.0.0.1:{self._server.port}"
 
     def stop(self) -> None:
+        if self._http is not None:
+            self._http.close()
         if self._server is not None:
             self._server.stop()
 
@@ -94,7 +115,8 @@ def doitong_mock_server(pytestconfig: pytest.Config) -> Iterator[_SessionServer]
 def doitong_mock(doitong_mock_server: _SessionServer) -> Iterator[DoitongMock]:
     from .handles import DoitongMock
 
-    handle = DoitongMock(doitong_mock_server.base_url(), doitong_mock_server.admin_token)
+    server = doitong_mock_server
+    handle = DoitongMock(server.base_url(), server.admin_token, clock=server.clock, http=server.http())
     yield handle
     handle.close()
 
@@ -104,20 +126,35 @@ def doitong_mock_asgi(pytestconfig: pytest.Config) -> Iterator[AsyncDoitongMock]
     from ..web.app import create_app
     from .handles import AsyncDoitongMock
 
-    handle = AsyncDoitongMock(create_app(_settings(pytestconfig)))
+    handle = AsyncDoitongMock(create_app(_settings(pytestconfig)), clock=_clock_kind(pytestconfig))
     yield handle
     handle.close()
 
 
-@pytest.fixture
-def webhook_receiver(request: pytest.FixtureRequest) -> Iterator[WebhookReceiver]:
-    """Verifies signatures with the secret of this test's doitong_mock account, if there is one."""
-    from .receiver import WebhookReceiver
+@pytest.fixture(scope="session")
+def doitong_mock_receivers() -> Iterator[ReceiverHub]:
+    """One server for every test's webhook receiver (per session, per xdist worker)."""
+    from .receiver import ReceiverHub
 
-    secret = None
-    for name in ("doitong_mock", "doitong_mock_asgi"):
-        if name in request.fixturenames:
-            secret = request.getfixturevalue(name).webhook_secret
-            break
-    with WebhookReceiver(secret=secret) as receiver:
-        yield receiver
+    hub = ReceiverHub().start()
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture
+def webhook_receiver(
+    request: pytest.FixtureRequest, doitong_mock_receivers: ReceiverHub
+) -> Iterator[WebhookReceiver]:
+    """This test's own receiver. With `doitong_mock`, it verifies signatures with this test's
+    account secret, and `wait()` returns once the mock has recorded the attempt it returns."""
+    secret = confirm = None
+    if "doitong_mock" in request.fixturenames:
+        handle = request.getfixturevalue("doitong_mock")
+        secret, confirm = handle.webhook_secret, handle.confirm
+    elif "doitong_mock_asgi" in request.fixturenames:
+        # In process, advance() and settle() return with every attempt recorded; wait() blocks
+        # the event loop the app runs on, so it could not wait for the mock anyway.
+        secret = request.getfixturevalue("doitong_mock_asgi").webhook_secret
+    receiver = doitong_mock_receivers.open(secret=secret, confirm=confirm)
+    yield receiver
+    doitong_mock_receivers.close(receiver)

@@ -1,22 +1,31 @@
-"""A real local HTTP endpoint that records webhook deliveries, for tests (ours and users').
+"""Real local HTTP endpoints that record webhook deliveries, for tests (ours and users').
 
-It runs uvicorn in a background thread on a free port, keeps every request's raw body and
-headers, checks the signature when it knows the secret, and can be told how to answer
-(a status sequence, or hanging for a while) to exercise the mock's retries.
+A `ReceiverHub` is one uvicorn server in a background thread; each `WebhookReceiver` is a
+mailbox at a path of its own on it, so a test suite starts one server and gives every test its
+own receiver (a test never sees another's deliveries) at the cost of a dictionary entry. A
+receiver keeps every request's raw body and headers, checks the signature when it knows the
+secret, and can be told how to answer (a status sequence, or hanging for a while) to exercise
+the mock's retries. Used on its own (`with WebhookReceiver() as r:`) it starts a hub of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.signing import verify_signature
 from .threaded_server import ThreadedServer
+
+# Told a delivery that `wait` is about to return, and the seconds left: waits until the mock has
+# recorded that attempt's outcome (the pytest plugin's handles do this through the control API).
+Confirm = Callable[["ReceivedDelivery", float], None]
 
 
 @dataclass
@@ -47,18 +56,21 @@ class _Script:
 
 
 class WebhookReceiver:
-    def __init__(self, secret: str | None = None, host: str = "127.0.0.1", path: str = "/webhook") -> None:
+    def __init__(
+        self, secret: str | None = None, host: str = "127.0.0.1", path: str = "/webhook", confirm: Confirm | None = None
+    ) -> None:
         self.secret = secret
         self.host = host
         self.path = path
+        self.confirm = confirm
         self.deliveries: list[ReceivedDelivery] = []
         self.in_flight = 0
+        self.port = 0
         self._handed_out = 0
         self._script = _Script()
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
-        self._server = ThreadedServer(self, host=host, lifespan="on")
-        self.port = 0
+        self._own_hub: ReceiverHub | None = None
 
     @property
     def url(self) -> str:
@@ -86,7 +98,9 @@ class WebhookReceiver:
         """The next delivery that `wait` has not returned yet, or with `count`, the count-th.
 
         A delivery that arrived before the call counts: tests trigger one (`advance`) and then
-        wait for it, and the mock may well be faster than the test.
+        wait for it, and the mock may well be faster than the test. With a `confirm` (the pytest
+        plugin sets one), it returns only once the mock has recorded that attempt's outcome, so
+        the delivery log read next shows it.
         """
         deadline = time.monotonic() + timeout
         with self._arrived:
@@ -99,17 +113,13 @@ class WebhookReceiver:
                     )
                 self._arrived.wait(remaining)
             self._handed_out = max(self._handed_out, target)
-            return self.deliveries[target - 1]
+            delivery = self.deliveries[target - 1]
+        if self.confirm is not None:
+            self.confirm(delivery, max(deadline - time.monotonic(), 0.0))
+        return delivery
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+    async def receive(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Take one request: read it, answer as scripted, record it."""
         body = bytearray()
         while True:
             message = await receive()
@@ -141,15 +151,42 @@ class WebhookReceiver:
             if self.secret
             else None,
         )
-        answer = [(b"content-type", b"application/json")]
-        await send({"type": "http.response.start", "status": status, "headers": answer})
-        await send({"type": "http.response.body", "body": b'{"received": true}'})
+        # Kept before it is answered: once the mock has the answer, the delivery is here.
         with self._arrived:
             self.deliveries.append(delivery)
             self._arrived.notify_all()
+        await _answer(send, status, b'{"received": true}')
 
     def start(self) -> WebhookReceiver:
-        self._server.port = self.port
+        """On its own: a hub of its own that sends every path here."""
+        self._own_hub = ReceiverHub(self.host, port=self.port).start()
+        self._own_hub.attach(self, catch_all=True)
+        return self
+
+    def stop(self) -> None:
+        if self._own_hub is not None:
+            self._own_hub.stop()
+            self._own_hub = None
+
+    def __enter__(self) -> WebhookReceiver:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class ReceiverHub:
+    """One server for many receivers, each at `/webhook/<token>`: starting a receiver for a test
+    costs a dictionary entry, not a server (about 170 ms each)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port
+        self._receivers: dict[str, WebhookReceiver] = {}
+        self._catch_all: WebhookReceiver | None = None
+        self._server = ThreadedServer(self, host=host, port=port, lifespan="on")
+
+    def start(self) -> ReceiverHub:
         self._server.start()
         self.port = self._server.port
         return self
@@ -157,8 +194,46 @@ class WebhookReceiver:
     def stop(self) -> None:
         self._server.stop()
 
-    def __enter__(self) -> WebhookReceiver:
-        return self.start()
+    def open(self, secret: str | None = None, confirm: Confirm | None = None) -> WebhookReceiver:
+        """A receiver at a path of its own on this server."""
+        receiver = WebhookReceiver(secret, self.host, f"/webhook/{secrets.token_hex(8)}", confirm)
+        self.attach(receiver)
+        return receiver
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def attach(self, receiver: WebhookReceiver, catch_all: bool = False) -> None:
+        receiver.port = self.port
+        if catch_all:
+            self._catch_all = receiver
+        else:
+            self._receivers[receiver.path] = receiver
+
+    def close(self, receiver: WebhookReceiver) -> None:
+        """The receiver's test is over: what still arrives for it is answered 410 and not kept."""
+        self._receivers.pop(receiver.path, None)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        receiver = self._catch_all or self._receivers.get(_mailbox(scope["path"]))
+        if receiver is None:
+            await _answer(send, 410, b'{"error": "no receiver at this path: its test has ended"}')
+            return
+        await receiver.receive(scope, receive, send)
+
+
+def _mailbox(path: str) -> str:
+    """`/webhook/<token>` of `/webhook/<token>/anything/else`."""
+    return "/".join(path.split("/", 3)[:3])
+
+
+async def _answer(send: Any, status: int, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})

@@ -19,7 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..core.accounts import bearer_token
-from ..core.emulator import THROWAWAY_CREDITS, THROWAWAY_PLAN
+from ..core.emulator import MAX_SETTLE_WAIT, SETTLE_WAIT, THROWAWAY_CREDITS, THROWAWAY_PLAN
 from ..core.errors import BadUserInput, Forbidden, Unauthenticated
 from ..core.fixtures import summary
 from ..core.journal import STATUS_PATTERN, RecordedRequest
@@ -51,6 +51,7 @@ class NewAccount(_Body):
     name: str | None = None
     webhookSecret: Annotated[str, Field(min_length=1)] | None = None
     standardWebhooks: bool = False
+    clock: Literal["own", "server"] = "server"
 
 
 class AccountUpdate(_Body):
@@ -59,7 +60,12 @@ class AccountUpdate(_Body):
     enabled: bool | None = None
 
 
-class Advance(_Body):
+class Settle(_Body):
+    # Real seconds to wait, in all, for the webhook attempts that fall due.
+    timeout: Annotated[float, Field(ge=0, le=MAX_SETTLE_WAIT)] = SETTLE_WAIT
+
+
+class Advance(Settle):
     seconds: Annotated[float, Field(ge=0)] | None = None
     next: bool = False  # to the next scheduled event instead
 
@@ -192,6 +198,7 @@ async def create_account(request: Request) -> Response:
         name=body.name,
         webhook_secret=body.webhookSecret,
         standard_webhooks=body.standardWebhooks,
+        own_clock=body.clock == "own",
     )
     return answer(views.control_account_view(emulator, account), 201)
 
@@ -220,30 +227,50 @@ async def update_account(request: Request) -> Response:
     return answer(views.control_account_view(emulator, account))
 
 
+def _clock_owner(request: Request) -> str | None:
+    """The account whose clock a route is about (/_mock/accounts/{key}/clock...), or None for
+    the server's (/_mock/clock...)."""
+    key: str | None = request.path_params.get("key")
+    return key
+
+
 async def get_clock(request: Request) -> Response:
-    return answer(views.control_clock_view(emulator_of(request)))
+    return answer(views.control_clock_view(emulator_of(request), _clock_owner(request)))
 
 
 async def advance_clock(request: Request) -> Response:
     body = await _body(request, Advance)
     emulator = emulator_of(request)
+    owner = _clock_owner(request)
     if body.next == (body.seconds is not None):
         raise BadUserInput('send either {"seconds": N} or {"next": true}', field="seconds")
-    ran = emulator.advance_to_next() if body.next else emulator.advance(body.seconds or 0.0)
-    return answer({**views.control_clock_view(emulator), "ran": ran})
+    if body.next:
+        ran = await emulator.advance_to_next(owner, body.timeout)
+    else:
+        ran = await emulator.advance(body.seconds or 0.0, owner, body.timeout)
+    return answer(views.clock_moved_view(emulator, owner, ran))
+
+
+async def settle_clock(request: Request) -> Response:
+    body = await _body(request, Settle)
+    emulator = emulator_of(request)
+    owner = _clock_owner(request)
+    ran = await emulator.settle(owner, body.timeout)
+    return answer(views.clock_moved_view(emulator, owner, ran))
 
 
 async def update_clock(request: Request) -> Response:
     body = await _body(request, ClockUpdate)
     emulator = emulator_of(request)
-    emulator.set_speed(body.speed)
-    return answer(views.control_clock_view(emulator))
+    owner = _clock_owner(request)
+    emulator.set_speed(body.speed, owner)
+    return answer(views.control_clock_view(emulator, owner))
 
 
 def _job_answer(request: Request, status: str, code: str | None = None, message: str | None = None) -> Response:
     emulator = emulator_of(request)
     job = emulator.move_job(request.path_params["job_id"], status, code, message)
-    return answer(views.job_view(job, emulator.clock.now()))
+    return answer(views.job_view(job, emulator.now(job.account_key)))
 
 
 def _limit(request: Request, default: int | None, most: int = 10_000) -> int | None:
@@ -272,9 +299,8 @@ async def list_jobs(request: Request) -> Response:
         before=_optional_int(request, "before"),
         limit=_limit(request, 500) or 500,
     )
-    now = emulator.clock.now()
     return answer({
-        "jobs": [views.control_job_view(j, now) for j in found.jobs],
+        "jobs": [views.control_job_view(j, emulator.now(j.account_key)) for j in found.jobs],
         "total": found.total,
         "next": found.next,
     })
@@ -428,8 +454,33 @@ async def job_deliveries(request: Request) -> Response:
     return answer({"deliveries": [views.delivery_view(d) for d in deliveries]})
 
 
+# The longest a read of one delivery waits for an attempt to be recorded (`?attempts=N&wait=S`).
+MAX_DELIVERY_WAIT = 60.0
+
+
 async def get_delivery(request: Request) -> Response:
-    return answer(views.delivery_view(emulator_of(request).delivery(request.path_params["delivery_id"])))
+    """One delivery; with `?attempts=N&wait=S`, once N of its attempts are recorded (or after S
+    seconds, as it is then): a receiver that got attempt N reads its outcome this way."""
+    emulator = emulator_of(request)
+    delivery_id = request.path_params["delivery_id"]
+    attempts = _optional_int(request, "attempts")
+    if attempts is None:
+        return answer(views.delivery_view(emulator.delivery(delivery_id)))
+    wait = _float_param(request, "wait", 0.0)
+    if not 0 <= wait <= MAX_DELIVERY_WAIT:
+        raise BadUserInput(f"wait must be between 0 and {MAX_DELIVERY_WAIT:g} seconds", field="wait")
+    delivery = await emulator.wait_for_delivery(delivery_id, attempts, wait)
+    return answer(views.delivery_view(delivery))
+
+
+def _float_param(request: Request, name: str, default: float) -> float:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise BadUserInput(f"query parameter {name!r} must be a number of seconds", field=name) from None
 
 
 async def resend_delivery(request: Request) -> Response:
@@ -446,8 +497,12 @@ def routes(runtime: Runtime) -> list[Route]:
         ("/fixtures/reload", {"post": reload_fixtures}),
         ("/accounts", {"post": create_account, "get": list_accounts}),
         ("/accounts/{key}", {"get": get_account, "patch": update_account}),
+        ("/accounts/{key}/clock", {"get": get_clock, "patch": update_clock}),
+        ("/accounts/{key}/clock/advance", {"post": advance_clock}),
+        ("/accounts/{key}/clock/settle", {"post": settle_clock}),
         ("/clock", {"get": get_clock, "patch": update_clock}),
         ("/clock/advance", {"post": advance_clock}),
+        ("/clock/settle", {"post": settle_clock}),
         ("/jobs", {"get": list_jobs}),
         ("/jobs/{job_id}", {"get": get_job}),
         ("/jobs/{job_id}/complete", {"post": complete_job}),

@@ -61,7 +61,7 @@ def event_encoder(runtime: Runtime) -> Any:
         if kind == "request":
             return {"request": views.request_brief_view(subject)}
         if kind == "job":
-            return {"job": views.control_job_view(subject, runtime.clock.now())}
+            return {"job": views.control_job_view(subject, emulator.now(subject.account_key))}
         if kind == "delivery":
             return {"delivery": views.delivery_view(subject)}
         if kind == "ledger":

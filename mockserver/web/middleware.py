@@ -103,7 +103,8 @@ class FrontDoor:
             await inner(scope, receive, functools.partial(_vary_on_origin, send=send))
             return
         started = time.perf_counter()
-        at = self.runtime.clock.now()
+        key = api_key(headers)
+        at = self.runtime.emulator.now(key)  # on the account's own clock, if it has one
         state = scope.setdefault("state", {})
         body = Capture()
         status = 500
@@ -136,7 +137,7 @@ class FrontDoor:
                     query=scope.get("query_string", b"").decode("latin-1"),
                     surface=surface_of(scope["path"]),
                     operation=state.get("graphql_operation"),
-                    key=api_key(headers),
+                    key=key,
                     status=status,
                     latency_ms=(time.perf_counter() - started) * 1000,
                     raw_body=body.kept(),

@@ -30,19 +30,19 @@ async def create_avatar(request: Request) -> Response:
     parse_body(AvatarBody, body)  # strict: the JSON object that passed is exactly what it holds
     job = emulator.submit(caller_of(request), from_flat(body), here(request))
     request.state.job_id = job.id  # the journal links the request to the job it made
-    return data({"avatar": views.job_view(job, emulator.clock.now())})
+    return data({"avatar": views.job_view(job, emulator.now(job.account_key))})
 
 
 async def get_avatar(request: Request) -> Response:
     emulator = emulator_of(request)
     job = emulator.job(caller_of(request).account, request.path_params["job_id"])
-    return data({"avatar": views.job_view(job, emulator.clock.now())})
+    return data({"avatar": views.job_view(job, emulator.now(job.account_key))})
 
 
 async def cancel_avatar(request: Request) -> Response:
     emulator = emulator_of(request)
     job = emulator.cancel(caller_of(request).account, request.path_params["job_id"])
-    return data({"avatar": views.job_view(job, emulator.clock.now())})
+    return data({"avatar": views.job_view(job, emulator.now(job.account_key))})
 
 
 async def list_avatars(request: Request) -> Response:
@@ -53,7 +53,7 @@ async def list_avatars(request: Request) -> Response:
         after=request.query_params.get("cursor") or None,
         status=request.query_params.get("status"),
     )
-    now = emulator.clock.now()
+    now = emulator.now(caller_of(request).account.key)
     return data({
         "avatars": [views.job_view(job, now) for job in page.jobs],
         "pageInfo": views.page_info(page),

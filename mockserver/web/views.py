@@ -115,6 +115,7 @@ def control_account_view(emulator: Emulator, account: Account, entries: int = 50
         "webhookSecret": account.webhook_secret,
         "standardWebhooks": account.standard_webhooks,
         "ephemeral": account.ephemeral,
+        "clock": control_clock_view(emulator, account.key),
     }
 
 
@@ -248,14 +249,27 @@ def clock_view(clock: Clock) -> dict[str, Any]:
     return {"now": now, "iso": isoformat(now), "mode": clock.mode, "speed": format_speed(clock.speed)}
 
 
-def control_clock_view(emulator: Emulator) -> dict[str, Any]:
-    """The clock, and when the next scheduled event (job transition, webhook retry) is due."""
-    view = clock_view(emulator.clock)
-    due = emulator.next_due()
+def control_clock_view(emulator: Emulator, account_key: str | None = None) -> dict[str, Any]:
+    """A clock (the server's, or the one the account follows), whether it is the account's own,
+    and when its next scheduled event (job transition, webhook retry) is due."""
+    time = emulator.time_of(account_key)
+    view = clock_view(time.clock)
+    due = time.next_due()
     return {
         **view,
+        "own": time is not emulator.clocks.server,
         "nextDueAt": isoformat(due),
         "nextDueIn": None if due is None else round(max(due - view["now"], 0.0), 3),
+    }
+
+
+def clock_moved_view(emulator: Emulator, account_key: str | None, ran: int) -> dict[str, Any]:
+    """After an advance or a settle: the clock, how many timers ran, and how many webhook
+    attempts are still in flight (past the wait, they go on in the background)."""
+    return {
+        **control_clock_view(emulator, account_key),
+        "ran": ran,
+        "inFlight": emulator.time_of(account_key).in_flight,
     }
 
 
@@ -277,7 +291,7 @@ def control_job_view(job: Job, now: float) -> dict[str, Any]:
 
 
 def job_timeline(job: Job, clock: Clock) -> list[dict[str, Any]]:
-    """What happened to the job and when, on the mock's clock; what is still to come is
+    """What happened to the job and when, on its account's clock; what is still to come is
     `planned` (it moves if the clock's speed changes or someone steps in)."""
     steps: list[dict[str, Any]] = [{"status": QUEUED, "at": isoformat(job.created_at), "planned": False}]
     if job.started_at is not None:
@@ -302,8 +316,8 @@ def control_job_detail_view(emulator: Emulator, job: Job) -> dict[str, Any]:
     account = emulator.accounts.by_key.get(job.account_key)
     entries = [e for e in account.ledger.entries if e.job_id == job.id] if account is not None else []
     return {
-        **control_job_view(job, emulator.clock.now()),
-        "timeline": job_timeline(job, emulator.clock),
+        **control_job_view(job, emulator.now(job.account_key)),
+        "timeline": job_timeline(job, emulator.time_of(job.account_key).clock),
         "ledger": [ledger_entry_view(e) for e in entries],
         "deliveries": [delivery_view(d) for d in emulator.deliveries(job_id=job.id)],
     }

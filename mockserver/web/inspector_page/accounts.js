@@ -126,7 +126,7 @@ function usage(a) {
     meter('req/min', u.requestsThisMinute, a.plan.requestsPerMinute,
       u.requestsThisMinute ? `the window resets at ${dateTime(u.minuteResetsAt)}` : 'no window open'),
     meter('in flight', u.activeJobs, a.plan.concurrentJobs, 'jobs queued or processing'),
-    meter('today', u.jobsToday, a.plan.dailyJobs, `resets ${resetsAt(u.dayResetsAt)}`));
+    meter('today', u.jobsToday, a.plan.dailyJobs, `resets ${resetsAt(u.dayResetsAt, a.key)}`));
 }
 
 function actions() {
@@ -138,7 +138,7 @@ function actions() {
 function row(a) {
   return h('tr', { dataset: { accountKey: a.key } },
     h('td', null, h('span.mono.key', { title: a.key }, a.key),
-      h('span.sub', null, `${a.plan.name} · ${a.name}`, a.ephemeral ? ' · throw-away' : '', a.enabled ? '' : ' · disabled')),
+      h('span.sub', null, `${a.plan.name} · ${a.name}`, a.ephemeral ? ' · throw-away' : '', a.clock?.own ? ' · own clock' : '', a.enabled ? '' : ' · disabled')),
     h('td.num', null, h('strong.mono', null, number(a.credits.available)),
       h('span.sub.mono', null, `held ${number(a.credits.held)} · charged ${number(a.credits.charged)}`)),
     h('td.opt', null, usage(a)),
@@ -158,7 +158,7 @@ async function showDetail(key, quiet = false) {
   }
   if (list.selected !== key) return;
   const u = a.usage;
-  const now = mockNow();
+  const now = mockNow(a.key);
   const secret = revealed.has(key) ? a.webhookSecret : '•'.repeat(16);
   list.show(
     list.header(a.name, a.enabled ? badge('enabled', 'ok') : badge('disabled', 'off'), a.ephemeral ? badge('throw-away', 'manual') : ''),
@@ -178,13 +178,16 @@ async function showDetail(key, quiet = false) {
         h('button.link', { type: 'button', onclick: () => { toggle(revealed, key); showDetail(key, true); } },
           revealed.has(key) ? 'hide' : 'show'))],
       ['Standard Webhooks', a.standardWebhooks ? 'on' : 'off'],
+      ['Clock', a.clock?.own
+        ? h('span', null, 'its own: ', h('span.mono', null, dateTime(a.clock.iso)), ` · ${a.clock.speed}`)
+        : "the server's"],
     ]),
     h('section.block', { 'aria-label': 'Limits' }, h('h4', null, 'Limits'),
       h('div.limits', null,
         limit('Requests this minute', u.requestsThisMinute, a.plan.requestsPerMinute,
           u.requestsThisMinute ? `window resets ${until(seconds(u.minuteResetsAt) - now)} (${timeOfDay(u.minuteResetsAt, false)})` : 'no window open'),
         limit('Jobs in flight', u.activeJobs, a.plan.concurrentJobs, 'queued or processing'),
-        limit('Jobs today', u.jobsToday, a.plan.dailyJobs, `resets ${resetsAt(u.dayResetsAt)}`))),
+        limit('Jobs today', u.jobsToday, a.plan.dailyJobs, `resets ${resetsAt(u.dayResetsAt, a.key)}`))),
     h('section.block', { 'aria-label': 'Credits' }, h('h4', null, 'Credits'),
       h('div.credits', null,
         credit('Available', a.credits.available), credit('Held', a.credits.held),
@@ -193,9 +196,9 @@ async function showDetail(key, quiet = false) {
   );
 }
 
-/** "at 00:00 UTC, in 9 h 12 min": when a limit's window ends, on the mock's clock. */
-function resetsAt(iso) {
-  return `at ${timeOfDay(iso, false).slice(0, 5)} UTC, ${until(seconds(iso) - mockNow())}`;
+/** "at 00:00 UTC, in 9 h 12 min": when a limit's window ends, on the clock the account follows. */
+function resetsAt(iso, key) {
+  return `at ${timeOfDay(iso, false).slice(0, 5)} UTC, ${until(seconds(iso) - mockNow(key))}`;
 }
 
 function toggle(set, key) {
@@ -228,9 +231,8 @@ function ledger(entries) {
 
 /** Rate-limit windows end without any event: read those accounts again when they do. */
 export function tick() {
-  const now = mockNow();
   for (const a of state.accounts.values()) {
-    if (a.usage.requestsThisMinute && seconds(a.usage.minuteResetsAt) <= now) touched(a.key);
+    if (a.usage.requestsThisMinute && seconds(a.usage.minuteResetsAt) <= mockNow(a.key)) touched(a.key);
   }
 }
 

@@ -112,7 +112,7 @@ export function progress(job) {
   const start = seconds(job.startedAt);
   const end = seconds(job.endsAt);
   if (start === null || end === null || end <= start) return job.progress ?? 0;
-  return Math.min(Math.max((mockNow() - start) / (end - start), 0), 0.99);
+  return Math.min(Math.max((mockNow(job.accountKey) - start) / (end - start), 0), 0.99);
 }
 
 export function render(active) {
@@ -148,7 +148,7 @@ function row(job) {
   return h('tr', { dataset: { jobId: job.id } },
     h('td', null, h('span.mono.id', null, job.id), h('span.sub', null, summary(job))),
     h('td.status', null, statusBadge(job), job.status === 'processing' ? progressBar(job) : '',
-      h('span.sub.mono', { dataset: { since: job.createdAt }, title: `created ${dateTime(job.createdAt)}` }, ago(mockNow() - seconds(job.createdAt)))),
+      h('span.sub.mono', { dataset: { since: job.createdAt, account: job.accountKey }, title: `created ${dateTime(job.createdAt)}` }, ago(mockNow(job.accountKey) - seconds(job.createdAt)))),
     h('td.opt.num.mono', null, number(job.creditCost)),
     h('td.opt.mono.key', { title: job.accountKey }, job.accountKey),
     h('td.actions', null, actions(job)));
@@ -281,9 +281,8 @@ function deliveries(job) {
 
 /** Once a second: ages and progress move with the mock's clock. */
 export function tick() {
-  const now = mockNow();
   for (const el of document.querySelectorAll('#jobs-rows [data-since]')) {
-    el.textContent = ago(now - seconds(el.dataset.since));
+    el.textContent = ago(mockNow(el.dataset.account) - seconds(el.dataset.since));
   }
   for (const el of document.querySelectorAll('[data-progress-job]')) {
     const job = feed.items.get(el.dataset.progressJob);

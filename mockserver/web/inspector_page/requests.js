@@ -143,11 +143,12 @@ function row(r) {
     h('td.opt', null, r.fault ? badge(r.fault, 'fault') : ''));
 }
 
-/** `X-RateLimit-Reset: 1765000060` with the time it says, as people read it. */
-function headerValue(name, value) {
+/** `X-RateLimit-Reset: 1765000060` with the time it says, as people read it (on the clock the
+ * request's account follows). */
+function headerValue(name, value, key) {
   if (/^x-ratelimit-reset$/i.test(name) && /^\d{9,11}$/.test(value)) {
     const iso = new Date(Number(value) * 1000).toISOString();
-    return [value, h('span.annotation', null, ` · ${timeOfDay(iso, false)} UTC, ${until(Number(value) - mockNow())}`)];
+    return [value, h('span.annotation', null, ` · ${timeOfDay(iso, false)} UTC, ${until(Number(value) - mockNow(key || undefined))}`)];
   }
   return value;
 }
@@ -203,7 +204,7 @@ async function showDetail(id) {
   }
   const response = [
     h('h4', null, r.surface === 'websocket' ? 'Answer ' : 'Response ', h(`span.code.${statusClass(r.status)}`, null, r.status)),
-    headersTable(r.response.headers.map(([n, v]) => [n, headerValue(n, v)]), 'Response headers',
+    headersTable(r.response.headers.map(([n, v]) => [n, headerValue(n, v, r.key)]), 'Response headers',
       (n) => n.startsWith('x-ratelimit') || n === 'retry-after'),
     bodyHeading('Body', r.response.bodySize, r.response.bodyTruncated),
     bodyBlock(r.response.body, 'Response body'),

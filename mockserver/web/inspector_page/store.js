@@ -31,8 +31,12 @@ export function setFollowing(following) {
   state.stoppedAt = following ? null : state.stoppedAt ?? mockNow();
 }
 
-/** The mock's time now, in Unix seconds: a real clock runs on between reads, a virtual one waits. */
-export function mockNow() {
+/** The mock's time now, in Unix seconds: a real clock runs on between reads, a virtual one waits.
+ * With an account key, the time of the clock that account follows: its own (virtual) one, if it
+ * has one, else the server's. */
+export function mockNow(accountKey) {
+  const own = accountKey === undefined ? null : state.accounts.get(accountKey)?.clock;
+  if (own?.own) return own.now;
   if (state.stoppedAt !== null) return state.stoppedAt;
   const clock = state.clock;
   if (!clock) return Date.now() / 1000;

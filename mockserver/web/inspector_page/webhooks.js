@@ -134,8 +134,8 @@ function row(d) {
       h('span.sub', null, h('span.mono', null, d.event), ' · job ', h('span.mono', null, d.jobId))),
     h('td', null, badge(d.state, `delivery-${d.state}`), h('span.sub', null, `${d.attempts.length} attempt${d.attempts.length === 1 ? '' : 's'}`)),
     h('td.opt', null, outcome(last), last ? h('span.sub.mono', null, latency(last.latencyMs)) : ''),
-    h('td.opt.mono', { dataset: d.nextAttemptAt ? { due: d.nextAttemptAt } : {}, title: dateTime(d.nextAttemptAt) },
-      d.nextAttemptAt ? until(seconds(d.nextAttemptAt) - mockNow()) : '–'),
+    h('td.opt.mono', { dataset: d.nextAttemptAt ? { due: d.nextAttemptAt, account: d.accountKey } : {}, title: dateTime(d.nextAttemptAt) },
+      d.nextAttemptAt ? until(seconds(d.nextAttemptAt) - mockNow(d.accountKey)) : '–'),
     h('td.actions.stacked', null, actions()));
 }
 
@@ -190,7 +190,7 @@ async function showDetail(id) {
       ['Account', h('a.mono', { href: linkTo('accounts', d.accountKey) }, d.accountKey)],
       ['Created', h('span.mono', null, dateTime(d.createdAt))],
       ['Next attempt', d.nextAttemptAt
-        ? h('span.mono', { dataset: { due: d.nextAttemptAt } }, until(seconds(d.nextAttemptAt) - mockNow()))
+        ? h('span.mono', { dataset: { due: d.nextAttemptAt, account: d.accountKey } }, until(seconds(d.nextAttemptAt) - mockNow(d.accountKey)))
         : h('span.muted', null, d.state === 'pending' ? 'in flight' : 'none')],
     ]),
     h('section.block', { 'aria-label': 'Attempts' }, h('h4', null, 'Attempts'), attempts),
@@ -205,9 +205,8 @@ async function showDetail(id) {
 }
 
 export function tick() {
-  const now = mockNow();
   for (const el of document.querySelectorAll('#panel-webhooks [data-due]')) {
-    el.textContent = until(seconds(el.dataset.due) - now);
+    el.textContent = until(seconds(el.dataset.due) - mockNow(el.dataset.account));
   }
 }
 
