@@ -50,7 +50,8 @@ async def favicon(request: Request) -> Response:
 
 
 async def healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok", "clock": views.clock_view(emulator_of(request).clock)})
+    emulator = emulator_of(request)
+    return JSONResponse({"status": "ok", "clock": views.clock_view(emulator.clock), "generation": emulator.generation})
 
 
 async def openapi_json(request: Request) -> Response:
