@@ -3,6 +3,9 @@ makes one per test) does never costs another its keys, its log, its accounts or 
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 import subprocess
 import sys
 
@@ -150,3 +153,85 @@ async def test_one_tenants_flood_of_requests_never_pushes_another_tenants_out_of
         assert [e["id"] for e in everything] == [1, *range(23, 32)]  # oldest first, ten in all
         assert (await client.get(f"/_mock/requests/{mine[0]['id']}")).status_code == 200
         assert (await client.get("/_mock/requests/5")).status_code == 404
+
+
+SUBSCRIPTION = "subscription($id: ID!) { generationUpdated(id: $id) { status progress } }"
+
+
+async def open_socket(server, key: str):
+    from websockets.asyncio.client import connect
+
+    ws = await connect(server.base_url.replace("http://", "ws://") + "/graphql", subprotocols=["graphql-transport-ws"])
+    await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}}))
+    assert json.loads(await ws.recv())["type"] == "connection_ack"
+    return ws
+
+
+async def subscribe(ws, operation_id: str, job_id: str) -> dict:
+    """The first message the subscription gets: its first `next`, or its `error`."""
+    await ws.send(json.dumps({"id": operation_id, "type": "subscribe",
+                              "payload": {"query": SUBSCRIPTION, "variables": {"id": job_id}}}))
+    return json.loads(await ws.recv())
+
+
+def server_cpu_seconds(server) -> float:
+    fields = open(f"/proc/{server.process.pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.integration
+async def test_live_subscriptions_are_capped_per_connection_and_per_key_and_idle_ones_cost_nothing(server_factory):
+    """A client with a valid key opens subscription after subscription on jobs that a virtual
+    clock keeps in flight: past 50 on one connection, or 100 for the key, each is refused in the
+    protocol's error format; the ones that live wait without costing the server anything."""
+    server = server_factory("--clock", "virtual", "--no-render", "--no-access-log")
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+        key = (await http.post("/_mock/accounts", json={"plan": "enterprise", "credits": 1_000_000})).json()["key"]
+        jobs = [(await http.post("/v1/avatar", json=BODY, headers=api_key(key))).json()["data"]["avatar"]["id"]
+                for _ in range(3)]
+        sockets = [await open_socket(server, key) for _ in range(3)]
+        try:
+            for n in range(50):
+                assert (await subscribe(sockets[0], f"a{n}", jobs[n % 3]))["type"] == "next"
+            refused = await subscribe(sockets[0], "a50", jobs[0])
+            assert refused["type"] == "error" and refused["payload"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+            for n in range(50):
+                assert (await subscribe(sockets[1], f"b{n}", jobs[n % 3]))["type"] == "next"
+            refused = await subscribe(sockets[2], "c0", jobs[0])  # the key's 101st, on a fresh connection
+            assert refused["type"] == "error" and refused["payload"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+            await sockets[0].send(json.dumps({"id": "a0", "type": "complete"}))
+            assert (await subscribe(sockets[2], "c1", jobs[0]))["type"] == "next"  # room again
+
+            before = server_cpu_seconds(server)
+            await asyncio.sleep(2)  # 100 subscriptions wait on a clock that stands still
+            assert server_cpu_seconds(server) - before < 0.15
+        finally:
+            for ws in sockets:
+                await ws.close()
+        other = (await http.post("/_mock/accounts", json={})).json()["key"]
+        job = (await http.post("/v1/avatar", json=BODY, headers=api_key(other))).json()["data"]["avatar"]["id"]
+        ws = await open_socket(server, other)
+        assert (await subscribe(ws, "1", job))["type"] == "next"  # another key is not held to the first's cap
+        await ws.close()
+
+
+@pytest.mark.integration
+def test_one_tenants_long_videos_never_hold_another_tenants_short_one_behind_them(server_factory, tmp_path):
+    """Tenant A completes four 30-second videos at once; tenant B then fetches its 1-second one.
+    B's render goes next after the one of A's in progress when B's request is queued (renders
+    hold the interpreter, so that may be A's second): B has its video before A has all four,
+    where a first-come queue would make all of A's first."""
+    media = tmp_path / "media"
+    server = server_factory("--clock", "virtual", "--media-dir", str(media), "--no-access-log")
+    with httpx.Client(base_url=server.base_url, timeout=120) as http:
+        busy, quiet = [http.post("/_mock/accounts", json={"clock": "own"}).json()["key"] for _ in range(2)]
+        for n in range(4):
+            long_text = " ".join(f"word{n}x{i}" for i in range(75))  # 30 s of speech
+            assert http.post("/v1/avatar", json={**BODY, "text": long_text}, headers=api_key(busy)).status_code == 200
+        short = http.post("/v1/avatar", json={**BODY, "text": "Hi."}, headers=api_key(quiet)).json()["data"]["avatar"]
+        http.post(f"/_mock/accounts/{busy}/clock/advance", json={"seconds": 600})  # four renders queued at once
+        http.post(f"/_mock/accounts/{quiet}/clock/advance", json={"seconds": 600})
+        video = http.get(f"/outputs/{short['id']}.mp4")
+        assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
+        made = sorted(media.glob("*.mp4"), key=lambda p: p.stat().st_mtime)
+        assert len(made) < 5, [(p.name[:12], p.stat().st_size) for p in made]

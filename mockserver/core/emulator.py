@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,7 @@ from .ledger import MAX_CREDITS
 from .limits import RateLimiter
 from .media import MediaStore
 from .targets import ServerAddress, check_webhook_url
-from .updates import JobUpdates
+from .updates import PROGRESS_TICK, JobUpdates
 from .webhooks import FAILED_DELIVERY, Delivery, Webhooks
 
 if TYPE_CHECKING:
@@ -334,10 +334,22 @@ class Emulator:
             raise BadUserInput(str(exc), field="speed") from None
         self._clock_moved(account_key)
 
+    def check_watch_room(self, account: Account) -> None:
+        """A subscription is about to start: refused now if the account holds all it may."""
+        self.updates.check_room(account.key)
+
+    def watch(self, job: Job, view: Callable[[Job], dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
+        """A live subscription to the job: its views as they change (see `updates`)."""
+        time = self.clocks.of(job.account_key)
+        return self.updates.watch(
+            job, view, lambda: self.catch_up(job.account_key), None if time.clock.virtual else PROGRESS_TICK
+        )
+
     def _clock_moved(self, account_key: str | None) -> None:
         """Keep and announce a clock that moved or changed speed (unless a reset replaced this
         generation while it moved: then nothing of it may reach the store)."""
         self.check_open()
+        self.updates.wake_all()
         if account_key is None:
             self.store.save_clock(self.clock.state())
             self.events.emit("clock", self.clock)

@@ -183,6 +183,11 @@ class TooManyIdempotencyKeys(TooManyRequests):
     code = "TOO_MANY_IDEMPOTENCY_KEYS"
 
 
+class TooManySubscriptions(ApiError):
+    status = 429
+    code = "TOO_MANY_SUBSCRIPTIONS"
+
+
 class ServiceUnavailable(ApiError):
     status = 503
     code = "SERVICE_UNAVAILABLE"
