@@ -533,6 +533,20 @@ class Webhooks:
                     del self._watchers[delivery_id]
         return delivery
 
+    def forget_account(self, account_key: str) -> None:
+        """An account was deleted: its deliveries are retried no more and leave the log."""
+        for delivery in [d for d in self.deliveries.values() if d.account_key == account_key]:
+            if delivery.timer is not None:
+                delivery.timer.cancel()
+                delivery.timer = None
+            del self.deliveries[delivery.id]
+            ids = self.by_job.get(delivery.job_id)
+            if ids is not None:
+                ids.remove(delivery.id)
+                if not ids:
+                    del self.by_job[delivery.job_id]
+            self._on_forget(delivery)
+
     def get(self, delivery_id: str) -> Delivery:
         delivery = self.deliveries.get(delivery_id)
         if delivery is None:

@@ -116,7 +116,7 @@ async def watch_generation(_: Any, info: GraphQLResolveInfo, id: str) -> AsyncGe
     ctx = _ctx(info)
     emulator = ctx.emulator
     job = emulator.job(ctx.account, id)
-    async for view in emulator.updates.watch(job, lambda j: _view(ctx, j), lambda: emulator.catch_up(job.account_key)):
+    async for view in emulator.watch(job, lambda j: _view(ctx, j)):
         yield view
 
 

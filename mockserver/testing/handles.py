@@ -237,8 +237,15 @@ class DoitongMock(_Control):
         return result
 
     def close(self) -> None:
-        if self._owns_http:
-            self.http.close()
+        """The test is over: its account goes (its jobs, deliveries and clock with it), so a
+        shared mock does not fill up with the accounts of tests long finished."""
+        try:
+            self.http.delete(f"{self.base_url}/_mock/accounts/{self.api_key}", headers=self._headers)
+        except httpx.HTTPError:
+            pass  # the mock is gone already: nothing of this test is left in it
+        finally:
+            if self._owns_http:
+                self.http.close()
 
 
 class AsyncDoitongMock(_Control):
