@@ -58,7 +58,8 @@ class Settings(BaseModel):
     ] = None
     seed: Annotated[
         int | None,
-        Cli("--seed", "job ids, processing-time jitter and fake data become deterministic", "random", metavar="N"),
+        Cli("--seed", "processing-time and retry jitter and fake data become deterministic (ids never do)", "random",
+            metavar="N"),
     ] = None
     speed: Annotated[
         float, Cli("--speed", "realtime, instant, or a factor such as 10 (ten times faster)", "realtime")
@@ -87,6 +88,11 @@ class Settings(BaseModel):
         int, Field(gt=0), Cli("--webhook-attempts", "attempts per delivery before it is marked failed")
     ] = 12
     webhook_first_retry: Annotated[float, Field(gt=0)] = 10.0
+    published_on: Annotated[
+        str | None,
+        Cli("--published-on", "host address a container's port is published on (docker-compose.yml sets it): "
+            "on loopback, listening on 0.0.0.0 inside draws no warning", "none", metavar="ADDRESS"),
+    ] = None
     admin_token: Annotated[
         str | None, Cli("--admin-token", "require this token (X-Admin-Token header) on the /_mock control API", "none")
     ] = None
@@ -105,6 +111,11 @@ class Settings(BaseModel):
     max_deliveries: Annotated[
         int, Field(ge=0), Cli("--max-deliveries", "webhook deliveries kept in the log, oldest dropped first")
     ] = 10_000
+    max_idempotency_keys: Annotated[
+        int, Field(ge=1),
+        Cli("--max-idempotency-keys",
+            "Idempotency-Keys an account holds at once (24 h each); past it a new one is a 429"),
+    ] = 10_000
     client_timeout: Annotated[
         float, Field(gt=0),
         Cli("--client-timeout", "seconds a client has to send its request head, then its body, before a 408"),
@@ -114,7 +125,8 @@ class Settings(BaseModel):
         Cli("--cors-origin", "comma-separated origins browsers may call from ('*': any)", "localhost"),
     ] = ()
     render: Annotated[
-        bool, Cli("--no-render", "serve a placeholder MP4 instead of rendering each job's video", "off", switch=False)
+        bool, Cli("--no-render", "serve a still of each job's size and length (silent, encoded in a blink) instead "
+                  "of rendering its video", "off", switch=False)
     ] = True
     media_dir: Annotated[
         Path | None, Cli("--media-dir", "where rendered videos are cached", "temp", metavar="DIR")

@@ -116,7 +116,9 @@ def build_emulator(
         webhooks=webhooks,
         media=media,
         updates=updates,
-        idempotency=IdempotencyStore(clocks, on_forget=store.forget_idempotency),
+        idempotency=IdempotencyStore(
+            clocks, on_forget=store.forget_idempotency, max_per_account=settings.max_idempotency_keys
+        ),
         journal=Journal(settings.journal_size, on_record=lambda entry: events.emit("request", entry)),
         faults=Faults(),
         fake=fake,
@@ -139,4 +141,7 @@ def restore(emulator: Emulator, snapshot: Snapshot) -> dict[str, int]:
         emulator.idempotency.restore(account_key, key, replace(record, job=job))
     for delivery in snapshot.deliveries:
         emulator.webhooks.restore(delivery)
+    if snapshot.generation is not None:
+        emulator.generation = snapshot.generation
+    emulator.store.save_generation(emulator.generation)
     return {"accounts": accounts, "jobs": len(snapshot.jobs), "deliveries": len(snapshot.deliveries)}

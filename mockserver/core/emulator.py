@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, Accounts
@@ -26,12 +26,13 @@ from .fixtures import AccountFixture, Fixtures
 from .idempotency import IdempotencyStore, check_key
 from .inputs import Estimate, JobRequest, find_scenario, plan_job, price_speech
 from .jobs import ACTIVE, CANCELLED, COMPLETED, FAILED, PROCESSING, STATUSES, Job, Jobs, Page
-from .journal import Journal, RecordedRequest
+from .journal import Journal, JournalPage, RecordedRequest
+from .ledger import MAX_CREDITS
 from .limits import RateLimiter
 from .media import MediaStore
 from .targets import ServerAddress, check_webhook_url
-from .updates import JobUpdates
-from .webhooks import Delivery, Webhooks
+from .updates import PROGRESS_TICK, JobUpdates
+from .webhooks import FAILED_DELIVERY, Delivery, Webhooks
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -79,6 +80,7 @@ class Counts:
     jobs: int
     jobs_in_flight: int
     deliveries: int
+    deliveries_failed: int
     journal: int
     faults: int
 
@@ -103,6 +105,9 @@ class Emulator:
     fake: Callable[[], Any]
     events: Events
     closed: bool = False
+    # Which state this is: a new one at every reset and every start without a state file, so a
+    # client that stored job ids (the demo page) knows when ids that repeat (--seed) are new jobs.
+    generation: str = field(default_factory=lambda: secrets.token_hex(8))
 
     def catch_up(self, account_key: str | None = None) -> None:
         """Run the timers that fell due (the server's, and the account's own clock's), so a read
@@ -203,7 +208,8 @@ class Emulator:
             raise BadUserInput("credits must not be negative", field="credits")
         if sum(1 for a in self.accounts.by_key.values() if a.ephemeral) >= MAX_THROWAWAY_ACCOUNTS:
             raise TooManyAccounts(
-                f"this mock already holds {MAX_THROWAWAY_ACCOUNTS} throw-away accounts: reset it to start again"
+                f"this mock already holds {MAX_THROWAWAY_ACCOUNTS} throw-away accounts: delete those you no "
+                "longer need (DELETE /_mock/accounts/{key}; the pytest plugin deletes its own), or reset the mock"
             )
         key = key or "mock_" + secrets.token_hex(12)
         if key in self.accounts.by_key:
@@ -227,8 +233,13 @@ class Emulator:
     ) -> Account:
         account = self.account(key)
         if credits is not None:
-            if credits < 0:
-                raise BadUserInput("credits must not be negative", field="credits")
+            held = account.ledger.held
+            if not 0 <= credits <= MAX_CREDITS - held:
+                raise BadUserInput(
+                    f"credits must be between 0 and {MAX_CREDITS - held:,} (at most {MAX_CREDITS:,} with the "
+                    f"{held:,} held for jobs in flight)",
+                    field="credits",
+                )
             account.ledger.set_available(credits)
         if plan is not None:
             self._check_plan(plan)
@@ -238,6 +249,24 @@ class Emulator:
         self.store.save_account(account)
         self.events.emit("account", account)
         return account
+
+    def delete_account(self, key: str) -> None:
+        """A throw-away account goes, with everything of it: jobs (stopped), deliveries (no more
+        retries), keys, counters, its clock. Its requests stay in the journal (they happened)."""
+        account = self.account(key)
+        if not account.ephemeral:
+            raise Conflict(
+                f"{key!r} is an account of the fixtures: disable it (PATCH enabled=false), "
+                "or reload the fixtures without it"
+            )
+        with self.store.batch():
+            self.webhooks.forget_account(key)
+            self.jobs.forget_account(key)
+            self.idempotency.forget_account(key)
+            self.limiter.forget(key)
+            self.accounts.remove(key)
+            self.store.forget_account(key)
+        self.events.emit("account", key)
 
     def all_accounts(self) -> list[Account]:
         return list(self.accounts.by_key.values())
@@ -305,10 +334,22 @@ class Emulator:
             raise BadUserInput(str(exc), field="speed") from None
         self._clock_moved(account_key)
 
+    def check_watch_room(self, account: Account) -> None:
+        """A subscription is about to start: refused now if the account holds all it may."""
+        self.updates.check_room(account.key)
+
+    def watch(self, job: Job, view: Callable[[Job], dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
+        """A live subscription to the job: its views as they change (see `updates`)."""
+        time = self.clocks.of(job.account_key)
+        return self.updates.watch(
+            job, view, lambda: self.catch_up(job.account_key), None if time.clock.virtual else PROGRESS_TICK
+        )
+
     def _clock_moved(self, account_key: str | None) -> None:
         """Keep and announce a clock that moved or changed speed (unless a reset replaced this
         generation while it moved: then nothing of it may reach the store)."""
         self.check_open()
+        self.updates.wake_all()
         if account_key is None:
             self.store.save_clock(self.clock.state())
             self.events.emit("clock", self.clock)
@@ -324,22 +365,6 @@ class Emulator:
         if job is None or job.status != COMPLETED:
             raise NotFound(f"no output for job {job_id!r}")
         return job
-
-    def all_jobs(self, *, account_key: str | None = None, status: str | None = None, limit: int = 500) -> list[Job]:
-        """Every account's jobs (or one account's), newest first, at most `limit`."""
-        if status is not None and status not in STATUSES:
-            raise BadUserInput(f"unknown status {status!r} (known: {', '.join(STATUSES)})", field="status")
-        if account_key is not None:
-            source = reversed(self.jobs.by_account.get(account_key, {}).values())
-        else:
-            source = reversed(self.jobs.by_id.values())
-        found: list[Job] = []
-        for job in source:
-            if status is None or job.status == status:
-                found.append(job)
-                if len(found) >= limit:
-                    break
-        return found
 
     def any_job(self, job_id: str) -> Job:
         job = self.jobs.by_id.get(job_id)
@@ -370,6 +395,7 @@ class Emulator:
             jobs=len(jobs),
             jobs_in_flight=sum(1 for j in jobs if j.status in ACTIVE),
             deliveries=len(self.webhooks.deliveries),
+            deliveries_failed=sum(1 for d in self.webhooks.deliveries.values() if d.state == FAILED_DELIVERY),
             journal=len(self.journal),
             faults=len(self.faults.list()),
         )
@@ -416,7 +442,7 @@ class Emulator:
         self.events.emit("fault", None)
         return removed
 
-    def requests(self, **filters: Any) -> list[RecordedRequest]:
+    def requests(self, **filters: Any) -> JournalPage:
         return self.journal.find(**filters)
 
     def recorded(self, entry_id: int) -> RecordedRequest:

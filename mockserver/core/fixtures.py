@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .ledger import MAX_CREDITS
 from .yamlfile import YamlFileError, key_path, read_yaml, size_text
 
 MAX_PORTRAIT_BYTES = 8 * 1024 * 1024
@@ -60,7 +61,7 @@ class AccountFixture(_Model):
     name: str | None = None
     email: str | None = None
     plan: NonEmpty
-    credits: Annotated[int, Field(ge=0)]
+    credits: Annotated[int, Field(ge=0, le=MAX_CREDITS)]
     webhook_secret: NonEmpty
     enabled: bool = True
     standard_webhooks: bool = False

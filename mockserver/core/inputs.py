@@ -7,17 +7,49 @@ price) so the two surfaces can never disagree.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
+from . import grammar
 from .errors import BadUserInput
 from .fixtures import Fixtures, ScenarioFixture, language_matches
-from .pricing import cost_for, speech_seconds
+from .pricing import cost_for, speech_limits, speech_seconds
 from .text import check_text
 
 JOB_TYPE = "AVATAR"
+
+# The longest value each input field takes, the same on every surface: REST's bodies and the
+# OpenAPI document are derived from this table, and `plan_job` holds GraphQL to it. A job keeps
+# what it was given for as long as it is kept, so no field may be as long as a whole body.
+MAX_TEXT = 100_000
+MAX_URL = 4096
+MAX_NAME = 200
+FIELD_LIMITS = {
+    "type": MAX_NAME,
+    "provider": MAX_NAME,
+    "service": MAX_NAME,
+    "text": MAX_TEXT,
+    "avatarId": MAX_NAME,
+    "imageUrl": MAX_URL,
+    "audioUrl": MAX_URL,
+    "voice": MAX_NAME,
+    "language": MAX_NAME,
+    "version": MAX_NAME,
+    "webhookUrl": MAX_URL,
+    "aspectRatio": MAX_NAME,
+    "resolution": MAX_NAME,
+}
+
+
+def check_field(value: str | None, field: str) -> None:
+    """Valid Unicode text, no longer than the table allows for the field."""
+    if value is None:
+        return
+    limit = FIELD_LIMITS[field]
+    if len(value) > limit:
+        raise BadUserInput(f"{field} is too long: {len(value)} characters, at most {limit}", field=field)
+    check_text(value, field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +111,9 @@ def check_url(value: str, field: str) -> str:
         raise BadUserInput(f"{field} has no host: {value!r}", field=field)
     if parts.username is not None or parts.password is not None:
         raise BadUserInput(f"{field} must not contain credentials", field=field)
+    problem = grammar.url_problem(value)
+    if problem is not None:
+        raise BadUserInput(f"{field} {problem}: {value!r}", field=field)
     return value
 
 
@@ -87,19 +122,22 @@ def _known(values: list[str]) -> str:
 
 
 def _audio_seconds(url: str, default: float) -> float:
-    """The mock cannot fetch the caller's audio: `?duration=N` in the URL says how long it is."""
-    for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
-        if name == "duration":
-            try:
-                seconds = float(value)
-            except ValueError:
-                seconds = math.nan
-            if not (math.isfinite(seconds) and seconds > 0):
-                raise BadUserInput(
-                    f"audioUrl's duration hint must be a positive number of seconds, not {value!r}", field="audioUrl"
-                )
-            return round(seconds, 1)
-    return default
+    """The mock cannot fetch the caller's audio: `?duration=N` in the URL says how long it is,
+    in seconds rounded to the nearest tenth (halves up)."""
+    value = grammar.duration_hint(url)
+    if value is None:
+        return default
+    seconds = grammar.hint_seconds(value)
+    if seconds is None:
+        raise BadUserInput(
+            f"audioUrl's duration hint must be a number of seconds such as 7.5, not {value!r}", field="audioUrl"
+        )
+    if seconds < 0.1:
+        raise BadUserInput(
+            f"audioUrl's duration hint must be at least 0.05 s (it is rounded to tenths), not {value!r}",
+            field="audioUrl",
+        )
+    return seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +149,11 @@ class Estimate:
 
 def price_speech(text: str | None, audio_url: str | None, fx: Fixtures) -> Estimate:
     """Speech duration, credits and tier for text or recorded audio, or a BadUserInput."""
+    check_field(text, "text")
+    check_field(audio_url, "audioUrl")
     if audio_url is not None:
         check_url(audio_url, "audioUrl")
-        if text:
+        if text is not None:
             raise BadUserInput("give either text or audioUrl, not both", field="text")
         duration = _audio_seconds(audio_url, fx.pricing.audio_url_default_seconds)
     elif text is None:
@@ -121,6 +161,13 @@ def price_speech(text: str | None, audio_url: str | None, fx: Fixtures) -> Estim
     elif not text.strip():
         raise BadUserInput("text must not be empty", field="text")
     else:
+        most = speech_limits(fx.pricing).chars
+        if len(text) > most:
+            raise BadUserInput(
+                f"text is too long: {len(text)} characters, the maximum is {most} "
+                f"(about {fx.pricing.max_duration_seconds:g} s of speech)",
+                field="text",
+            )
         duration = speech_seconds(text, fx.pricing)
     priced = cost_for(duration, fx.pricing)
     if priced is None:
@@ -134,9 +181,10 @@ def price_speech(text: str | None, audio_url: str | None, fx: Fixtures) -> Estim
 
 
 def plan_job(req: JobRequest, fx: Fixtures) -> JobPlan:
-    check_text(req.provider, req.provider_field)
+    check_field(req.provider, req.provider_field)
+    check_field(req.type, "type")
     for name, attr in FLAT_FIELDS.items():
-        check_text(getattr(req, attr), name)
+        check_field(getattr(req, attr), name)
     provider = fx.provider
     if req.type != JOB_TYPE:
         raise BadUserInput(f"type must be {JOB_TYPE} for provider {provider.name}", field="type")
@@ -146,8 +194,8 @@ def plan_job(req: JobRequest, fx: Fixtures) -> JobPlan:
             field=req.provider_field,
         )
 
+    price = price_speech(req.text, req.audio_url, fx)
     text = req.text.strip() if req.text is not None else None
-    price = price_speech(text, req.audio_url, fx)
 
     if req.image_url is not None:
         check_url(req.image_url, "imageUrl")
@@ -232,13 +280,13 @@ FLAT_FIELDS = {
 }
 
 
-def from_flat(data: dict) -> JobRequest:
+def from_flat(data: dict[str, Any]) -> JobRequest:
     """The flat shape: GraphQL `generateAvatar` and REST `POST /v1/avatar`."""
     values: dict[str, Any] = {attr: data.get(name) for name, attr in FLAT_FIELDS.items()}
     return JobRequest(provider=data["service"], provider_field="service", **values)
 
 
-def from_generate(data: dict) -> JobRequest:
+def from_generate(data: dict[str, Any]) -> JobRequest:
     """GraphQL `generate`: {type, provider, input {...}, options {...}, webhookUrl}."""
     content = data.get("input") or {}
     options = data.get("options") or {}

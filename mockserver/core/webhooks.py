@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from .. import __version__
 from .clock import Timer, isoformat
 from .clocks import Clocks
-from .errors import NotFound
+from .errors import BadUserInput, NotFound
 from .jobs import FAILED, FINAL, Job
 from .signing import sign, standard_signature
 from .targets import DEFAULT_PORTS, host_allowed
@@ -41,6 +41,7 @@ logger = logging.getLogger("mockserver.webhooks")
 USER_AGENT = f"doitong-mock/{__version__} (webhooks)"
 MAX_KNOWN_DESTINATIONS = 10_000
 PENDING, DELIVERED, FAILED_DELIVERY = "pending", "delivered", "failed"
+STATES = (PENDING, DELIVERED, FAILED_DELIVERY)
 
 # The headers of every attempt (`doitong-mock check` expects these names).
 SIGNATURE_HEADER = "X-Doitong-Signature"
@@ -101,6 +102,16 @@ class Delivery:
     attempts: list[Attempt] = field(default_factory=list)
     next_attempt_at: float | None = None
     timer: Timer | None = field(default=None, metadata={"transient": True})
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """Deliveries of one page of the log, oldest first; `total` counts every kept delivery that
+    matches, and `next` is the `before` (a delivery's id) that reads the page just older."""
+
+    deliveries: list[Delivery]
+    total: int
+    next: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -522,6 +533,20 @@ class Webhooks:
                     del self._watchers[delivery_id]
         return delivery
 
+    def forget_account(self, account_key: str) -> None:
+        """An account was deleted: its deliveries are retried no more and leave the log."""
+        for delivery in [d for d in self.deliveries.values() if d.account_key == account_key]:
+            if delivery.timer is not None:
+                delivery.timer.cancel()
+                delivery.timer = None
+            del self.deliveries[delivery.id]
+            ids = self.by_job.get(delivery.job_id)
+            if ids is not None:
+                ids.remove(delivery.id)
+                if not ids:
+                    del self.by_job[delivery.job_id]
+            self._on_forget(delivery)
+
     def get(self, delivery_id: str) -> Delivery:
         delivery = self.deliveries.get(delivery_id)
         if delivery is None:
@@ -536,6 +561,49 @@ class Webhooks:
 
     def all(self) -> list[Delivery]:
         return list(self.deliveries.values())
+
+    def search(
+        self,
+        *,
+        job_id: str | None = None,
+        account_key: str | None = None,
+        state: str | None = None,
+        text: str | None = None,
+        before: str | None = None,
+        limit: int | None = None,
+    ) -> Logged:
+        """Deliveries that match, oldest first: the newest `limit` (all without one) of those
+        older than delivery `before`. `text` is looked for, ignoring case, in the id, job,
+        account, URL and event."""
+        if state is not None and state not in STATES:
+            raise BadUserInput(f"unknown state {state!r} (known: {', '.join(STATES)})", field="state")
+        if before is not None and before not in self.deliveries:
+            raise BadUserInput(
+                f"no delivery {before!r} in the log (it keeps the newest {self.settings.max_kept})", field="before"
+            )
+        needle = text.lower() if text else None
+        source = self.for_job(job_id) if job_id else self.deliveries.values()
+        chosen: list[Delivery] = []
+        total = 0
+        older = False
+        reached = before is None
+        for d in reversed(list(source)):
+            if account_key is not None and d.account_key != account_key:
+                continue
+            if state is not None and d.state != state:
+                continue
+            if needle is not None and needle not in f"{d.id}\n{d.job_id}\n{d.account_key}\n{d.url}\n{d.event}".lower():
+                continue
+            total += 1
+            if not reached:
+                reached = d.id == before
+                continue
+            if limit is None or len(chosen) < limit:
+                chosen.append(d)
+            else:
+                older = True
+        chosen.reverse()
+        return Logged(chosen, total, chosen[0].id if older and chosen else None)
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait until no attempt is running (tests read the delivery log after it)."""

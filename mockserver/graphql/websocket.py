@@ -10,6 +10,8 @@ The API key comes in `connection_init`'s payload (`{"Authorization": "Bearer KEY
 4403. Each operation then goes through the same admission step as an HTTP request (it is
 counted, or refused with the error it would get over HTTP) and the same document preparation
 (parse, limits, validation: GRAPHQL_PARSE_FAILED and GRAPHQL_VALIDATION_FAILED as over HTTP).
+Every operation, its end and every refused connection go into the request journal
+(`socket_log`).
 """
 
 from __future__ import annotations
@@ -22,15 +24,17 @@ from typing import Any
 
 from ariadne.asgi import GraphQL
 from ariadne.asgi.handlers import GraphQLTransportWSHandler, GraphQLWSHandler
-from graphql import GraphQLError, GraphQLSchema
+from graphql import GraphQLError, GraphQLSchema, OperationType, get_operation_ast
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from ..core.accounts import api_key
-from ..core.errors import ApiError, BadUserInput
+from ..core.errors import ApiError, BadUserInput, TooManySubscriptions
 from ..core.runtime import Runtime
 from .documents import Documents
 from .endpoint import Context, format_error
+from .operations import joined, operation_names
+from .socket_log import SOCKET_LOG, Journaled
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -53,6 +57,11 @@ def _key(websocket: WebSocket, payload: Any) -> str | None:
     return api_key(found)
 
 
+# Operations one connection may run at once (each account may also hold at most
+# core.updates.MAX_WATCHES_PER_ACCOUNT live subscriptions, over all its connections).
+MAX_OPERATIONS_PER_SOCKET = 50
+
+
 class Operations:
     """What both protocols do before Ariadne runs an operation: the admission step for the key
     the connection was opened with, then the document prepared as HTTP prepares it."""
@@ -63,21 +72,46 @@ class Operations:
 
     def authenticate(self, websocket: WebSocket, payload: Any) -> None:
         key = _key(websocket, payload)
-        self.runtime.emulator.accounts.authenticate(key)
+        try:
+            self.runtime.emulator.accounts.authenticate(key)
+        except ApiError as error:
+            websocket.scope["state"][SOCKET_LOG].refused_connection(key, error)
+            raise
         websocket.scope.setdefault("state", {})["api_key"] = key
 
-    def admit(self, websocket: WebSocket, data: Any) -> list[dict[str, Any]]:
-        """Errors to answer the operation with, in the document's format; none to let it run."""
+    def admit(self, websocket: WebSocket, data: Any, operation_id: str, live: int) -> list[dict[str, Any]]:
+        """Errors to answer the operation with, in the document's format; none to let it run.
+        Either way the journal gets the operation. `live`: the socket's operations running now."""
         state = websocket.scope["state"]
+        errors: list[ApiError] = []
+        operation = None
         try:
             state["caller"] = self.runtime.emulator.admit(state["api_key"])
+            if live >= MAX_OPERATIONS_PER_SOCKET:
+                raise TooManySubscriptions(
+                    f"This connection already runs {MAX_OPERATIONS_PER_SOCKET} operations: complete some, "
+                    "or open another connection",
+                    limit=MAX_OPERATIONS_PER_SOCKET,
+                )
             query = data.get("query") if isinstance(data, dict) else None
             if not isinstance(query, str) or not query.strip():
                 raise BadUserInput("'query' must be a non-empty string", field="query")
         except ApiError as error:
-            return [error.to_dict()]
-        prepared = self.documents.prepare(query)
-        return [error.to_dict() for error in prepared.errors]
+            errors.append(error)
+        else:
+            prepared = self.documents.prepare(query)
+            errors.extend(prepared.errors)
+            name = data.get("operationName")
+            found = get_operation_ast(prepared.document, name if isinstance(name, str) else None) if (
+                prepared.document is not None) else None
+            operation = joined(operation_names(found)) if found is not None else None
+            if found is not None and found.operation == OperationType.SUBSCRIPTION and not errors:
+                try:
+                    self.runtime.emulator.check_watch_room(state["caller"].account)
+                except ApiError as error:
+                    errors.append(error)
+        state[SOCKET_LOG].subscribed(operation_id, data, state.get("api_key"), operation, errors)
+        return [error.to_dict() for error in errors]
 
 
 class _SocketGone(BaseException):
@@ -146,7 +180,7 @@ class TransportWSHandler(QuietObservers, GraphQLTransportWSHandler):
         self, websocket: WebSocket, data: Any, operation_id: str, client_context: Any
     ) -> None:
         if client_context.connection_acknowledged:
-            errors = self.operations.admit(websocket, data)
+            errors = self.operations.admit(websocket, data, operation_id, len(client_context.operations))
             if errors:
                 await websocket.send_json({"type": "error", "id": operation_id, "payload": errors})
                 return
@@ -210,7 +244,7 @@ class LegacyWSHandler(QuietObservers, GraphQLWSHandler):
     async def process_single_message(
         self, websocket: WebSocket, data: Any, operation_id: str, operations: dict[str, Any]
     ) -> None:
-        errors = self.operations.admit(websocket, data)
+        errors = self.operations.admit(websocket, data, operation_id, len(operations))
         if errors:
             await websocket.send_json({"type": self.GQL_ERROR, "id": operation_id, "payload": errors[0]})
             return
@@ -275,10 +309,12 @@ class Subprotocols:
             await chosen(scope, receive, send)
             return
         await receive()  # websocket.connect
+        refusal = BadUserInput(f"{NOT_ACCEPTABLE_REASON} (offered: {', '.join(offered) or 'none'})")
+        scope["state"][SOCKET_LOG].refused_connection(None, refusal)
         if offered and "websocket.http.response" in scope.get("extensions", {}):
             # Accepting without a protocol would fail the handshake in browsers, which then say
             # nothing: a plain 400 before the upgrade says why.
-            body = json.dumps(BadUserInput(f"{NOT_ACCEPTABLE_REASON} (offered: {', '.join(offered)})").to_dict())
+            body = json.dumps(refusal.to_dict())
             await send({"type": "websocket.http.response.start", "status": 400,
                         "headers": [(b"content-type", b"application/json")]})
             await send({"type": "websocket.http.response.body", "body": body.encode()})
@@ -297,10 +333,10 @@ def websocket_app(runtime: Runtime, schema: GraphQLSchema, documents: Documents)
     operations = Operations(runtime, documents)
     timeout = runtime.settings.client_timeout
     handlers = {TRANSPORT_WS: TransportWSHandler(operations, timeout), LEGACY_WS: LegacyWSHandler(operations, timeout)}
-    return Subprotocols({
+    return Journaled(Subprotocols({
         name: RejectInvalidMessages(
             GraphQL(schema, context_value=context, websocket_handler=handler, error_formatter=error_formatter,
                     logger=logger)
         )
         for name, handler in handlers.items()
-    })
+    }), runtime)

@@ -27,6 +27,9 @@ class NullStore:
     def save_account(self, account: Account) -> None:
         pass
 
+    def forget_account(self, account_key: str) -> None:
+        pass
+
     def save_usage(self, account_key: str, usage: Usage | None) -> None:
         pass
 
@@ -40,6 +43,9 @@ class NullStore:
         pass
 
     def forget_idempotency(self, account_key: str, key: str) -> None:
+        pass
+
+    def save_generation(self, generation: str) -> None:
         pass
 
     def save_clock(self, state: ClockState) -> None:

@@ -169,6 +169,16 @@ class SqliteStore:
                     )
             self._saved_entries[account.key] = ledger.count
 
+    def forget_account(self, account_key: str) -> None:
+        """The account, its ledger, its counters and its keys (its jobs and deliveries are
+        forgotten one by one, as their owners let them go)."""
+        with self.batch():
+            self._db.execute("DELETE FROM accounts WHERE key = ?", (account_key,))
+            self._db.execute("DELETE FROM usage WHERE account_key = ?", (account_key,))
+            self._db.execute("DELETE FROM ledger_entries WHERE account_key = ?", (account_key,))
+            self._db.execute("DELETE FROM idempotency WHERE account_key = ?", (account_key,))
+        self._saved_entries.pop(account_key, None)
+
     def save_usage(self, account_key: str, usage: Usage | None) -> None:
         if usage is not None:
             self._write("INSERT OR REPLACE INTO usage VALUES (?, ?)", (account_key, _dumps(usage)))
@@ -188,6 +198,9 @@ class SqliteStore:
 
     def forget_idempotency(self, account_key: str, key: str) -> None:
         self._write("DELETE FROM idempotency WHERE account_key = ? AND key = ?", (account_key, key))
+
+    def save_generation(self, generation: str) -> None:
+        self._write("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (generation,))
 
     def save_clock(self, state: ClockState) -> None:
         self._write("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", (_dumps(state),))
@@ -218,6 +231,8 @@ class SqliteStore:
         snapshot = Snapshot()
         for (data,) in self._rows("SELECT value FROM meta WHERE key = 'clock'"):
             snapshot.clock = decode(ClockState, json.loads(data))
+        for (generation,) in self._rows("SELECT value FROM meta WHERE key = 'generation'"):
+            snapshot.generation = generation
         for key, data in self._rows("SELECT key, data FROM accounts"):
             record = decode(AccountRecord, json.loads(data))
             entries = [

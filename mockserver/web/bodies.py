@@ -8,9 +8,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Text = Annotated[str, Field(max_length=100_000)]
-Url = Annotated[str, Field(max_length=4096)]
-Name = Annotated[str, Field(max_length=200)]
+from ..core.inputs import MAX_NAME, MAX_TEXT, MAX_URL
+
+# The lengths of core.inputs.FIELD_LIMITS, which GraphQL is held to as well.
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
+Url = Annotated[str, Field(max_length=MAX_URL)]
+Name = Annotated[str, Field(max_length=MAX_NAME)]
 
 
 class AvatarBody(BaseModel):
@@ -24,7 +27,7 @@ class AvatarBody(BaseModel):
     imageUrl: Url | None = Field(None, description="Your own portrait instead of avatarId")
     audioUrl: Url | None = Field(None, description="Recorded speech instead of text")
     voice: Name | None = Field(None, description="A catalogue voice, e.g. en-US-neural")
-    language: Name | None = Field(None, description='e.g. "en"; must match the voice')
+    language: Name | None = Field(None, description='e.g. "en" or "en-US"')
     version: Name | None = Field(None, description='Model version: "hedra-1.0"')
     webhookUrl: Url | None = Field(None, description="URL to receive completion notifications")
     aspectRatio: Name | None = Field(None, description='"16:9", "9:16" or "1:1"')

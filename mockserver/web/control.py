@@ -10,6 +10,7 @@ import hmac
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
@@ -22,11 +23,15 @@ from ..core.accounts import bearer_token
 from ..core.emulator import MAX_SETTLE_WAIT, SETTLE_WAIT, THROWAWAY_CREDITS, THROWAWAY_PLAN
 from ..core.errors import BadUserInput, Forbidden, Unauthenticated
 from ..core.fixtures import summary
+from ..core.inputs import MAX_NAME
+from ..core.journal import STATUS_PATTERN, RecordedRequest
+from ..core.ledger import MAX_CREDITS
 from ..core.runtime import Runtime
 from ..core.targets import CONTROL_PREFIX
 from . import inspector, views
 from .jsonbody import parse_body, read_json
 from .middleware import cors_middleware
+from .replay import replay
 from .requests import emulator_of, int_param, runtime_of
 from .responses import JSONResponse
 from .routing import route
@@ -42,19 +47,26 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+MAX_EXTENSIONS = 4096
+# Strings the control API keeps (an account's name, a fault's message) are bounded like the API's.
+Short = Annotated[str, Field(max_length=MAX_NAME)]
+Message = Annotated[str, Field(max_length=1000)]
+Credits = Annotated[int, Field(ge=0, le=MAX_CREDITS)]
+
+
 class NewAccount(_Body):
-    plan: str = THROWAWAY_PLAN
-    credits: Annotated[int, Field(ge=0)] = THROWAWAY_CREDITS
-    key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    name: str | None = None
-    webhookSecret: Annotated[str, Field(min_length=1)] | None = None
+    plan: Short = THROWAWAY_PLAN
+    credits: Credits = THROWAWAY_CREDITS
+    key: Annotated[str, Field(min_length=1, max_length=MAX_NAME)] | None = None
+    name: Short | None = None
+    webhookSecret: Annotated[str, Field(min_length=1, max_length=MAX_NAME)] | None = None
     standardWebhooks: bool = False
     clock: Literal["own", "server"] = "server"
 
 
 class AccountUpdate(_Body):
-    credits: Annotated[int, Field(ge=0)] | None = None
-    plan: str | None = None
+    credits: Credits | None = None
+    plan: Short | None = None
     enabled: bool | None = None
 
 
@@ -69,32 +81,32 @@ class Advance(Settle):
 
 
 class ClockUpdate(_Body):
-    speed: str | float
+    speed: Short | float
 
 
 class JobFailure(_Body):
-    code: str = "GENERATION_FAILED"
-    message: str = "The job was failed from the control API"
+    code: Short = "GENERATION_FAILED"
+    message: Message = "The job was failed from the control API"
 
 
 class JobState(_Body):
     status: Literal["processing", "completed", "failed", "cancelled"]
-    code: str | None = None
-    message: str | None = None
+    code: Short | None = None
+    message: Message | None = None
 
 
 class FaultMatch(_Body):
-    key: str | None = None
+    key: Short | None = None
     surface: Literal["graphql", "rest", "media"] | None = None
-    operation: str | None = None
-    path: str | None = None
-    method: str | None = None
+    operation: Short | None = None
+    path: Short | None = None
+    method: Short | None = None
 
 
 class NewFault(_Body):
     status: Annotated[int, Field(ge=400, le=599)] | None = None
-    code: str | None = None
-    message: str | None = None
+    code: Short | None = None
+    message: Message | None = None
     extensions: dict[str, Any] = {}
     latency: Annotated[float, Field(ge=0, le=120)] = 0.0
     count: Annotated[int, Field(ge=1)] = 1
@@ -105,6 +117,8 @@ class NewFault(_Body):
     def _extensions(cls, value: dict[str, Any]) -> dict[str, Any]:
         if "code" in value:
             raise ValueError("give the code as 'code', not inside 'extensions'")
+        if len(orjson.dumps(value)) > MAX_EXTENSIONS:
+            raise ValueError(f"extensions must take at most {MAX_EXTENSIONS} bytes as JSON")
         retry = value.get("retryAfter")
         if retry is not None and (isinstance(retry, bool) or not isinstance(retry, int) or retry < 0):
             raise ValueError("extensions.retryAfter must be a whole number of seconds")
@@ -167,8 +181,11 @@ async def health(request: Request) -> Response:
         "jobs": counts.jobs,
         "jobsInFlight": counts.jobs_in_flight,
         "deliveries": counts.deliveries,
+        "deliveriesFailed": counts.deliveries_failed,
         "journal": counts.journal,
         "faults": counts.faults,
+        "accounts": len(emulator.accounts.by_key),
+        "generation": emulator.generation,
         "eventStreams": len(request.app.state.feed),
     })
 
@@ -229,6 +246,12 @@ def _clock_owner(request: Request) -> str | None:
     return key
 
 
+async def delete_account(request: Request) -> Response:
+    key = request.path_params["key"]
+    emulator_of(request).delete_account(key)
+    return answer({"deleted": key})
+
+
 async def get_clock(request: Request) -> Response:
     return answer(views.control_clock_view(emulator_of(request), _clock_owner(request)))
 
@@ -268,14 +291,37 @@ def _job_answer(request: Request, status: str, code: str | None = None, message:
     return answer(views.job_view(job, emulator.now(job.account_key)))
 
 
+def _limit(request: Request, default: int | None, most: int = 10_000) -> int | None:
+    limit = _optional_int(request, "limit")
+    if limit is None:
+        return default
+    if not 1 <= limit <= most:
+        raise BadUserInput(f"limit must be between 1 and {most}", field="limit")
+    return limit
+
+
+def _listed(q: Any, name: str) -> list[str] | None:
+    """A comma-separated query parameter (`status=queued,processing`), or None without one."""
+    raw = q.get(name)
+    return [part.strip() for part in raw.split(",") if part.strip()] if raw else None
+
+
 async def list_jobs(request: Request) -> Response:
     q = request.query_params
     emulator = emulator_of(request)
-    limit = int_param(request, "limit", 500)
-    if not 1 <= limit <= 10_000:
-        raise BadUserInput("limit must be between 1 and 10000", field="limit")
-    jobs = emulator.all_jobs(account_key=q.get("account"), status=q.get("status"), limit=limit)
-    return answer({"jobs": [views.control_job_view(j, emulator.now(j.account_key)) for j in jobs]})
+    statuses = _listed(q, "status")
+    found = emulator.jobs.search(
+        account_key=q.get("account") or None,
+        statuses=frozenset(statuses) if statuses else None,
+        text=q.get("text") or None,
+        before=_optional_int(request, "before"),
+        limit=_limit(request, 500) or 500,
+    )
+    return answer({
+        "jobs": [views.control_job_view(j, emulator.now(j.account_key)) for j in found.jobs],
+        "total": found.total,
+        "next": found.next,
+    })
 
 
 async def get_job(request: Request) -> Response:
@@ -344,51 +390,86 @@ def _optional_int(request: Request, name: str) -> int | None:
     return int_param(request, name, 0) if name in request.query_params else None
 
 
+def _statuses(q: Any) -> list[str] | None:
+    wanted = _listed(q, "status")
+    for status in wanted or ():
+        if STATUS_PATTERN.fullmatch(status) is None:
+            raise BadUserInput(
+                f"status {status!r} is neither a status code nor a class such as 4xx", field="status"
+            )
+    return wanted
+
+
+def _flag(q: Any, name: str) -> bool | None:
+    raw = q.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw not in ("1", "true", "0", "false"):
+        raise BadUserInput(f"{name} must be 1 or 0 (true or false)", field=name)
+    return raw in ("1", "true")
+
+
 async def list_requests(request: Request) -> Response:
     q = request.query_params
-    entries = emulator_of(request).requests(
-        key=q.get("key"),
-        method=q.get("method"),
-        path=q.get("path"),
-        status=_optional_int(request, "status"),
-        operation=q.get("operation"),
-        surface=q.get("surface"),
+    found = emulator_of(request).requests(
+        key=q.get("key") or None,
+        method=q.get("method") or None,
+        path=q.get("path") or None,
+        status=_statuses(q),
+        operation=q.get("operation") or None,
+        surface=q.get("surface") or None,
         since=_since(q.get("since")),
         text=q.get("text") or None,
+        job=q.get("job") or None,
+        fault=_flag(q, "fault"),
+        before=_optional_int(request, "before"),
         limit=int_param(request, "limit", 100) or 100,
     )
-    view = views.request_brief_view if q.get("brief") in ("1", "true") else views.request_view
-    return answer({"requests": [view(e) for e in entries]})
+    view = views.request_brief_view if _flag(q, "brief") else views.request_view
+    return answer({"requests": [view(e) for e in found.entries], "total": found.total, "next": found.next})
 
 
-async def get_request(request: Request) -> Response:
+def _entry(request: Request) -> RecordedRequest:
     raw = request.path_params["request_id"]
     if not raw.isdigit():
         raise BadUserInput("a request id is a number", field="id")
-    return answer(views.request_view(emulator_of(request).recorded(int(raw))))
+    return emulator_of(request).recorded(int(raw))
+
+
+async def get_request(request: Request) -> Response:
+    unmasked = _flag(request.query_params, "unmasked")
+    return answer(views.request_view(_entry(request), unmasked=bool(unmasked)))
+
+
+async def replay_request(request: Request) -> Response:
+    entry = await replay(request, _entry(request))
+    return answer(views.request_view(entry), 201)
 
 
 async def clear_requests(request: Request) -> Response:
     return answer({"removed": emulator_of(request).clear_requests()})
 
 
-def _deliveries_answer(deliveries: list[Any]) -> Response:
-    return answer({"deliveries": [views.delivery_view(d) for d in deliveries]})
-
-
 async def list_deliveries(request: Request) -> Response:
     q = request.query_params
-    deliveries = emulator_of(request).deliveries(job_id=q.get("job"), account_key=q.get("account"))
-    limit = _optional_int(request, "limit")
-    if limit is not None:
-        if limit < 1:
-            raise BadUserInput("limit must be at least 1", field="limit")
-        deliveries = deliveries[-limit:]
-    return _deliveries_answer(deliveries)
+    found = emulator_of(request).webhooks.search(
+        job_id=q.get("job") or None,
+        account_key=q.get("account") or None,
+        state=q.get("state") or None,
+        text=q.get("text") or None,
+        before=q.get("before") or None,
+        limit=_limit(request, None, most=1_000_000),
+    )
+    return answer({
+        "deliveries": [views.delivery_view(d) for d in found.deliveries],
+        "total": found.total,
+        "next": found.next,
+    })
 
 
 async def job_deliveries(request: Request) -> Response:
-    return _deliveries_answer(emulator_of(request).deliveries(job_id=request.path_params["job_id"]))
+    deliveries = emulator_of(request).deliveries(job_id=request.path_params["job_id"])
+    return answer({"deliveries": [views.delivery_view(d) for d in deliveries]})
 
 
 # The longest a read of one delivery waits for an attempt to be recorded (`?attempts=N&wait=S`).
@@ -433,7 +514,7 @@ def routes(runtime: Runtime) -> list[Route]:
         ("/reset", {"post": reset}),
         ("/fixtures/reload", {"post": reload_fixtures}),
         ("/accounts", {"post": create_account, "get": list_accounts}),
-        ("/accounts/{key}", {"get": get_account, "patch": update_account}),
+        ("/accounts/{key}", {"get": get_account, "patch": update_account, "delete": delete_account}),
         ("/accounts/{key}/clock", {"get": get_clock, "patch": update_clock}),
         ("/accounts/{key}/clock/advance", {"post": advance_clock}),
         ("/accounts/{key}/clock/settle", {"post": settle_clock}),
@@ -450,6 +531,7 @@ def routes(runtime: Runtime) -> list[Route]:
         ("/faults/{fault_id}", {"delete": remove_fault}),
         ("/requests", {"get": list_requests, "delete": clear_requests}),
         ("/requests/{request_id}", {"get": get_request}),
+        ("/requests/{request_id}/replay", {"post": replay_request}),
         ("/deliveries", {"get": list_deliveries}),
         ("/deliveries/{delivery_id}", {"get": get_delivery}),
         ("/deliveries/{delivery_id}/resend", {"post": resend_delivery}),

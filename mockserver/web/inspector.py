@@ -68,6 +68,8 @@ def event_encoder(runtime: Runtime) -> Any:
             key, entry = subject
             return {"account": key, "entry": views.ledger_entry_view(entry)}
         if kind == "account":
+            if isinstance(subject, str):
+                return {"account": {"key": subject, "deleted": True}}
             return {"account": views.control_account_view(emulator, subject, entries=0)}
         if kind == "clock":
             return {"clock": views.control_clock_view(emulator)}
@@ -187,7 +189,8 @@ def ui_routes() -> list[Route]:
         headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
         if path.suffix == ".html":
             headers["Content-Security-Policy"] = CSP
-            headers["Referrer-Policy"] = "no-referrer"
+            # Its own origin only: the journal leaves out the videos the page itself plays.
+            headers["Referrer-Policy"] = "same-origin"
         return FileResponse(path, media_type=MEDIA_TYPES.get(path.suffix), headers=headers)
 
     return [

@@ -56,9 +56,10 @@ class LingeringTransport:
 
     def close(self) -> None:
         protocol = self._protocol
+        owner: object = self._transport.get_protocol()  # after an upgrade, the WebSocket protocol
         if (protocol.lingering or self._transport.is_closing() or not self._transport.can_write_eof()
-                or self._transport.get_protocol() is not protocol or not protocol._body_unread()):
-            self._transport.close()  # (after an upgrade the WebSocket protocol owns the transport)
+                or owner is not protocol or not protocol._body_unread()):
+            self._transport.close()
             return
         protocol.lingering = True
         self._transport.write_eof()
