@@ -44,6 +44,8 @@ def over_network(server: tuple[str, int | None] | None) -> bool:
 
 
 class HostNames:
+    """The names this server answers to, and a verdict on each `Host` a request brings."""
+
     def __init__(self, own: frozenset[str], allowed: tuple[str, ...]) -> None:
         machine = socket.gethostname().lower()
         self.names = own | {COMPOSE_SERVICE, machine, machine.split(".", 1)[0]}

@@ -41,8 +41,8 @@ LINGER_BYTES = 16 * 1024 * 1024
 class LingeringTransport:
     """The connection's transport, except that closing it while the client is still sending a
     body the server will not read half-closes it instead: the answer goes out with a FIN after
-    it, and what the client goes on sending is read and dropped (`Guards.data_received`). It
-    closes for good when the client does, after LINGER_SECONDS, or after LINGER_BYTES."""
+    it, and what the client goes on sending is read and dropped (`Guards._drop`). It closes for
+    good when the client does, after LINGER_SECONDS, or after LINGER_BYTES."""
 
     def __init__(self, transport: asyncio.Transport, protocol: Guards) -> None:
         self._transport = transport
@@ -58,7 +58,7 @@ class LingeringTransport:
         protocol = self._protocol
         owner: object = self._transport.get_protocol()  # after an upgrade, the WebSocket protocol
         if (protocol.lingering or self._transport.is_closing() or not self._transport.can_write_eof()
-                or owner is not protocol or not protocol._body_unread()):
+                or owner is not protocol or not protocol.body_unread()):
             self._transport.close()
             return
         protocol.lingering = True
@@ -83,7 +83,7 @@ class Guards:
     def _awaiting_head(self) -> bool:
         raise NotImplementedError
 
-    def _body_unread(self) -> bool:
+    def body_unread(self) -> bool:
         """A request's body is still coming and no one will read it now."""
         raise NotImplementedError
 
@@ -183,7 +183,7 @@ class MockH11Protocol(Guards, H11Protocol):
     def _head_bytes(self) -> int:
         return len(self.conn.trailing_data[0])
 
-    def _body_unread(self) -> bool:
+    def body_unread(self) -> bool:
         return self.conn.their_state is h11.SEND_BODY
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -230,7 +230,7 @@ def _httptools_protocol() -> type:
         def _head_bytes(self) -> int:
             return len(self._head)
 
-        def _body_unread(self) -> bool:
+        def body_unread(self) -> bool:
             return self._in_body
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
