@@ -189,59 +189,49 @@ def _is_local(address: IPAddress, own: frozenset[str]) -> bool:
     return address.is_loopback or address.is_unspecified or str(address) in own
 
 
-def _self_refusal(target: Target) -> str:
-    return f"{FIELD} points at this mock server itself ({target.name}:{target.port}): give your receiver's address"
+def _is_self(target: Target, addresses: tuple[IPAddress, ...], server: ServerAddress) -> bool:
+    if target.port not in server.ports:
+        return False
+    if target.addresses is None and (
+        target.name == "localhost" or target.name.endswith(".localhost") or target.name in server.hosts
+    ):
+        return True
+    return any(_is_local(address, server.hosts) for address in addresses)
 
 
-def address_refusal(
-    target: Target, address: IPAddress, patterns: tuple[str, ...], server: ServerAddress
-) -> str | None:
-    """Why the mock may not connect to `address` for this target, or None."""
-    if target.port in server.ports and _is_local(address, server.hosts):
-        return _self_refusal(target)
+def _forbidden(target: Target, address: IPAddress, patterns: tuple[str, ...]) -> str | None:
+    """Why the address is out of bounds unless --webhook-allow names it, or None."""
+    shown = _embedded(address)
+    if shown.is_link_local:
+        kind = "a link-local address (cloud metadata services live there)"
+    elif shown in METADATA_ADDRESSES:
+        kind = "a cloud metadata service address"
+    else:
+        return None
     if _named_in(patterns, target, address):
         return None
-    shown = _embedded(address)
-    if shown in METADATA_ADDRESSES:
-        return (
-            f"{FIELD} host {target.name!r} is {shown}, a cloud metadata service address: name it in "
-            "--webhook-allow to allow it"
-        )
-    if shown.is_link_local:
-        return (
-            f"{FIELD} host {target.name!r} is {shown}, a link-local address (cloud metadata services live "
-            "there): name it in --webhook-allow to allow it"
-        )
-    return None
-
-
-def name_refusal(target: Target, patterns: tuple[str, ...], server: ServerAddress) -> str | None:
-    """What can be said of the target without resolving anything (its name, path and the allow-list)."""
-    path = _path(target.path.split("?", 1)[0])
-    if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
-        return f"{FIELD} must not point at a control API path ({CONTROL_PREFIX}): {target.path!r}"
-    if target.addresses is None:
-        local = target.name == "localhost" or target.name.endswith(".localhost") or target.name in server.hosts
-        if local and target.port in server.ports:
-            return _self_refusal(target)
-        if target.name in METADATA_NAMES and not _named_in(patterns, target):
-            return (
-                f"{FIELD} host {target.name!r} is a cloud metadata service name: name it in --webhook-allow to allow it"
-            )
-    if patterns and not any(fnmatch(target.name, p.lower()) or fnmatch(target.host, p.lower()) for p in patterns):
-        return f"{FIELD} host {target.name!r} is not allowed by this server's --webhook-allow ({', '.join(patterns)})"
-    return None
+    return f"{FIELD} host {target.name!r} is {shown}, {kind}: name it in --webhook-allow to allow it"
 
 
 def refusal(
     target: Target, addresses: tuple[IPAddress, ...], patterns: tuple[str, ...], server: ServerAddress
 ) -> str | None:
-    """Why the mock may not post to this target when its host leads to `addresses`, or None:
-    every address must be allowed, or none is used."""
-    reason = name_refusal(target, patterns, server)
+    """Why the mock may not post to this target when its host leads to `addresses` (none for a
+    name not resolved yet), or None: every address must be allowed, or none is used."""
+    if _is_self(target, addresses, server):
+        return f"{FIELD} points at this mock server itself ({target.name}:{target.port}): give your receiver's address"
+    path = _path(target.path.split("?", 1)[0])
+    if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+        return f"{FIELD} must not point at a control API path ({CONTROL_PREFIX}): {target.path!r}"
+    if target.addresses is None and target.name in METADATA_NAMES and not _named_in(patterns, target):
+        return f"{FIELD} host {target.name!r} is a cloud metadata service name: name it in --webhook-allow to allow it"
     for address in addresses:
-        reason = reason or address_refusal(target, address, patterns, server)
-    return reason
+        reason = _forbidden(target, address, patterns)
+        if reason is not None:
+            return reason
+    if patterns and not any(fnmatch(target.name, p.lower()) or fnmatch(target.host, p.lower()) for p in patterns):
+        return f"{FIELD} host {target.name!r} is not allowed by this server's --webhook-allow ({', '.join(patterns)})"
+    return None
 
 
 def check_webhook_url(url: str, patterns: tuple[str, ...], server: ServerAddress) -> Target:

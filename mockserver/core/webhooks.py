@@ -643,19 +643,22 @@ class Webhooks:
         outcome = _Outcome(None, resolved if isinstance(resolved, str) else None)
         if not isinstance(resolved, str):
             target, addresses = resolved
-            # Each address in turn, as a client would, while the connection is refused.
+            timeout = self.settings.timeout
+            spent = 0.0  # of the attempt's deadline, by the addresses tried so far
+            # Each address in turn, as a client would, while connections are refused.
             for address in addresses:
                 receiver = Receiver(target.scheme, str(address), target.port, target.path.split("?", 1)[0])
                 async with self._lanes.slot(delivery.account_key, receiver):
                     number = len(delivery.attempts) + 1
                     at = self._clocks.now(delivery.account_key)
                     started = time.perf_counter()
-                    outcome = await self._post(client, delivery, number, target, address)
+                    outcome = await self._post(client, delivery, number, target, address, timeout - spent)
                     took = time.perf_counter() - started
-                    outcome.latency += took * 1000
+                    spent += took
+                    outcome.latency = spent * 1000
                     # Known before the slot is given on: half the timeout is slow.
-                    self._lanes.record(receiver, slow=took >= self.settings.timeout / 2)
-                if not outcome.refused:
+                    self._lanes.record(receiver, slow=took >= timeout / 2)
+                if not outcome.refused or spent >= timeout:
                     break
         if self.deliveries.get(delivery.id) is not delivery:
             return  # dropped from the log meanwhile (or the emulator closed): nothing more to do
@@ -666,10 +669,17 @@ class Webhooks:
         self._changed(delivery)
 
     async def _post(
-        self, client: httpx.AsyncClient, delivery: Delivery, number: int, target: Target, address: IPAddress
+        self,
+        client: httpx.AsyncClient,
+        delivery: Delivery,
+        number: int,
+        target: Target,
+        address: IPAddress,
+        budget: float,
     ) -> _Outcome:
-        """One POST to one checked address: the name goes in the Host header (and the TLS
-        server name), the address in the URL, so the client has nothing left to resolve."""
+        """One POST to one checked address, within what is left of the attempt's deadline: the
+        name goes in the Host header (and the TLS server name), the address in the URL, so the
+        client has nothing left to resolve."""
         import httpx
 
         timeout = self.settings.timeout
@@ -683,7 +693,7 @@ class Webhooks:
         try:
             # One deadline for the whole attempt: connecting, sending and the answer. httpx's own
             # timeouts bound each read, which a dripping receiver resets.
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(budget):
                 async with client.stream(
                     "POST", target.with_address(address), content=delivery.body, headers=headers, extensions=extensions
                 ) as response:
