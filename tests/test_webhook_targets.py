@@ -180,7 +180,6 @@ def test_an_endless_answer_or_a_gzip_bomb_leaves_the_mocks_peak_memory_where_it_
         done.set()
         endless_receivers.close()
         bombs.close()
-    print(f"peak resident size {baseline:.1f} -> {peak:.1f} MiB; endless receivers sent {sent_before_hang_up} bytes")
     assert peak - baseline < 32, f"peak resident size grew {peak - baseline:.0f} MiB (from {baseline:.0f} MiB)"
     # The status is what counts: every hostile receiver answered 200, and that was read.
     assert [a["statusCode"] for a in attempts] == [200] * 8, attempts
@@ -239,7 +238,6 @@ async def test_the_metadata_service_in_any_spelling_is_refused_at_submission(cli
     ("http://0251.0376.0251.0376/latest/meta-data/", "IPv4"),
     ("http://xn--a.test/hook", "host"),
     ("http://☃-.example/hook", "host"),
-    ("http://hooks.example/a\x01b", "character"),
     ("http://hooks\x7f.example/", "character"),
     ("http://exa mple.example/hook", "host"),
     ("http://%68ooks.example/hook", "host"),
