@@ -1,5 +1,7 @@
-# doitong-mock in a container. Build with another base image with
-#   --build-arg PYTHON_IMAGE=localhost/python-base   (what our CI builds from Debian's packages)
+# doitong-mock in a container, on an official Python image by default. Any image with Python 3.11+
+# (its venv module) and useradd will do, e.g. a local one when no registry is reachable:
+#   docker build --build-arg PYTHON_IMAGE=my-local/python .
+# The build installs the package's dependencies with pip (PyPI, or the index pip is configured for).
 ARG PYTHON_IMAGE=python:3.12-slim
 FROM ${PYTHON_IMAGE}
 

@@ -21,9 +21,9 @@ from pydantic import ValidationError
 from . import __version__
 from .core.clock import format_speed
 from .core.fixtures import FixtureError, load_fixtures, summary
+from .core.targets import is_loopback_ip
 from .settings import Option, Settings, cli_options
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 TRUE = ("1", "true", "yes", "on")
 
 
@@ -37,6 +37,8 @@ def _choices(option: Option) -> list[str] | None:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="doitong-mock",
+        usage="doitong-mock [options]\n       doitong-mock check BASE_URL --key KEY [--spend] [options]  "
+        "(doitong-mock check --help)",
         description="Local mock server of the Doitong API fronting Hedra's talking avatars.",
         epilog="Each option may also be set as DOITONG_MOCK_<OPTION>, e.g. DOITONG_MOCK_PORT=9000. "
         "To check an endpoint (the real API, or a mock) against the mock's contract instead: "
@@ -53,6 +55,26 @@ def build_parser() -> argparse.ArgumentParser:
             )
     p.add_argument("--version", action="version", version=f"doitong-mock {__version__}")
     return p
+
+
+def _loopback(address: str) -> bool:
+    return address.lower() == "localhost" or is_loopback_ip(address)
+
+
+def exposure_warning(settings: Settings) -> str | None:
+    """The warning that /_mock is open to other machines, given only where it is: not behind
+    --admin-token, not on loopback, and not in a container whose port is published on loopback
+    (--published-on, which docker-compose.yml sets from the address it publishes on)."""
+    if settings.admin_token is not None or _loopback(settings.host):
+        return None
+    if settings.published_on is None:
+        where = f"listening on {settings.host}"
+    elif _loopback(settings.published_on):
+        return None
+    else:
+        where = f"published on {settings.published_on}"
+    return (f"{where} without --admin-token: anyone who can reach this port can reset state, change credits "
+            "and read the request journal through /_mock")
 
 
 def _from_environment(option: Option, environ: Mapping[str, str]) -> Any:
@@ -132,12 +154,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         http_implementation(settings),
         loop_implementation(settings),
     )
-    if settings.admin_token is None and settings.host not in LOOPBACK:
-        log.warning(
-            "listening on %s without --admin-token: anyone who can reach this port can reset state, "
-            "change credits and read the request journal through /_mock",
-            settings.host,
-        )
+    warning = exposure_warning(settings)
+    if warning is not None:
+        log.warning("%s", warning)
     tune_gc()
     uvicorn.run(
         app,

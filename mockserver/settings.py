@@ -82,6 +82,11 @@ class Settings(BaseModel):
         int, Field(gt=0), Cli("--webhook-attempts", "attempts per delivery before it is marked failed")
     ] = 12
     webhook_first_retry: Annotated[float, Field(gt=0)] = 10.0
+    published_on: Annotated[
+        str | None,
+        Cli("--published-on", "host address a container's port is published on (docker-compose.yml sets it): "
+            "on loopback, listening on 0.0.0.0 inside draws no warning", "none", metavar="ADDRESS"),
+    ] = None
     admin_token: Annotated[
         str | None, Cli("--admin-token", "require this token (X-Admin-Token header) on the /_mock control API", "none")
     ] = None
@@ -111,7 +116,8 @@ class Settings(BaseModel):
         Cli("--cors-origin", "comma-separated origins browsers may call from ('*': any)", "localhost"),
     ] = ()
     render: Annotated[
-        bool, Cli("--no-render", "serve a placeholder MP4 instead of rendering each job's video", "off", switch=False)
+        bool, Cli("--no-render", "serve a still of each job's size and length (silent, encoded in a blink) instead "
+                  "of rendering its video", "off", switch=False)
     ] = True
     media_dir: Annotated[
         Path | None, Cli("--media-dir", "where rendered videos are cached", "temp", metavar="DIR")

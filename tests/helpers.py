@@ -14,6 +14,9 @@ from pathlib import Path
 
 DOC_KEY = "YOUR_API_KEY"
 REPO = Path(__file__).resolve().parent.parent
+# axe-core, vendored (tests/vendor/axe-core/README.md says which release): the browser tests load
+# it into pages as a test harness would.
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 
 
 def free_port() -> int:
@@ -125,6 +128,31 @@ plans:
   free: {name: Free, requests_per_minute: 10, concurrent_jobs: 1, daily_jobs: 100}
   pro: {name: Pro, requests_per_minute: 60, concurrent_jobs: 10, daily_jobs: 10000}
 """
+
+
+def axe_violations(page) -> list[dict]:
+    """What axe-core finds on the page as it is now (the page must have loaded AXE)."""
+    return page.evaluate("""async () => {
+        const result = await axe.run(document, {resultTypes: ['violations']});
+        return result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' '))}));
+    }""")
+
+
+def serious(violations: list[dict]) -> list[dict]:
+    return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG contrast of two CSS colours as getComputedStyle gives them (`rgb(r, g, b)`)."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(float(c)) / 255 for c in colour[colour.index("(") + 1:colour.index(")")].split(",")[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
 
 async def advance(client, seconds: float, key: str | None = None) -> dict:

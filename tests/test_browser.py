@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from helpers import api_key
+from helpers import AXE, api_key, axe_violations, contrast, serious
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -215,6 +215,137 @@ def test_demo_page_fits_a_phone(server, page, shots):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.locator("#player").bounding_box()["width"] <= 390
     page.screenshot(path=str(shots / "demo-11-phone-completed.png"), full_page=True)
+
+
+
+@pytest.fixture
+def browser():
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def demo(browser, server, scheme: str = "light", width: int = 1100, context=None):
+    """The demo page in a context of its own (or `context`), with axe-core loaded, everything
+    off-machine blocked, and a key of its own (no plan limits, so the tests never share a rate
+    limit or a slot for jobs in flight)."""
+    context = context or browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    page.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost")
+               else route.abort())
+    open_demo(page, server)
+    key = httpx.post(f"{server.base_url}/_mock/accounts", json={"plan": "enterprise", "credits": 100_000}).json()["key"]
+    page.fill("#key", key)
+    return page
+
+
+def test_demo_progress_bars_have_an_accessible_name(server, browser):
+    page = demo(browser, server)
+    submit(page, "A job to watch [slow]")
+    wait_status(page, "processing")
+    bar = job_card(page).locator("[role=progressbar]")
+    job_id = job_card(page).locator(".job-id").inner_text()
+    assert bar.get_attribute("aria-label") == f"Progress of job {job_id}"
+    assert not [v for v in axe_violations(page) if v["id"] == "aria-progressbar-name"]
+    job_card(page).locator(".cancel").click()
+    wait_status(page, "cancelled")
+
+
+def test_demo_cancelled_badge_keeps_4_5_to_1_in_light_and_dark(server, browser):
+    for scheme in ("light", "dark"):
+        page = demo(browser, server, scheme)
+        submit(page, f"Cancel me in {scheme} [slow]")
+        wait_status(page, "processing")
+        job_card(page).locator(".cancel").click()
+        wait_status(page, "cancelled")
+        badge = job_card(page).locator(".status")
+        ratio = contrast(colour(badge, "color"), colour(badge))
+        assert ratio >= 4.5, (scheme, ratio)
+        assert not [v for v in axe_violations(page) if v["id"] == "color-contrast"], scheme
+        page.context.close()
+
+
+def test_demo_is_axe_clean_in_every_state_light_and_dark(server, browser, shots):
+    """Processing, completed (playing), failed, cancelled, and an error under the form; at 1100
+    and 390 px; light and dark."""
+    for scheme in ("light", "dark"):
+        for width in (1100, 390):
+            page = demo(browser, server, scheme, width)
+            submit(page, "Completed soon.")
+            submit(page, "This one will [fail].")
+            submit(page, "Cancelled [slow]")
+            wait_status(page, "processing", index=0)
+            found = [{**v, "where": "processing"} for v in serious(axe_violations(page))]
+            job_card(page, 0).locator(".cancel").click()
+            wait_status(page, "cancelled", index=0)
+            wait_status(page, "failed", index=1)
+            wait_status(page, "completed", index=2)
+            submit(page, "")  # an error under the form
+            page.wait_for_selector("#form-error:not([hidden])")
+            found += [{**v, "where": "finished"} for v in serious(axe_violations(page))]
+            page.screenshot(path=str(shots / f"demo-{scheme}-{width}.png"), full_page=True)
+            assert found == [], (scheme, width, found)
+            if scheme == "dark":
+                assert colour(page.locator("body")) == "rgb(17, 22, 33)"
+            page.context.close()
+
+
+def test_demo_says_how_many_credits_a_job_needs_and_the_account_has(server, browser):
+    account = httpx.post(f"{server.base_url}/_mock/accounts", json={"plan": "pro", "credits": 10}).json()
+    text = "Hello, this needs more than ten credits."
+    refused = httpx.post(f"{server.base_url}/v1/avatar", headers=api_key(account["key"]),
+                         json={"service": "hedra", "text": text, "avatarId": "professional-1"})
+    needed = refused.json()["errors"][0]["extensions"]["creditsRequired"]
+    page = demo(browser, server)
+    submit(page, text, key=account["key"])
+    page.wait_for_selector("#form-error:not([hidden])")
+    said = page.inner_text("#form-error-text")
+    assert "INSUFFICIENT_CREDITS" in said and f"needs {needed} credits" in said and "has 10 credits available" in said, said
+
+
+def test_demo_jobs_link_to_the_inspector(server, browser):
+    page = demo(browser, server)
+    submit(page, "Take me to the inspector.")
+    wait_status(page, "completed")
+    job_id = job_card(page).locator(".job-id").inner_text()
+    link = job_card(page).locator("a.inspect")
+    assert link.get_attribute("href") == f"/_mock/ui/#jobs/{job_id}"
+    link.click()
+    page.wait_for_selector("body[data-live=live][data-loaded=true]")
+    playwright.expect(page.locator("#job-detail")).to_contain_text(f"Job {job_id}")
+    playwright.expect(page.locator("#job-detail")).to_contain_text("Take me to the inspector.")
+
+
+def test_a_restored_job_never_shows_another_jobs_data_after_a_reset_with_seed(server_factory, browser, tmp_path):
+    """With --seed, job ids repeat after a reset: the job the page stored must not be looked up
+    and shown as the new job that got its id."""
+    fixtures = tmp_path / "fixtures"
+    fixtures.mkdir()
+    (fixtures / "processing.yaml").write_text("queue_seconds: 0\nbase_seconds: 600\nseconds_per_speech_second: 0\njitter: 0\n")
+    mock = server_factory("--seed", "21", "--fixtures", str(fixtures), "--no-render", "--no-access-log")
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = demo(browser, mock, context=context)
+    submit(page, "The page's own job, about cats.", key="test-enterprise")  # a key the reset keeps
+    wait_status(page, "processing")
+    mine = job_card(page).locator(".job-id").inner_text()
+    httpx.post(f"{mock.base_url}/_mock/reset").raise_for_status()
+    theirs = httpx.post(f"{mock.base_url}/v1/avatar", headers=api_key("test-enterprise"),
+                        json={"service": "hedra", "text": "Someone else's job [fail]", "avatarId": "casual-2"}).json()["data"]["avatar"]
+    assert theirs["id"] == mine  # the seed hands the same id out again
+    httpx.post(f"{mock.base_url}/_mock/jobs/{mine}/fail", json={"code": "FACE_NOT_DETECTED", "message": "not mine"})
+    page.reload()
+    open_demo(page, mock)
+    page.wait_for_timeout(1000)  # restoring reads the mock once
+    assert page.locator("#jobs .job").count() == 0
+    assert "FACE_NOT_DETECTED" not in page.inner_text("#jobs")
+    submit(page, "A new one after the reset.")  # and a job of this state is kept and restored
+    wait_status(page, "processing")
+    page.reload()
+    open_demo(page, mock)
+    page.wait_for_selector("#jobs .job[data-status=processing]")
+    assert page.locator("#jobs .job").count() == 1
 
 
 def editor_text(page, where: str) -> str:

@@ -4,11 +4,15 @@ its own making), and its refusals (no confirmation, no endpoint, a refused key, 
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from email.utils import formatdate
 from typing import Any
 
 import httpx
@@ -18,6 +22,7 @@ from graphql import build_schema
 from mockserver.check import expectations
 from mockserver.check.cli import main, parse_options
 from mockserver.check.client import Pacer
+from mockserver.check.report import Report
 from mockserver.check.schema_diff import compare_schemas
 from mockserver.testing.threaded_server import ThreadedServer
 
@@ -125,6 +130,18 @@ def test_spend_runs_one_job_per_shape_to_a_playable_video_a_signed_webhook_and_b
     assert len(media) == 3 and all(e["key"] is None for e in media)
 
 
+def test_spend_against_a_no_render_mock_finds_no_drift(server_factory, capsys):
+    """The fast mode people run in CI keeps the contract: the video is still at metadata's size
+    and of the job's length."""
+    fast = server_factory("--speed", "5", "--seed", "16", "--no-render", "--no-access-log")
+    with httpx.Client(base_url=fast.base_url, timeout=10) as client:
+        account = new_account(client, credits=1000)
+    code, report = check(capsys, fast.base_url, "--key", account["key"], "--spend", "--yes")
+    assert rows(report, "drift") == [], rows(report, "drift")
+    assert code == 0
+    assert row(report, "GET url (the output video)", "size = metadata.width x height")["found"] == "1280x720"
+
+
 def test_a_free_key_completes_the_free_checks_without_a_429_of_its_own(mock, control, capsys):
     account = new_account(control, plan="free", credits=1000)
     started = time.monotonic()
@@ -156,13 +173,51 @@ def test_a_429_it_meets_is_checked_for_retry_after_and_waited_out(mock, control,
     assert code == 1
 
 
+# The rate-limit check reads the target's own time
+
+
+RESET_ROW = ("rate-limit headers", "X-RateLimit-Reset in the future, within 60 s")
+
+
+def test_the_rate_limit_check_holds_under_an_advanced_virtual_clock(server_factory, capsys):
+    virtual = server_factory("--clock", "virtual", "--seed", "17", "--no-render", "--no-access-log")
+    with httpx.Client(base_url=virtual.base_url, timeout=10) as client:
+        assert client.post("/_mock/clock/advance", json={"seconds": 3 * 3600}).status_code == 200
+        account = new_account(client)
+    code, report = check(capsys, virtual.base_url, "--key", account["key"])
+    assert row(report, *RESET_ROW)["verdict"] == "ok", row(report, *RESET_ROW)
+    assert code == 0, rows(report, "drift")
+
+
+@pytest.mark.parametrize("healthz", [True, False], ids=["the mock's clock", "no stated clock"])
+def test_the_rate_limit_check_allows_for_a_date_that_lags(mock, control, capsys, healthz):
+    server = serve(LaggingDate(mock.base_url, lag=4, healthz=healthz), date_header=False)
+    try:
+        account = new_account(control)
+        code, report = check(capsys, f"http://127.0.0.1:{server.port}", "--key", account["key"])
+    finally:
+        server.stop()
+    assert row(report, *RESET_ROW)["verdict"] == "ok", row(report, *RESET_ROW)
+    assert code == 0, rows(report, "drift")
+
+
+def test_a_reset_in_seconds_from_now_instead_of_unix_time_is_drift(mock, control, capsys):
+    server = serve(LaggingDate(mock.base_url, lag=0, healthz=False, relative_reset=True), date_header=False)
+    try:
+        account = new_account(control)
+        code, report = check(capsys, f"http://127.0.0.1:{server.port}", "--key", account["key"])
+    finally:
+        server.stop()
+    reset = row(report, *RESET_ROW)
+    assert reset["verdict"] == "drift" and "by the answer's Date" in reset["found"], reset
+    assert code == 1
+
+
 # Against a drifted endpoint
 
 
-class Drifted:
-    """A proxy in front of a real mock that renames a field, drops a rate-limit header, answers
-    200 where 401 is due, and makes a non-null field of the schema nullable (and, as a real API
-    would, has a job type the mock lacks: not a drift)."""
+class Proxy:
+    """A proxy in front of a real mock; `answer` may change what goes back."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
@@ -187,28 +242,16 @@ class Drifted:
                 break
         headers = {k.decode(): v.decode() for k, v in scope["headers"] if k not in (b"host", b"content-length")}
         path = scope["path"]
-        if path == "/v1/account" and not {"authorization", "x-api-key"} & set(headers):
-            await self._send(send, 200, [(b"content-type", b"application/json")], b'{"data": {"account": {}}}')
-            return
         query = scope["query_string"].decode()
         r = await self.client.request(scope["method"], path + (f"?{query}" if query else ""),
                                       headers=headers, content=body)
-        content = r.content
-        if path == "/v1/estimate" and r.status_code == 200:
-            data = r.json()
-            data["data"]["estimate"]["cost"] = data["data"]["estimate"].pop("credits")
-            content = json.dumps(data).encode()
-        if path == "/graphql" and b'"__schema"' in content:
-            data = r.json()
-            generation = next(t for t in data["data"]["__schema"]["types"] if t["name"] == "Generation")
-            cost = next(f for f in generation["fields"] if f["name"] == "creditCost")
-            cost["type"] = cost["type"]["ofType"]  # Int! -> Int
-            kinds = next(t for t in data["data"]["__schema"]["types"] if t["name"] == "GenerationType")
-            kinds["enumValues"].append({**kinds["enumValues"][0], "name": "IMAGE"})  # more than the mock: a note
-            content = json.dumps(data).encode()
-        drop = {b"x-ratelimit-remaining", b"content-length", b"content-encoding", b"transfer-encoding",
-                b"date", b"server", b"connection"}
-        await self._send(send, r.status_code, [(k, v) for k, v in r.headers.raw if k.lower() not in drop], content)
+        drop = {b"content-length", b"content-encoding", b"transfer-encoding", b"server", b"connection"}
+        status, raw, content = self.answer(path, headers, r, [(k, v) for k, v in r.headers.raw if k.lower() not in drop])
+        await self._send(send, status, raw, content)
+
+    def answer(self, path: str, headers: dict[str, str], r: httpx.Response,
+               raw: list[tuple[bytes, bytes]]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        return r.status_code, raw, r.content
 
     @staticmethod
     async def _send(send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
@@ -217,9 +260,58 @@ class Drifted:
         await send({"type": "http.response.body", "body": body})
 
 
+def serve(app: Proxy, **config: Any) -> ThreadedServer:
+    return ThreadedServer(app, lifespan="on", **config).start()
+
+
+class Drifted(Proxy):
+    """Renames a field, drops a rate-limit header, answers 200 where 401 is due, and makes a
+    non-null field of the schema nullable (and, as a real API would, has a job type the mock
+    lacks: not a drift)."""
+
+    def answer(self, path, headers, r, raw):
+        if path == "/v1/account" and not {"authorization", "x-api-key"} & set(headers):
+            return 200, [(b"content-type", b"application/json")], b'{"data": {"account": {}}}'
+        content = r.content
+        if path == "/v1/estimate" and r.status_code == 200:
+            data = r.json()
+            data["data"]["estimate"]["cost"] = data["data"]["estimate"].pop("credits")
+            content = json.dumps(data).encode()
+        if path == "/graphql" and b'"__schema"' in content and b'"types"' in content:
+            data = r.json()
+            generation = next(t for t in data["data"]["__schema"]["types"] if t["name"] == "Generation")
+            cost = next(f for f in generation["fields"] if f["name"] == "creditCost")
+            cost["type"] = cost["type"]["ofType"]  # Int! -> Int
+            kinds = next(t for t in data["data"]["__schema"]["types"] if t["name"] == "GenerationType")
+            kinds["enumValues"].append({**kinds["enumValues"][0], "name": "IMAGE"})  # more than the mock: a note
+            content = json.dumps(data).encode()
+        drop = {b"x-ratelimit-remaining", b"date"}
+        return r.status_code, [(k, v) for k, v in raw if k.lower() not in drop], content
+
+
+class LaggingDate(Proxy):
+    """Sends a `Date` some seconds behind, as a server that caches its Date does on a busy
+    machine; optionally hides the mock's /healthz (as the real API has none) or sends
+    X-RateLimit-Reset as seconds from now instead of a Unix time."""
+
+    def __init__(self, upstream: str, lag: float, *, healthz: bool = True, relative_reset: bool = False) -> None:
+        super().__init__(upstream)
+        self.lag, self.healthz, self.relative_reset = lag, healthz, relative_reset
+
+    def answer(self, path, headers, r, raw):
+        if path == "/healthz" and not self.healthz:
+            return 404, [(b"content-type", b"text/plain")], b"Not Found"
+        raw = [(k, v) for k, v in raw if k.lower() != b"date"]
+        raw.append((b"date", formatdate(time.time() - self.lag, usegmt=True).encode()))
+        if self.relative_reset:
+            raw = [(k, str(int(v) - int(time.time())).encode() if k.lower() == b"x-ratelimit-reset" else v)
+                   for k, v in raw]
+        return r.status_code, raw, r.content
+
+
 @pytest.fixture
 def drifted(mock):
-    server = ThreadedServer(Drifted(mock.base_url), lifespan="on").start()
+    server = serve(Drifted(mock.base_url))
     yield f"http://127.0.0.1:{server.port}"
     server.stop()
 
@@ -267,6 +359,91 @@ def test_the_drift_is_in_the_table_too(drifted, control, capsys):
     assert out.rstrip().endswith("DRIFT: the endpoint differs from the mock's contract (rows marked DRIFT).")
 
 
+# Against something that is not the Doitong API
+
+
+@pytest.fixture
+def file_server(tmp_path):
+    """A plain static file server (a wrong BASE_URL), as `python -m http.server` runs one."""
+    (tmp_path / "index.html").write_text("<!doctype html><title>Files</title><p>nothing to see</p>")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp_path)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_file_server_is_not_the_api_exit_2_with_one_sentence_and_what_it_saw(file_server, capsys):
+    code = main([file_server, "--key", "k"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    said = (out + err).strip().splitlines()
+    assert len(said) == 1, said
+    assert said[0].startswith(f"doitong-mock check: {file_server} does not speak the Doitong API: ")
+    assert 'GET /v1/account answered 404 text/html (title "Error response")' in said[0]
+    assert 'POST /graphql answered 501 text/html (title "Error response")' in said[0]
+    assert "DRIFT" not in out and "accepted" not in out
+    code, report = check(capsys, file_server, "--key", "k")
+    assert code == 2 and report["results"] == [] and "does not speak the Doitong API" in report["stopped"]
+
+
+class OtherJsonApi:
+    """A JSON API that is not this one: FastAPI-style 404s and a GraphQL schema of its own."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return
+        while (await receive()).get("more_body"):
+            pass
+        if scope["path"] == "/graphql":
+            status, body = 200, {"data": {"__schema": {"queryType": {"fields": [{"name": "repository"}]},
+                                                        "mutationType": None}}}
+        else:
+            status, body = 404, {"detail": "Not Found"}
+        content = json.dumps(body).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]})
+        await send({"type": "http.response.body", "body": content})
+
+
+def test_another_json_api_is_not_the_api_either(capsys):
+    server = ThreadedServer(OtherJsonApi()).start()
+    try:
+        code, report = check(capsys, f"http://127.0.0.1:{server.port}", "--key", "k")
+    finally:
+        server.stop()
+    assert code == 2 and report["results"] == []
+    assert "GET /v1/account answered 404 application/json" in report["stopped"]
+    assert "its GraphQL schema has none of the Doitong root fields (it has: repository)" in report["stopped"]
+
+
+class HtmlCatalog(Proxy):
+    """The mock behind a proxy whose /v1/catalog is someone else's page."""
+
+    def answer(self, path, headers, r, raw):
+        if path == "/v1/catalog":
+            return 200, [(b"content-type", b"text/html")], b"<html>a catalogue of shoes</html>"
+        return r.status_code, raw, r.content
+
+
+def test_a_key_is_accepted_only_by_an_answer_in_the_apis_format(mock, control, capsys):
+    server = serve(HtmlCatalog(mock.base_url))
+    try:
+        account = new_account(control)
+        code, report = check(capsys, f"http://127.0.0.1:{server.port}", "--key", account["key"])
+    finally:
+        server.stop()
+    accepted = row(report, "GET /v1/catalog", "Authorization: Bearer accepted on REST")
+    assert accepted["verdict"] == "drift" and accepted["found"].startswith("answered 200 text/html")
+    assert code == 1
+
+
 # Refusals
 
 
@@ -297,9 +474,15 @@ def test_a_declined_confirmation_spends_nothing(mock, control, capsys, monkeypat
     assert control.get("/v1/avatar", headers={"X-API-Key": account["key"]}).json()["data"]["totalCount"] == 0
 
 
-def test_an_unreachable_endpoint_exits_2(capsys):
-    code, report = check(capsys, f"http://127.0.0.1:{free_port()}", "--key", "k")
+def test_an_unreachable_endpoint_exits_2_saying_why_once_without_a_table(capsys):
+    url = f"http://127.0.0.1:{free_port()}"
+    code, report = check(capsys, url, "--key", "k")
     assert code == 2 and "could not be reached" in report["stopped"] and report["results"] == []
+    assert main([url, "--key", "k"]) == 2
+    out, err = capsys.readouterr()
+    said = (out + err).strip().splitlines()
+    assert len(said) == 1 and said[0].startswith(f"doitong-mock check: {url} could not be reached: GET "), said
+    assert "operation" not in out and "requests sent" not in out
 
 
 def test_a_refused_key_exits_2_through_the_console_entry(mock):
@@ -363,6 +546,16 @@ def test_the_pacer_waits_for_the_window_to_reset_by_the_servers_clock():
     pacer.observe(httpx.Headers({"RateLimit": '"minute";r=0;t=30'}), now[0])
     pacer.wait_turn()
     assert slept[-1] == 31.0
+
+
+def test_the_table_gives_long_operation_and_check_names_in_full():
+    report = Report("http://mock")
+    operation = "POST /graphql generateAvatar (text is a number): cancel the job it started"
+    check_name = "X-RateLimit-Remaining decreases with each request of a window"
+    report.add(operation, check_name, "one less each time", "always")
+    table = report.render_table()
+    assert operation in table and check_name in table
+    assert "1 check against http://mock: 1 match" in table and "0 requests sent" in table
 
 
 def test_the_schema_comparison_names_missing_changed_and_extra_parts():

@@ -6,7 +6,8 @@ import sys
 import httpx
 import pytest
 
-from mockserver.cli import settings_from_args
+from mockserver import Settings
+from mockserver.cli import build_parser, exposure_warning, settings_from_args
 from mockserver.core.clock import INSTANT
 
 
@@ -65,3 +66,31 @@ def test_start_up_says_where_it_listens_and_logs_each_request(server_factory):
     assert "8 accounts, 4 plans, 6 avatars, 10 voices" in log
     assert f"listening on {server.base_url}" in log
     assert '"GET /v1/account HTTP/1.1" 200' in log
+
+
+def test_the_usage_line_shows_the_check_command(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--help"])
+    usage = capsys.readouterr().out.split("\n\n", 1)[0]
+    assert usage.startswith("usage: doitong-mock [options]")
+    assert "doitong-mock check BASE_URL --key KEY" in usage
+
+
+@pytest.mark.parametrize(("options", "warned"), [
+    ({"host": "0.0.0.0"}, "listening on 0.0.0.0 without --admin-token"),
+    ({"host": "0.0.0.0", "published_on": "0.0.0.0"}, "published on 0.0.0.0 without --admin-token"),
+    ({"host": "0.0.0.0", "published_on": "192.168.1.20"}, "published on 192.168.1.20 without --admin-token"),
+    ({"host": "0.0.0.0", "published_on": "127.0.0.1"}, None),  # docker-compose.yml's default
+    ({"host": "0.0.0.0", "published_on": "::1"}, None),
+    ({"host": "0.0.0.0", "admin_token": "s3cret"}, None),
+    ({"host": "127.0.0.1"}, None),
+])
+def test_the_open_control_api_warning_is_given_only_where_it_is_true(options, warned):
+    warning = exposure_warning(Settings(**options))
+    assert warning == warned if warned is None else warned in warning
+
+
+@pytest.mark.integration
+def test_a_container_published_on_loopback_starts_without_the_warning(server_factory):
+    quiet = server_factory("--no-render", env={"DOITONG_MOCK_HOST": "0.0.0.0", "DOITONG_MOCK_PUBLISHED_ON": "127.0.0.1"})
+    assert "listening on http://0.0.0.0:" in quiet.log() and "admin-token" not in quiet.log()

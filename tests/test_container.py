@@ -1,13 +1,15 @@
 """The Dockerfile and docker-compose.yml, for real, with podman (skipped where it is absent).
 
-`.ci/run` prepares podman with ../shared/tools/container-base.sh, which builds the local base
-image `localhost/python-base`, since no container registry is reachable here.
+The image is built on `PYTHON_IMAGE` (the Dockerfile's default, python:3.12-slim, unless the
+environment names another, e.g. a local image where no registry is reachable): pulled if it is
+not there yet, and the tests skip, saying so, if it cannot be.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -19,21 +21,38 @@ import pytest
 from helpers import free_port
 
 REPO = Path(__file__).resolve().parent.parent
-BASE_IMAGE = "localhost/python-base"
+DEFAULT_IMAGE = re.search(r"^ARG PYTHON_IMAGE=(\S+)$", (REPO / "Dockerfile").read_text(), re.M).group(1)
+BASE_IMAGE = os.environ.get("PYTHON_IMAGE") or DEFAULT_IMAGE
 PROJECT = "doitongmocktest"
 NETWORK = "doitongmocktest-net"  # DOITONG_MOCK_NETWORK: not the README's doitong-mock, which a developer may have up
 
 
-def _have_podman() -> bool:
+def _missing() -> str | None:
+    """Why the container tests cannot run here, or None."""
     if not (shutil.which("podman") and shutil.which("podman-compose")):
-        return False
-    return subprocess.run(["podman", "image", "exists", BASE_IMAGE], capture_output=True).returncode == 0
+        return "podman and podman-compose are needed for the container tests"
+    if subprocess.run(["podman", "image", "exists", BASE_IMAGE], capture_output=True).returncode == 0:
+        return None
+    try:
+        pulled = subprocess.run(["podman", "pull", "-q", BASE_IMAGE], capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        return f"the base image {BASE_IMAGE} could not be pulled within 5 minutes"
+    if pulled.returncode != 0:
+        return (f"the base image {BASE_IMAGE} is not here and could not be pulled; set PYTHON_IMAGE to a local "
+                "image with Python 3.11+ (README: Building offline)")
+    return None
 
 
-pytestmark = [
-    pytest.mark.container,
-    pytest.mark.skipif(not _have_podman(), reason=f"podman, podman-compose or {BASE_IMAGE} missing (run ../shared/tools/container-base.sh)"),
-]
+pytestmark = pytest.mark.container
+
+
+@pytest.fixture(scope="module", autouse=True)
+def base_image() -> str:
+    """Asked only when these tests are selected: a pull must not slow the collection of others."""
+    missing = _missing()
+    if missing is not None:
+        pytest.skip(missing)
+    return BASE_IMAGE
 
 
 def run(*args: str, env: dict, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
@@ -146,6 +165,11 @@ def test_the_port_is_published_on_loopback_only(compose):
     assert bindings == {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(port)}]}
     assert run("podman", "port", mock, env=env).stdout.split() == ["8080/tcp", "->", f"127.0.0.1:{port}"]
     assert reachable("127.0.0.1", port)
+    # Told where it is published (--published-on from DOITONG_MOCK_HOST_IP), the mock does not warn
+    # that /_mock is open to other machines: it is not.
+    logs = run("podman", "logs", mock, env=env)
+    assert "listening on http://0.0.0.0:8080" in logs.stdout + logs.stderr
+    assert "admin-token" not in logs.stdout + logs.stderr
     others = outside_addresses()
     if not others:
         pytest.skip("this machine has no address but loopback to try from")

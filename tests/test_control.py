@@ -239,3 +239,23 @@ def test_admin_token_guards_the_control_api(server_factory):
 def test_listening_beyond_loopback_without_a_token_warns(server_factory):
     server = server_factory("--host", "0.0.0.0", "--no-access-log")
     assert "without --admin-token" in server.log()
+
+
+def test_the_generation_changes_with_a_fresh_state_and_survives_a_restart_with_the_state_file(server_factory, tmp_path):
+    """A client that stored job ids (the demo page) can tell a job it knew from a new one that
+    got the same id: --seed makes ids repeat after a reset or a restart without a state file."""
+    state = str(tmp_path / "state.db")
+    first = server_factory("--state-file", state, "--seed", "4", "--no-access-log")
+    generation = httpx.get(first.base_url + "/healthz").json()["generation"]
+    port = int(first.base_url.rsplit(":", 1)[1])
+    first.stop()
+    again = server_factory("--state-file", state, "--seed", "4", "--no-access-log", port=port)
+    assert httpx.get(again.base_url + "/healthz").json()["generation"] == generation
+    httpx.post(again.base_url + "/_mock/reset")
+    after_reset = httpx.get(again.base_url + "/healthz").json()["generation"]
+    assert after_reset != generation
+    again.stop()
+    third = server_factory("--state-file", state, "--seed", "4", "--no-access-log", port=port)
+    assert httpx.get(third.base_url + "/healthz").json()["generation"] == after_reset
+    fresh = server_factory("--seed", "4", "--no-access-log")
+    assert httpx.get(fresh.base_url + "/healthz").json()["generation"] not in (generation, after_reset)

@@ -11,6 +11,8 @@ import time
 import httpx
 import pytest
 
+from mockserver.core import grammar
+
 from helpers import api_key, bearer
 
 BODY = {"service": "hedra", "text": "Hello, welcome to our platform!", "avatarId": "professional-1"}
@@ -28,16 +30,20 @@ def server(server_factory):
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "0", "0.0.0.0", "[::1]", "127.1", "2130706433", "LOCALHOST.", "HOSTNAME"])
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "LocalHost", "0.0.0.0", "[::1]", "[0:0::1]",
+                                  "[::ffff:127.0.0.1]", "HOSTNAME", "0", "127.1", "2130706433", "LOCALHOST."])
 def test_a_webhook_to_the_mock_itself_is_refused_at_submission(server, host):
     port = server.base_url.rsplit(":", 1)[1]
     host = host.replace("HOSTNAME", socket.gethostname())
     with httpx.Client(base_url=server.base_url) as client:
         for path in ("/_mock/reset", "/v1/avatar", "/"):
-            r = submit(client, "test-pro", webhookUrl=f"http://{host}:{port}{path}")
+            url = f"http://{host}:{port}{path}"
+            # What a C library reads as an address but is not written as one is no host at all here.
+            reason = "itself" if grammar.matches(grammar.URL, url) else f"host, {host!r}"
+            r = submit(client, "test-pro", webhookUrl=url)
             assert r.status_code == 400, (host, path, r.text)
             error = r.json()["errors"][0]
-            assert error["extensions"]["field"] == "webhookUrl" and "itself" in error["message"]
+            assert error["extensions"]["field"] == "webhookUrl" and reason in error["message"], error
 
 
 @pytest.mark.integration

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from mockserver import Settings, create_app
 
@@ -206,6 +208,188 @@ async def test_attempts_keep_the_exact_headers_they_sent(app, client, receiver):
     assert delivery["body"].encode() == got.body and delivery["accountKey"] == "YOUR_API_KEY"
 
 
+
+# Lists: the mock's totals, server-side cursors and filters
+
+
+@pytest.mark.anyio
+async def test_jobs_page_through_everything_the_mock_holds_with_its_total(client):
+    made = [(await submit(client, key, text=f"Job number {i} says hello"))["id"]
+            for i, key in enumerate(["YOUR_API_KEY", "test-pro"] * 6)]
+    first = (await client.get("/_mock/jobs?limit=5")).json()
+    assert first["total"] == 12 and [j["id"] for j in first["jobs"]] == made[::-1][:5]
+    seen = [j["id"] for j in first["jobs"]]
+    cursor = first["next"]
+    while cursor is not None:
+        page = (await client.get(f"/_mock/jobs?limit=5&before={cursor}")).json()
+        assert page["total"] == 12
+        seen += [j["id"] for j in page["jobs"]]
+        cursor = page["next"]
+    assert seen == made[::-1]  # every job once, newest first
+    mine = (await client.get("/_mock/jobs?account=test-pro&limit=2")).json()
+    assert mine["total"] == 6 and all(j["accountKey"] == "test-pro" for j in mine["jobs"])
+    # Search: by id, by text, by key, by status, any case.
+    assert [j["id"] for j in (await client.get(f"/_mock/jobs?text={made[3].upper()}")).json()["jobs"]] == [made[3]]
+    found = (await client.get("/_mock/jobs?text=NUMBER 1")).json()
+    assert found["total"] == 3 and {j["text"] for j in found["jobs"]} == {f"Job number {n} says hello" for n in (1, 10, 11)}
+    assert (await client.get("/_mock/jobs?text=test-pro")).json()["total"] == 6
+    await client.post(f"/_mock/jobs/{made[0]}/complete")
+    await client.post(f"/_mock/jobs/{made[1]}/state", json={"status": "cancelled"})
+    assert [j["id"] for j in (await client.get("/_mock/jobs?text=cancelled")).json()["jobs"]] == [made[1]]
+    finished = (await client.get("/_mock/jobs?status=completed,cancelled")).json()
+    assert finished["total"] == 2 and [j["id"] for j in finished["jobs"]] == [made[1], made[0]]
+    assert (await client.get("/_mock/jobs?status=queued,processing")).json()["total"] == 10
+    r = await client.get("/_mock/jobs?status=queued,lost")
+    assert r.status_code == 400 and "'lost'" in r.json()["errors"][0]["message"]
+    assert (await client.get("/_mock/jobs?before=abc")).status_code == 400
+
+
+@pytest.mark.anyio
+async def test_requests_page_back_with_the_journals_total_status_classes_and_faults(client):
+    for _ in range(7):
+        await client.get("/v1/account", headers=api_key())
+    await client.get("/v1/avatar/nope", headers=api_key())
+    await client.post("/_mock/faults", json={"status": 503, "count": 1})
+    await client.get("/v1/account", headers=api_key())
+    page = (await client.get("/_mock/requests?limit=4&brief=1")).json()
+    assert page["total"] == 9 and len(page["requests"]) == 4 and page["next"] == page["requests"][0]["id"]
+    ids = [r["id"] for r in page["requests"]]
+    assert ids == sorted(ids)  # oldest first, as before
+    older = (await client.get(f"/_mock/requests?limit=4&brief=1&before={page['next']}")).json()
+    assert [r["id"] for r in older["requests"]] == [i - 4 for i in ids] and older["total"] == 9
+    last = (await client.get(f"/_mock/requests?limit=4&brief=1&before={older['next']}")).json()
+    assert len(last["requests"]) == 1 and last["next"] is None
+
+    async def statuses(query: str) -> list[int]:
+        return [r["status"] for r in (await client.get(f"/_mock/requests?{query}")).json()["requests"]]
+
+    assert await statuses("status=4xx") == [404] and await statuses("status=5xx,404") == [404, 503]
+    assert await statuses("status=2xx") == [200] * 7 and await statuses("status=404") == [404]
+    assert await statuses("fault=1") == [503] and await statuses("fault=0&status=5xx") == []
+    [faulted] = (await client.get("/_mock/requests?fault=true")).json()["requests"]
+    assert faulted["fault"].startswith("fault_")
+    for bad in ("status=4x", "status=600", "fault=maybe", "before=x"):
+        assert (await client.get(f"/_mock/requests?{bad}")).status_code == 400, bad
+
+
+@pytest.mark.anyio
+async def test_deliveries_page_and_filter_by_state_and_text(app, client):
+    jobs = [await submit(client, webhookUrl=f"http://127.0.0.1:9/hook-{n}") for n in range(5)]
+    await client.post("/_mock/clock/advance", json={"seconds": 600})
+    await app.state.runtime.emulator.webhooks.drain()
+    everything = (await client.get("/_mock/deliveries")).json()
+    assert everything["total"] == 5 and everything["next"] is None
+    ids = [d["id"] for d in everything["deliveries"]]
+    page = (await client.get("/_mock/deliveries?limit=2")).json()
+    assert [d["id"] for d in page["deliveries"]] == ids[-2:] and page["next"] == ids[-2]
+    older = (await client.get(f"/_mock/deliveries?limit=2&before={page['next']}")).json()
+    assert [d["id"] for d in older["deliveries"]] == ids[1:3] and older["total"] == 5
+    hook = (await client.get("/_mock/deliveries?text=HOOK-3")).json()
+    assert hook["total"] == 1 and hook["deliveries"][0]["jobId"] == jobs[3]["id"]
+    states = {d["state"] for d in everything["deliveries"]}
+    for state in states:
+        assert (await client.get(f"/_mock/deliveries?state={state}")).json()["total"] == 5
+    assert (await client.get("/_mock/deliveries?state=lost")).status_code == 400
+    r = await client.get("/_mock/deliveries?before=dlv_nope")
+    assert r.status_code == 400 and "dlv_nope" in r.json()["errors"][0]["message"]
+
+
+@pytest.mark.anyio
+async def test_health_counts_what_the_mock_holds_and_the_generation_changes_at_reset(client):
+    for _ in range(3):
+        await submit(client)
+    health = (await client.get("/_mock/health")).json()
+    assert health["jobs"] == 3 and health["jobsInFlight"] == 3 and health["journal"] == 3
+    assert health["deliveriesFailed"] == 0 and health["accounts"] >= 4
+    generation = (await client.get("/healthz")).json()["generation"]
+    assert generation == health["generation"] and len(generation) >= 8
+    await client.post("/_mock/reset")
+    assert (await client.get("/healthz")).json()["generation"] != generation
+
+
+# Links between what belongs together
+
+
+@pytest.mark.anyio
+async def test_a_request_names_the_job_it_made_and_a_job_lists_its_requests(client):
+    job = await submit(client)
+    other = await submit(client, "test-pro")
+    query = "mutation G($input: GenerateInput!) { generate(input: $input) { id } }"
+    variables = {"input": {"type": "AVATAR", "provider": "hedra", "input": {"text": "Hi from GraphQL", "avatarId": "casual-1"}}}
+    made = (await client.post("/graphql", json={"query": query, "variables": variables}, headers=bearer())).json()
+    by_graphql = made["data"]["generate"]["id"]
+    await client.get(f"/v1/avatar/{job['id']}", headers=api_key())
+    read = "query Read($id: ID!) { avatar(id: $id) { status } }"
+    await client.post("/graphql", json={"query": read, "variables": {"id": job["id"]}}, headers=bearer())
+    brief = (await client.get("/_mock/requests?brief=1")).json()["requests"]
+    assert [r["jobId"] for r in brief[:3]] == [job["id"], other["id"], by_graphql]
+    assert all(r["jobId"] is None for r in brief[3:])  # reads name a job, they did not make one
+    mine = (await client.get(f"/_mock/requests?job={job['id']}&brief=1")).json()
+    assert mine["total"] == 3 and [r["path"] for r in mine["requests"]] == ["/v1/avatar", f"/v1/avatar/{job['id']}", "/graphql"]
+
+
+# Bodies, copies and replays
+
+
+@pytest.mark.anyio
+async def test_a_body_over_16_kib_says_it_was_cut_and_its_whole_size(client):
+    text = "word " * 8000  # 40,000 characters
+    await client.post("/v1/avatar", json={**BODY, "text": text}, headers=api_key())
+    [entry] = (await client.get("/_mock/requests?path=/v1/avatar")).json()["requests"]
+    assert entry["bodyTruncated"] is True and entry["bodySize"] > 40_000
+    assert len(entry["body"].encode()) == 16 * 1024 and "more bytes]" not in entry["body"]
+    await client.get("/v1/account", headers=api_key())
+    [small] = (await client.get("/_mock/requests?path=/v1/account")).json()["requests"]
+    assert small["bodyTruncated"] is False and small["bodySize"] == 0
+    assert small["response"]["bodyTruncated"] is False and small["response"]["bodySize"] == len(small["response"]["body"])
+
+
+@pytest.mark.anyio
+async def test_credentials_are_shown_as_sent_only_when_asked(client):
+    await client.get("/v1/account", headers={"Authorization": "Bearer YOUR_API_KEY"})
+    [entry] = (await client.get("/_mock/requests?brief=1")).json()["requests"]
+    masked = dict((await client.get(f"/_mock/requests/{entry['id']}")).json()["headers"])
+    shown = dict((await client.get(f"/_mock/requests/{entry['id']}?unmasked=1")).json()["headers"])
+    assert "YOUR_API_KEY" not in masked["authorization"] and shown["authorization"] == "Bearer YOUR_API_KEY"
+
+
+@pytest.mark.anyio
+async def test_a_replay_sends_the_request_again_and_journals_the_new_one(client):
+    job = await submit(client, text="Replay me, please")
+    [entry] = (await client.get("/_mock/requests?path=/v1/avatar")).json()["requests"]
+    r = await client.post(f"/_mock/requests/{entry['id']}/replay")
+    assert r.status_code == 201, r.text
+    again = r.json()
+    assert again["id"] > entry["id"] and again["replayOf"] == entry["id"]
+    assert (again["method"], again["path"], again["status"], again["key"]) == ("POST", "/v1/avatar", 200, "YOUR_API_KEY")
+    assert again["jobId"] not in (None, job["id"])  # a second job, made by the replay
+    assert (await client.get(f"/_mock/jobs/{again['jobId']}")).json()["text"] == "Replay me, please"
+    assert dict(again["headers"])["x-api-key"] == dict(entry["headers"])["x-api-key"]
+    journal = (await client.get("/_mock/requests?path=/v1/avatar")).json()
+    assert journal["total"] == 2 and journal["requests"][-1]["id"] == again["id"]
+    await client.post("/v1/avatar", json={**BODY, "text": "word " * 8000}, headers=api_key())
+    long = (await client.get("/_mock/requests?path=/v1/avatar")).json()["requests"][-1]
+    r = await client.post(f"/_mock/requests/{long['id']}/replay")
+    assert r.status_code == 409 and "16384" in r.json()["errors"][0]["message"]
+    assert (await client.post("/_mock/requests/999999/replay")).status_code == 404
+
+
+@pytest.mark.anyio
+async def test_the_mocks_own_pages_are_not_api_traffic(client):
+    demo = "http://mock.test/"
+    assert (await client.get("/")).status_code == 200
+    assert (await client.get("/openapi.json")).status_code == 200
+    assert (await client.get("/graphql", headers={"Accept": "text/html"})).status_code == 200  # GraphiQL
+    assert (await client.get("/avatars/casual-1/portrait", headers={"Referer": demo})).status_code == 200
+    assert (await client.get("/static/demo.js")).status_code == 200
+    assert (await client.get("/_mock/requests")).json()["total"] == 0
+    # What those pages do with the API, and portraits another page loads, are traffic.
+    await client.post("/graphql", json={"query": "{ catalog { voices { id } } }"}, headers={**bearer(), "Referer": demo})
+    await client.get("/avatars/casual-1/portrait", headers={"Referer": "http://localhost:5173/"})
+    await client.get("/avatars/casual-1/portrait")
+    assert [r["path"] for r in (await client.get("/_mock/requests")).json()["requests"]] == [
+        "/graphql", "/avatars/casual-1/portrait", "/avatars/casual-1/portrait"]
+
 # The event stream over real HTTP
 
 
@@ -391,3 +575,63 @@ def test_shutdown_ends_open_streams_at_once_even_one_nobody_reads(server_factory
     stalled.close()
     # uvicorn says "Cancel N running task(s)" when its graceful-shutdown timeout had to end them.
     assert "Cancel" not in server.log() and "Traceback" not in server.log()
+
+
+WATCH = "subscription Watch($id: ID!) { generationUpdated(id: $id) { id status } }"
+
+
+def ws_messages(ws, until: str) -> list[dict]:
+    got = []
+    while True:
+        message = json.loads(ws.recv(timeout=10))
+        got.append(message)
+        if message["type"] == until:
+            return got
+
+
+@pytest.mark.integration
+def test_graphql_over_websocket_is_in_the_journal(server):
+    http = httpx.Client(base_url=server.base_url, timeout=10)
+    key = http.post("/_mock/accounts", json={}).json()["key"]
+    job_id = http.post("/v1/avatar", json=BODY, headers=api_key(key)).json()["data"]["avatar"]["id"]
+    url = server.base_url.replace("http://", "ws://") + f"/graphql?apiKey={key}"
+    with connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+        ws.send(json.dumps({"type": "subscribe", "id": "a", "payload": {
+            "query": WATCH, "variables": {"id": job_id}, "operationName": "Watch"}}))
+        ws_messages(ws, "next")
+        ws.send(json.dumps({"type": "subscribe", "id": "b", "payload": {"query": "subscription { nothing }"}}))
+        ws_messages(ws, "error")
+        ws.send(json.dumps({"type": "subscribe", "id": "c", "payload": {"query": WATCH, "variables": {"id": job_id}}}))
+        ws_messages(ws, "next")
+        ws.send(json.dumps({"type": "complete", "id": "c"}))  # the client ends one
+        http.post(f"/_mock/jobs/{job_id}/complete")  # the server ends the other
+        ws_messages(ws, "complete")
+    with connect(url.replace(key, "not-a-key"), subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send(json.dumps({"type": "connection_init"}))
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=10)
+    deadline = time.monotonic() + 10
+    while True:  # the last entries are written as the server sees the sockets close
+        found = http.get("/_mock/requests", params={"surface": "websocket"}).json()
+        if found["total"] >= 6 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    entries = [(e["method"], e["status"], e["operation"], e["key"]) for e in found["requests"]]
+    watch = "Watch,generationUpdated"
+    assert entries == [
+        ("SUBSCRIBE", 200, watch, key), ("SUBSCRIBE", 400, None, key), ("SUBSCRIBE", 200, watch, key),
+        ("COMPLETE", 200, watch, key), ("COMPLETE", 200, watch, key), ("CONNECT", 401, None, "not-a-key"),
+    ]
+    first, refused, _, by_client, by_server, _ = found["requests"]
+    assert json.loads(first["body"]) == {"query": WATCH, "variables": {"id": job_id}, "operationName": "Watch"}
+    assert key not in first["query"] and first["path"] == "/graphql" and first["surface"] == "websocket"
+    assert "GRAPHQL_VALIDATION_FAILED" in refused["response"]["body"]
+    assert json.loads(by_client["response"]["body"])["endedBy"] == "client"
+    ended = json.loads(by_server["response"]["body"])
+    assert ended["endedBy"] == "server" and ended["last"]["data"]["generationUpdated"]["status"] == "completed"
+    assert ended["messages"] >= 2
+    assert [e["method"] for e in http.get("/_mock/requests", params={"job": job_id}).json()["requests"]] == [
+        "POST", "SUBSCRIBE", "SUBSCRIBE", "COMPLETE", "COMPLETE"]
+    assert http.post(f"/_mock/requests/{first['id']}/replay").status_code == 409

@@ -124,10 +124,40 @@ async def test_the_same_content_renders_once(app, client, tmp_path):
     assert len(list((tmp_path / "media").glob("*.mp4"))) == 1
 
 
-async def test_no_render_serves_the_placeholder(tmp_path):
+@pytest.mark.parametrize(("text", "shape"), [
+    (TEXT, {"aspectRatio": "16:9", "resolution": "720p"}),
+    ("Hi", {"aspectRatio": "9:16", "resolution": "540p"}),
+    ("Hello, welcome to our platform!", {"aspectRatio": "1:1", "resolution": "1080p"}),
+])
+async def test_no_render_serves_a_still_of_the_jobs_size_and_length(tmp_path, text, shape):
+    """`--no-render` keeps the contract `doitong-mock check --spend` verifies: a playable MP4 at
+    metadata.width x height and exactly the billed duration, only without the rendering."""
     app = create_app(Settings(speed="instant", render=False, media_dir=tmp_path))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m") as client:
-        job = await completed(client)
+        job = await completed(client, text=text, **shape)
         r = await client.get(job["url"])
-    assert r.content[4:8] == b"ftyp" and len(r.content) < 20_000
-    assert list(tmp_path.glob("*.mp4")) == []
+    assert r.status_code == 200 and r.headers["content-type"] == "video/mp4"
+    with av.open(io.BytesIO(r.content)) as container:
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        assert video.codec_context.name == "h264" and audio.codec_context.name == "aac"
+        first = next(container.decode(video=0))
+        assert (first.width, first.height) == (job["metadata"]["width"], job["metadata"]["height"])
+        container.seek(0)
+        samples = np.concatenate([f.to_ndarray().ravel() for f in container.decode(audio=0)])
+    assert np.abs(samples).max() == 0  # silence: nothing was said
+    lengths = served_lengths(r.content)
+    for what, seconds in lengths.items():
+        tolerance = 1024 / audio.codec_context.sample_rate if what == "decoded audio" else 0.001
+        assert seconds == pytest.approx(job["duration"], abs=tolerance), (what, lengths, job["duration"])
+
+
+async def test_no_render_encodes_one_still_per_size_and_length(tmp_path):
+    app = create_app(Settings(speed="instant", render=False, media_dir=tmp_path))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m") as client:
+        hello = await completed(client, text="Hello there")
+        hi = await completed(client, text="Hi there", avatarId="casual-1")  # another avatar, same length
+        longer = await completed(client, text=TEXT)
+        videos = [(await client.get(job["url"])).content for job in (hello, hi, longer)]
+    assert hello["duration"] == hi["duration"] != longer["duration"]
+    assert videos[0] == videos[1] != videos[2]
+    assert len(list(tmp_path.glob("*.mp4"))) == 2

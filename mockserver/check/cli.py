@@ -1,7 +1,8 @@
 """`doitong-mock check BASE_URL --key KEY`: the command line of the checker.
 
 Exit status: 0 when everything matches, 1 on drift (or a run its own limits cut short), 2 when
-the endpoint cannot be reached, the key is refused, or the command line is wrong.
+the endpoint cannot be reached, does not speak the Doitong API, refuses the key, or the command
+line is wrong.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 
 from .. import __version__
 from .client import Client, Pacer, RequestCapReached, Unreachable
+from .identify import NotTheApi
 from .report import EXIT_UNUSABLE, Report
 from .run import SURFACES, KeyRefused, Options, Run
 
@@ -28,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="doitong-mock check",
         description="Run the mock's contract against an endpoint that speaks the Doitong API (the real one, "
         "or a mock) and report every difference. Spends nothing unless --spend is given.",
-        epilog="Exit status: 0 everything matches, 1 drift, 2 endpoint unreachable, key refused or bad options.",
+        epilog="Exit status: 0 everything matches, 1 drift, 2 endpoint unreachable or not the Doitong API, "
+        "key refused, or bad options.",
     )
     p.add_argument("base_url", metavar="BASE_URL", help="e.g. https://api.doitong.com or http://127.0.0.1:8080")
     p.add_argument("--key", help=f"the API key to check with (default: ${KEY_ENV})")
@@ -148,19 +151,22 @@ def check(options: Options, *, confirm: Callable[[str], bool] | None = None,
     from .ratelimits import check_rate_limits
 
     try:
-        run_free(run)
-        if options.spend:
-            _spend(run)
-    except KeyRefused as exc:
-        report.stopped, report.unusable = f"the key was refused: {exc}", True
-    except Unreachable as exc:
-        report.stopped, report.unusable = f"the endpoint could not be reached: {exc}", True
-    except RequestCapReached as exc:
-        report.stopped = str(exc)
+        try:
+            run_free(run)
+            if options.spend:
+                _spend(run)
+        except KeyRefused as exc:
+            report.stopped, report.unusable = f"the key was refused: {exc}", True
+        except NotTheApi as exc:
+            report.stopped, report.unusable = str(exc), True
+        except Unreachable as exc:
+            report.stopped, report.unusable = f"{options.base_url} could not be reached: {exc}", True
+        except RequestCapReached as exc:
+            report.stopped = str(exc)
+        if not report.unusable:
+            check_rate_limits(run)
     finally:
         client.close()
-    if not report.unusable:
-        check_rate_limits(run)
     report.requests = client.sent
     return report
 
@@ -203,7 +209,10 @@ def main(argv: Sequence[str]) -> int:
     except KeyboardInterrupt:
         print("doitong-mock check: interrupted", file=sys.stderr)
         return 130
-    print(report.render_json() if args.json else report.render_table(verbose=args.verbose))
-    if report.exit_code == EXIT_UNUSABLE and report.stopped:
-        say(report.stopped)
+    if args.json:
+        print(report.render_json())
+    if report.exit_code == EXIT_UNUSABLE and report.stopped and not report.results:
+        say(report.stopped)  # nothing was compared: the reason is the whole report
+    elif not args.json:
+        print(report.render_table(verbose=args.verbose))
     return report.exit_code

@@ -55,6 +55,8 @@ class Exchange:
     """Sent with the key under test (so the answer should carry the rate-limit headers)."""
     received_at: float
     server_time: float | None
+    sent_at: float
+    """When the request went out, by our clock: the target answered between this and received_at."""
     retried: bool = False
 
     @property
@@ -196,6 +198,7 @@ class Client:
             self.pacer.wait_turn()
         self._count()
         all_headers = {**self.auth_headers(auth, key), **(headers or {})}
+        sent = self.pacer.clock()
         try:
             response = self._http.request(method, path, json=json, headers=all_headers)
         except httpx.TransportError as exc:
@@ -203,7 +206,7 @@ class Client:
         received = self.pacer.clock()
         server_time = self.pacer.observe(response.headers, received) if keyed else _date(response.headers)
         exchange = Exchange(label, method, path, response.status_code, response.headers, response.content,
-                            keyed, received, server_time)
+                            keyed, received, server_time, sent)
         self.exchanges.append(exchange)
         return exchange
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from . import expectations as expect
 from .client import Exchange
+from .identify import require_the_api
 from .report import DRIFT, NOTE, OK, SKIP
 from .run import KeyRefused, Run, dig, error_code
 from .schema_diff import INTROSPECTION_QUERY, client_schema, compare_schemas
@@ -33,9 +34,10 @@ def key_accepted(run: Run) -> None:
     """First, the key under test on the REST account read: a refusal ends the run (exit 2)."""
     op = "GET /v1/account"
     exchange = run.client.request(op, "GET", "/v1/account", auth="api-key", retry_on_429=True)
+    require_the_api(run, exchange)
     if exchange.status in (expect.UNAUTHENTICATED.status, expect.FORBIDDEN.status):
         raise KeyRefused(f"{op} with the key answered {exchange.status} {error_code(exchange) or ''}".strip())
-    run.add(op, "X-API-Key accepted", "accepted", "accepted")
+    run.accepted(op, "X-API-Key accepted", exchange)
     if not run.status(op, exchange, 200):
         return
     body = run.rest_shape(op, exchange, "/v1/account", "get", {"data.account": "Account"})
@@ -89,9 +91,7 @@ def introspection(run: Run) -> None:
         run.add(op, "introspection without a key", "allowed (as the mock does)",
                 f"refused ({exchange.status} {error_code(exchange) or ''}); asked again with the key", NOTE)
         exchange = run.client.graphql(op, INTROSPECTION_QUERY, auth="bearer", retry_on_429=True)
-        run.add(op, "Authorization: Bearer accepted", "accepted",
-                "accepted" if exchange.status not in (401, 403) else f"refused ({exchange.status})",
-                OK if exchange.status not in (401, 403) else DRIFT)
+        run.accepted(op, "Authorization: Bearer accepted", exchange)
     if not run.status(op, exchange, 200):
         return
     data = dig(exchange.json, "data")
@@ -133,7 +133,7 @@ def graphql_reads(run: Run) -> None:
                 f"{error_code(exchange) or ''}); asked again with Authorization: Bearer", DRIFT)
         exchange = run.client.graphql(op, query, variables, auth="bearer", retry_on_429=True)
     else:
-        run.add(op, "X-API-Key accepted on /graphql", "accepted", "accepted")
+        run.accepted(op, "X-API-Key accepted on /graphql", exchange)
     if not run.status(op, exchange, 200):
         return
     data = dig(exchange.json, "data")
@@ -159,7 +159,7 @@ def rest_reads(run: Run) -> None:
                 f"refused ({exchange.status} {error_code(exchange) or ''}); asked again with X-API-Key", DRIFT)
         exchange = run.client.request(op, "GET", "/v1/catalog", auth="api-key", retry_on_429=True)
     else:
-        run.add(op, "Authorization: Bearer accepted on REST", "accepted", "accepted")
+        run.accepted(op, "Authorization: Bearer accepted on REST", exchange)
     if run.status(op, exchange, 200):
         body = run.rest_shape(op, exchange, "/v1/catalog", "get", {"data": "Catalog"})
         if isinstance(dig(body, "data"), dict):
@@ -210,9 +210,7 @@ def unknown_job(run: Run) -> None:
     op = "POST /graphql avatar(id) (unknown id)"
     query = "query DoitongCheckUnknown($id: ID!) { avatar(id: $id) { id status } }"
     exchange = run.client.graphql(op, query, {"id": run.missing_id()}, auth="bearer", retry_on_429=True)
-    run.add(op, "Authorization: Bearer accepted on /graphql", "accepted",
-            "accepted" if exchange.status not in (401, 403) else f"refused ({exchange.status})",
-            OK if exchange.status not in (401, 403) else DRIFT)
+    run.accepted(op, "Authorization: Bearer accepted on /graphql", exchange)
     run.error(op, exchange, expect.NOT_FOUND)
 
 

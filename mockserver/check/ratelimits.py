@@ -1,5 +1,6 @@
 """The rate-limit headers of every answer the checks received with the key: present, numeric,
-`X-RateLimit-Limit` the plan's, `X-RateLimit-Reset` in the future (by the server's own `Date`),
+`X-RateLimit-Limit` the plan's, `X-RateLimit-Reset` in the future and within a minute (by the
+target's own clock when it states one, else by its `Date`: see `target_clock`),
 `X-RateLimit-Remaining` one less with each request of a window; and `Retry-After` on a 429."""
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from . import expectations as expect
 from .client import Exchange, integer
 from .report import DRIFT, OK, SKIP
 from .run import Run, dig, error_code
+from .target_clock import TargetClock, read_target_clock
 
 OP = "rate-limit headers"
 WINDOW = 60
-SLACK = 2
-"""Seconds of clock difference tolerated when an answer has no `Date` to read the server's time from."""
+
+Values = dict[str, list[tuple[Exchange, int | None]]]
+"""Per header, each answer that carries it with its value as an integer (None: not one)."""
 
 
 def check_rate_limits(run: Run) -> None:
@@ -26,7 +29,10 @@ def check_rate_limits(run: Run) -> None:
     if state.plan_known and state.requests_per_minute is None:
         _absent_without_a_minute_limit(run, answers)
     else:
-        _present_and_coherent(run, answers, state.requests_per_minute)
+        values = _present_and_integer(run, answers)
+        _limit_is_the_plans(run, values, state.requests_per_minute)
+        _reset_within_the_minute(run, values, read_target_clock(run.client))
+        _remaining_counts_down(run, values, state.requests_per_minute)
     _retry_after(run)
 
 
@@ -39,8 +45,8 @@ def _absent_without_a_minute_limit(run: Run, answers: list[Exchange]) -> None:
                 OK if not carrying else DRIFT)
 
 
-def _present_and_coherent(run: Run, answers: list[Exchange], plan_limit: int | None) -> None:
-    values: dict[str, list[tuple[Exchange, int | None]]] = {}
+def _present_and_integer(run: Run, answers: list[Exchange]) -> Values:
+    values: Values = {}
     for header in (*expect.RATE_LIMIT_HEADERS, *expect.IETF_FIELDS):
         missing = [e for e in answers if header not in e.headers]
         found = "on every answer" if not missing else (
@@ -53,30 +59,35 @@ def _present_and_coherent(run: Run, answers: list[Exchange], plan_limit: int | N
         if values[header]:
             run.add(OP, f"{header} is an integer", "an integer",
                     "always" if not bad else f"{bad[0][1]!r} on {bad[0][0].describe()}", OK if not bad else DRIFT)
+    return values
 
+
+def _limit_is_the_plans(run: Run, values: Values, plan_limit: int | None) -> None:
     limits = sorted({v for _, v in values.get(expect.LIMIT_HEADER, []) if v is not None})
     if limits and plan_limit is not None:
         run.compare(OP, f"{expect.LIMIT_HEADER} = the plan's requestsPerMinute", plan_limit,
                     limits[0] if len(limits) == 1 else ", ".join(map(str, limits)))
 
-    late = []
-    for exchange, reset in values.get(expect.RESET_HEADER, []):
-        if reset is None:
-            continue
-        # By the answer's own Date when it has one (whole seconds, rounded down, so a reset up to
-        # two seconds past a minute from it is still this window), else by our clock.
-        if exchange.server_time is not None:
-            lower, upper = exchange.server_time, exchange.server_time + WINDOW + 2
-        else:
-            lower, upper = exchange.received_at - SLACK, exchange.received_at + WINDOW + SLACK
-        if not lower < reset <= upper:
-            now = exchange.server_time if exchange.server_time is not None else exchange.received_at
-            late.append(f"{reset} at {int(now)} ({exchange.describe()})")
-    if values.get(expect.RESET_HEADER):
-        run.add(OP, f"{expect.RESET_HEADER} in the future, within {WINDOW} s", "Unix time in the next minute",
-                "always" if not late else late[0], OK if not late else DRIFT)
 
+def _reset_within_the_minute(run: Run, values: Values, clock: TargetClock) -> None:
+    """After the target's time when it answered, and at most a minute (and the rounding up of a
+    whole second) past it."""
+    resets = [(e, v) for e, v in values.get(expect.RESET_HEADER, []) if v is not None]
+    if not resets:
+        return
+    late = []
+    for exchange, reset in resets:
+        earliest, latest = clock.bounds(exchange)
+        if not earliest < reset <= latest + WINDOW + 1:
+            late.append(f"{reset} at {earliest:.0f} to {latest:.0f} ({exchange.describe()}; {clock.source})")
+    run.add(OP, f"{expect.RESET_HEADER} in the future, within {WINDOW} s", "Unix time in the next minute",
+            "always" if not late else late[0], OK if not late else DRIFT)
+
+
+def _remaining_counts_down(run: Run, values: Values, plan_limit: int | None) -> None:
     remaining = [(e, v) for e, v in values.get(expect.REMAINING_HEADER, []) if v is not None]
+    if not remaining:
+        return
     resets = {id(e): v for e, v in values.get(expect.RESET_HEADER, [])}
     wrong = []
     for (before, r1), (after, r2) in itertools.pairwise(remaining):
@@ -84,10 +95,10 @@ def _present_and_coherent(run: Run, answers: list[Exchange], plan_limit: int | N
         if same_window and not r2 < r1:
             wrong.append(f"{r1} then {r2} ({before.describe()}, then {after.describe()})")
     bounds = [f"{v} on {e.describe()}" for e, v in remaining if v < 0 or (plan_limit is not None and v >= plan_limit)]
-    if remaining:
-        run.add(OP, f"{expect.REMAINING_HEADER} decreases with each request of a window",
-                "one less each time (never below 0)", "always" if not wrong and not bounds else (wrong + bounds)[0],
-                OK if not wrong and not bounds else DRIFT)
+    problems = wrong + bounds
+    run.add(OP, f"{expect.REMAINING_HEADER} decreases with each request of a window",
+            "one less each time (never below 0)", "always" if not problems else problems[0],
+            OK if not problems else DRIFT)
 
 
 def _retry_after(run: Run) -> None:

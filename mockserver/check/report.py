@@ -14,7 +14,9 @@ target's schema has), shown for information."""
 
 EXIT_OK, EXIT_DRIFT, EXIT_UNUSABLE = 0, 1, 2
 
-TABLE_WIDTH = {"operation": 30, "check": 40, "expected": 34, "found": 50}
+TABLE_WIDTH = {"expected": 34, "found": 50}
+"""Widths of the columns that hold what an endpoint answered (the drift is also given in full
+below the table); the operation and the check are the checker's own names, always in full."""
 
 
 @dataclass(slots=True)
@@ -62,7 +64,8 @@ class Report:
     def summary(self) -> str:
         counts = ", ".join(f"{self.count(v)} {label}" for v, label in (
             (OK, "match"), (DRIFT, "drift"), (SKIP, "skipped"), (NOTE, "notes")))
-        line = f"{len(self.results)} checks against {self.base_url}: {counts}; {self.requests} requests sent."
+        line = (f"{_count(len(self.results), 'check')} against {self.base_url}: {counts}; "
+                f"{_count(self.requests, 'request')} sent.")
         if self.stopped:
             line += f"\nStopped early: {self.stopped}"
         if self.exit_code == EXIT_UNUSABLE:
@@ -96,7 +99,7 @@ class Report:
         rows = [r for r in self.results if verbose or r.verdict != NOTE]
         header = ("", "operation", "check", "expected", "found")
         cells = [header] + [
-            (_MARK[r.verdict], *(_cut(getattr(r, name), TABLE_WIDTH[name]) for name in header[1:])) for r in rows
+            (_MARK[r.verdict], *(_cut(getattr(r, name), TABLE_WIDTH.get(name)) for name in header[1:])) for r in rows
         ]
         widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
         lines = []
@@ -132,6 +135,10 @@ def _text(value: Any) -> str:
     return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
 
 
-def _cut(text: str, width: int) -> str:
+def _cut(text: str, width: int | None) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3] + "..."
+    return text if width is None or len(text) <= width else text[: width - 3] + "..."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

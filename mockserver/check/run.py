@@ -14,6 +14,7 @@ from graphql import GraphQLObjectType, GraphQLSchema
 from ..core.errors import ApiError
 from . import expectations as expect
 from .client import Client, Exchange
+from .formats import describe, in_api_format
 from .report import DRIFT, OK, Report
 from .shapes import Mismatch, Selection, check_graphql, check_json_schema, full_selection
 
@@ -85,6 +86,18 @@ class Run:
         if not mismatches:
             self.add(operation, "answer shape", what, "as expected")
         return not mismatches
+
+    def accepted(self, operation: str, check: str, exchange: Exchange) -> bool:
+        """A row on whether credentials were accepted: only an answer in the API's format that is
+        not a refusal accepts them (a 200 HTML page accepts nothing). True if they were."""
+        if exchange.status in (401, 403):
+            found = f"refused ({exchange.status} {_code(exchange) or ''})".replace(" )", ")")
+        elif not in_api_format(exchange):
+            found = f"answered {describe(exchange)}, not in the API's format"
+        else:
+            found = "accepted"
+        self.add(operation, check, "accepted", found, OK if found == "accepted" else DRIFT)
+        return found == "accepted"
 
     def status(self, operation: str, exchange: Exchange, expected: int) -> bool:
         found = f"{exchange.status} {_code(exchange) or ''}".strip() if exchange.status != expected else expected

@@ -141,4 +141,7 @@ def restore(emulator: Emulator, snapshot: Snapshot) -> dict[str, int]:
         emulator.idempotency.restore(account_key, key, replace(record, job=job))
     for delivery in snapshot.deliveries:
         emulator.webhooks.restore(delivery)
+    if snapshot.generation is not None:
+        emulator.generation = snapshot.generation
+    emulator.store.save_generation(emulator.generation)
     return {"accounts": accounts, "jobs": len(snapshot.jobs), "deliveries": len(snapshot.deliveries)}

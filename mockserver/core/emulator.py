@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, Accounts
@@ -26,12 +26,12 @@ from .fixtures import AccountFixture, Fixtures
 from .idempotency import IdempotencyStore, check_key
 from .inputs import Estimate, JobRequest, find_scenario, plan_job, price_speech
 from .jobs import ACTIVE, CANCELLED, COMPLETED, FAILED, PROCESSING, STATUSES, Job, Jobs, Page
-from .journal import Journal, RecordedRequest
+from .journal import Journal, JournalPage, RecordedRequest
 from .limits import RateLimiter
 from .media import MediaStore
 from .targets import ServerAddress, check_webhook_url
 from .updates import JobUpdates
-from .webhooks import Delivery, Webhooks
+from .webhooks import FAILED_DELIVERY, Delivery, Webhooks
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -79,6 +79,7 @@ class Counts:
     jobs: int
     jobs_in_flight: int
     deliveries: int
+    deliveries_failed: int
     journal: int
     faults: int
 
@@ -103,6 +104,9 @@ class Emulator:
     fake: Callable[[], Any]
     events: Events
     closed: bool = False
+    # Which state this is: a new one at every reset and every start without a state file, so a
+    # client that stored job ids (the demo page) knows when ids that repeat (--seed) are new jobs.
+    generation: str = field(default_factory=lambda: secrets.token_hex(8))
 
     def catch_up(self, account_key: str | None = None) -> None:
         """Run the timers that fell due (the server's, and the account's own clock's), so a read
@@ -325,22 +329,6 @@ class Emulator:
             raise NotFound(f"no output for job {job_id!r}")
         return job
 
-    def all_jobs(self, *, account_key: str | None = None, status: str | None = None, limit: int = 500) -> list[Job]:
-        """Every account's jobs (or one account's), newest first, at most `limit`."""
-        if status is not None and status not in STATUSES:
-            raise BadUserInput(f"unknown status {status!r} (known: {', '.join(STATUSES)})", field="status")
-        if account_key is not None:
-            source = reversed(self.jobs.by_account.get(account_key, {}).values())
-        else:
-            source = reversed(self.jobs.by_id.values())
-        found: list[Job] = []
-        for job in source:
-            if status is None or job.status == status:
-                found.append(job)
-                if len(found) >= limit:
-                    break
-        return found
-
     def any_job(self, job_id: str) -> Job:
         job = self.jobs.by_id.get(job_id)
         if job is None:
@@ -370,6 +358,7 @@ class Emulator:
             jobs=len(jobs),
             jobs_in_flight=sum(1 for j in jobs if j.status in ACTIVE),
             deliveries=len(self.webhooks.deliveries),
+            deliveries_failed=sum(1 for d in self.webhooks.deliveries.values() if d.state == FAILED_DELIVERY),
             journal=len(self.journal),
             faults=len(self.faults.list()),
         )
@@ -416,7 +405,7 @@ class Emulator:
         self.events.emit("fault", None)
         return removed
 
-    def requests(self, **filters: Any) -> list[RecordedRequest]:
+    def requests(self, **filters: Any) -> JournalPage:
         return self.journal.find(**filters)
 
     def recorded(self, entry_id: int) -> RecordedRequest:

@@ -201,3 +201,14 @@ def error_body(*errors: ApiError) -> dict[str, Any]:
 class FixturesInvalid(ApiError):
     status = 400
     code = "FIXTURES_INVALID"
+
+
+def status_of(code: str) -> int:
+    """The HTTP status that goes with an error code (400 for a code no class here has)."""
+    pending: list[type[ApiError]] = [ApiError]
+    while pending:
+        cls = pending.pop()
+        if vars(cls).get("code") == code:
+            return cls.status
+        pending.extend(cls.__subclasses__())
+    return 400

@@ -10,13 +10,13 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import grammar
 from .clocks import Clocks
 from .errors import BadUserInput, IdempotencyKeyReused
 from .inputs import JobRequest
 from .jobs import Job
 
 TTL = 24 * 3600.0
-MAX_KEY_LENGTH = 255
 MAX_KEYS_PER_ACCOUNT = 10_000
 
 
@@ -30,9 +30,10 @@ class Record:
 def check_key(key: str | None) -> str | None:
     if key is None:
         return None
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+    if not grammar.matches(grammar.IDEMPOTENCY_KEY, key):
         raise BadUserInput(
-            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters",
+            f"Idempotency-Key must be 1 to {grammar.MAX_IDEMPOTENCY_KEY} visible ASCII characters "
+            "(spaces inside allowed)",
             field="Idempotency-Key",
         )
     return key

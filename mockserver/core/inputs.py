@@ -7,14 +7,14 @@ price) so the two surfaces can never disagree.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
+from . import grammar
 from .errors import BadUserInput
 from .fixtures import Fixtures, ScenarioFixture, language_matches
-from .pricing import cost_for, speech_seconds
+from .pricing import cost_for, speech_limits, speech_seconds
 from .text import check_text
 
 JOB_TYPE = "AVATAR"
@@ -79,6 +79,9 @@ def check_url(value: str, field: str) -> str:
         raise BadUserInput(f"{field} has no host: {value!r}", field=field)
     if parts.username is not None or parts.password is not None:
         raise BadUserInput(f"{field} must not contain credentials", field=field)
+    problem = grammar.url_problem(value)
+    if problem is not None:
+        raise BadUserInput(f"{field} {problem}: {value!r}", field=field)
     return value
 
 
@@ -87,19 +90,22 @@ def _known(values: list[str]) -> str:
 
 
 def _audio_seconds(url: str, default: float) -> float:
-    """The mock cannot fetch the caller's audio: `?duration=N` in the URL says how long it is."""
-    for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
-        if name == "duration":
-            try:
-                seconds = float(value)
-            except ValueError:
-                seconds = math.nan
-            if not (math.isfinite(seconds) and seconds > 0):
-                raise BadUserInput(
-                    f"audioUrl's duration hint must be a positive number of seconds, not {value!r}", field="audioUrl"
-                )
-            return round(seconds, 1)
-    return default
+    """The mock cannot fetch the caller's audio: `?duration=N` in the URL says how long it is,
+    in seconds rounded to the nearest tenth (halves up)."""
+    value = grammar.duration_hint(url)
+    if value is None:
+        return default
+    seconds = grammar.hint_seconds(value)
+    if seconds is None:
+        raise BadUserInput(
+            f"audioUrl's duration hint must be a number of seconds such as 7.5, not {value!r}", field="audioUrl"
+        )
+    if seconds < 0.1:
+        raise BadUserInput(
+            f"audioUrl's duration hint must be at least 0.05 s (it is rounded to tenths), not {value!r}",
+            field="audioUrl",
+        )
+    return seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +119,7 @@ def price_speech(text: str | None, audio_url: str | None, fx: Fixtures) -> Estim
     """Speech duration, credits and tier for text or recorded audio, or a BadUserInput."""
     if audio_url is not None:
         check_url(audio_url, "audioUrl")
-        if text:
+        if text is not None:
             raise BadUserInput("give either text or audioUrl, not both", field="text")
         duration = _audio_seconds(audio_url, fx.pricing.audio_url_default_seconds)
     elif text is None:
@@ -121,6 +127,13 @@ def price_speech(text: str | None, audio_url: str | None, fx: Fixtures) -> Estim
     elif not text.strip():
         raise BadUserInput("text must not be empty", field="text")
     else:
+        most = speech_limits(fx.pricing).chars
+        if len(text) > most:
+            raise BadUserInput(
+                f"text is too long: {len(text)} characters, the maximum is {most} "
+                f"(about {fx.pricing.max_duration_seconds:g} s of speech)",
+                field="text",
+            )
         duration = speech_seconds(text, fx.pricing)
     priced = cost_for(duration, fx.pricing)
     if priced is None:
@@ -146,8 +159,8 @@ def plan_job(req: JobRequest, fx: Fixtures) -> JobPlan:
             field=req.provider_field,
         )
 
+    price = price_speech(req.text, req.audio_url, fx)
     text = req.text.strip() if req.text is not None else None
-    price = price_speech(text, req.audio_url, fx)
 
     if req.image_url is not None:
         check_url(req.image_url, "imageUrl")

@@ -123,6 +123,28 @@ class Page:
     total: int
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """Jobs of a control-API search, newest first; `total` counts every kept job that matches,
+    and `next` is the `before` (a job's seq) that reads the page just older than this one."""
+
+    jobs: list[Job]
+    total: int
+    next: int | None
+
+
+def searchable(job: Job) -> str:
+    """What a text search of jobs looks in: id, account, status, text, avatar, voice, scenario,
+    error and webhook URL."""
+    req = job.plan.request
+    scenario = job.plan.scenario
+    error = job.error or {}
+    parts = (job.id, job.account_key, job.status, req.text or "", req.avatar_id or "", req.voice or "",
+             scenario.name if scenario is not None else "", error.get("code", ""), error.get("message", ""),
+             req.webhook_url or "", req.audio_url or "", req.image_url or "")
+    return "\n".join(parts).lower()
+
+
 class Jobs:
     def __init__(
         self,
@@ -325,6 +347,42 @@ class Jobs:
         if job is None or job.account_key != account_key:
             raise NotFound(f"no job with id {job_id!r}")
         return job
+
+    def search(
+        self,
+        *,
+        account_key: str | None = None,
+        statuses: frozenset[str] | None = None,
+        text: str | None = None,
+        before: int | None = None,
+        limit: int = 500,
+    ) -> Found:
+        """Every account's jobs (or one account's) that match, newest first: the newest `limit`
+        of those older than the job whose seq is `before`. `text` is looked for, ignoring case,
+        in what `searchable` names."""
+        unknown = (statuses or frozenset()) - set(STATUSES)
+        if unknown:
+            raise BadUserInput(
+                f"unknown status {sorted(unknown)[0]!r} (known: {', '.join(STATUSES)})", field="status"
+            )
+        source = self.by_id if account_key is None else self.by_account.get(account_key, {})
+        needle = text.lower() if text else None
+        chosen: list[Job] = []
+        total = 0
+        older = False
+        for job in reversed(source.values()):
+            if statuses is not None and job.status not in statuses:
+                continue
+            if needle is not None and needle not in searchable(job):
+                continue
+            total += 1
+            if before is not None and job.seq >= before:
+                continue
+            if len(chosen) < limit:
+                chosen.append(job)
+            else:
+                older = True
+        return Found(chosen, total, chosen[-1].seq if older and chosen else None)
 
     def page(
         self, account_key: str, *, first: int, after: str | None, status: str | None

@@ -4,8 +4,9 @@ code sent and the inspector can show it."""
 from __future__ import annotations
 
 import itertools
+import re
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,10 +45,22 @@ class RecordedRequest:
     raw_response_headers: RawHeaders = ()
     raw_response_body: bytes = b""
     response_size: int = 0
+    body_size: int = 0
+    job_id: str | None = None  # the job this request created
+    replay_of: int | None = None  # the entry this one sent again (POST /_mock/requests/{id}/replay)
 
     @property
     def body(self) -> str:
+        """The body as text: its first MAX_BODY bytes (`body_truncated` says when there were more)."""
         return body_text(self.raw_body)
+
+    @property
+    def body_truncated(self) -> bool:
+        return len(self.raw_body) > MAX_BODY
+
+    @property
+    def response_truncated(self) -> bool:
+        return len(self.raw_response_body) > MAX_BODY
 
     @property
     def headers(self) -> Headers:
@@ -93,17 +106,35 @@ def mask(value: str) -> str:
 
 def masked(raw: Iterable[tuple[bytes, bytes]]) -> Headers:
     """Raw ASGI headers as text, with the values of credential headers masked."""
-    out = []
-    for name, value in raw:
-        text = name.decode("latin-1").lower()
-        shown = value.decode("latin-1")
-        out.append((text, mask(shown) if text in SECRET_HEADERS else shown))
-    return tuple(out)
+    return tuple((name, mask(value) if name in SECRET_HEADERS else value) for name, value in plain(raw))
+
+
+def plain(raw: Iterable[tuple[bytes, bytes]]) -> Headers:
+    """Raw ASGI headers as text, credentials as sent (for the control API's `unmasked`)."""
+    return tuple((name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in raw)
 
 
 def body_text(body: bytes) -> str:
-    text = body[:MAX_BODY].decode("utf-8", errors="replace")
-    return text + f"...[{len(body) - MAX_BODY} more bytes]" if len(body) > MAX_BODY else text
+    return body[:MAX_BODY].decode("utf-8", errors="replace")
+
+
+STATUS_PATTERN = re.compile(r"[1-5](\d\d|xx)")
+
+
+def status_matches(status: int, wanted: Collection[str]) -> bool:
+    """`wanted` holds exact codes (`404`) and classes (`4xx`), as STATUS_PATTERN spells them."""
+    code = str(status)
+    return any(w == code or (w.endswith("xx") and code[0] == w[0]) for w in wanted)
+
+
+@dataclass(frozen=True, slots=True)
+class JournalPage:
+    """Entries of one page, oldest first; `total` counts every kept entry that matches, and
+    `next` is the `before` that reads the page just older than this one (None: none older)."""
+
+    entries: list[RecordedRequest]
+    total: int
+    next: int | None
 
 
 class Journal:
@@ -115,12 +146,14 @@ class Journal:
         self._ids = itertools.count(1)
         self._on_record = on_record
 
-    def record(self, **fields: Any) -> None:
-        if self.size:
-            entry = RecordedRequest(id=next(self._ids), **fields)
-            self._entries.append(entry)
-            if self._on_record is not None:
-                self._on_record(entry)
+    def record(self, **fields: Any) -> RecordedRequest | None:
+        if not self.size:
+            return None
+        entry = RecordedRequest(id=next(self._ids), **fields)
+        self._entries.append(entry)
+        if self._on_record is not None:
+            self._on_record(entry)
+        return entry
 
     def get(self, entry_id: int) -> RecordedRequest | None:
         """One entry by id, if it is still kept (ids are consecutive, so this is an index)."""
@@ -147,19 +180,25 @@ class Journal:
         key: str | None = None,
         method: str | None = None,
         path: str | None = None,
-        status: int | None = None,
+        status: Collection[str] | None = None,
         operation: str | None = None,
         surface: str | None = None,
         since: float | None = None,
         text: str | None = None,
+        job: str | None = None,
+        fault: bool | None = None,
+        before: int | None = None,
         limit: int = 100,
-    ) -> list[RecordedRequest]:
-        """Matching entries, oldest first, the newest `limit` of them.
+    ) -> JournalPage:
+        """Matching entries, oldest first: the newest `limit` of those older than entry `before`.
 
-        `path` ending in `*` matches as a prefix; `operation` matches any of a GraphQL
-        request's names (operation name or root fields); `text` is looked for, ignoring case,
-        in the method, path, query, operation, key, fault and both bodies."""
+        `path` ending in `*` matches as a prefix; `status` holds codes and classes (`4xx`);
+        `operation` matches any of a GraphQL request's names (operation name or root fields);
+        `text` is looked for, ignoring case, in the method, path, query, operation, key, fault and
+        both bodies; `job` matches the request that created the job and every one that names it
+        (in its path, query or body); `fault` keeps the requests a fault answered (or the others)."""
         needle = text.lower() if text else None
+        job_bytes = job.encode() if job else None
 
         def keep(e: RecordedRequest) -> bool:
             if key is not None and e.key != key:
@@ -168,7 +207,7 @@ class Journal:
                 return False
             if path is not None and not path_matches(path, e.path):
                 return False
-            if status is not None and e.status != status:
+            if status is not None and not status_matches(e.status, status):
                 return False
             if operation is not None and operation not in (e.operation or "").split(","):
                 return False
@@ -176,11 +215,29 @@ class Journal:
                 return False
             if since is not None and e.at < since:
                 return False
+            if fault is not None and (e.fault is not None) != fault:
+                return False
+            if job is not None and job_bytes is not None and not (
+                e.job_id == job or job in e.path or job in e.query or job_bytes in e.raw_body
+            ):
+                return False
             return needle is None or needle in _searchable(e)
 
-        matching: Iterable[RecordedRequest] = (e for e in self._entries if keep(e))
-        result = list(matching)
-        return result[-limit:] if limit > 0 else []
+        chosen: list[RecordedRequest] = []
+        total = 0
+        older = False
+        for e in reversed(self._entries):
+            if not keep(e):
+                continue
+            total += 1
+            if before is not None and e.id >= before:
+                continue
+            if len(chosen) < limit:
+                chosen.append(e)
+            else:
+                older = True
+        chosen.reverse()
+        return JournalPage(chosen, total, chosen[0].id if older and chosen else None)
 
 
 def _searchable(e: RecordedRequest) -> str:

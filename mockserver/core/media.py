@@ -2,8 +2,10 @@
 
 A completed job's video is rendered off the request path by one background worker and cached
 on disk by content, so the same avatar, text and size render once. A request for an output
-that is not rendered yet waits for it; the placeholder is served only with rendering off
-(`--no-render`) or if rendering fails.
+that is not rendered yet waits for it. With rendering off (`--no-render`), or if rendering
+fails, the output is a still of the job's size and length (`core/still.py`), encoded on first
+request and cached by size and length; the packaged placeholder is the last resort, should
+even that fail.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import concurrent.futures
 import hashlib
 import logging
 import tempfile
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from .fixtures import Fixtures
 from .jobs import COMPLETED, Job
 from .render import RenderSpec, render
+from .still import StillSpec, encode_still
 
 logger = logging.getLogger("mockserver.media")
 
@@ -60,8 +65,12 @@ class MediaStore:
             pitch=PITCH[voice.gender if voice else avatar.gender],
         )
 
-    def _submit(self, spec: RenderSpec) -> concurrent.futures.Future[Path]:
-        key = spec.key()
+    @staticmethod
+    def still(job: Job) -> StillSpec:
+        return StillSpec(job.plan.width, job.plan.height, job.plan.duration)
+
+    def _submit(self, key: str, make: Callable[[Path], Path]) -> concurrent.futures.Future[Path]:
+        """The file `key` names: on disk already, being made, or made now by the worker."""
         future = self._futures.get(key)
         if future is not None and not (future.done() and future.exception() is not None):
             return future
@@ -73,14 +82,20 @@ class MediaStore:
         if self._executor is None:
             self.directory.mkdir(parents=True, exist_ok=True)
             self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
-        future = self._executor.submit(self._render, spec, path)
+        future = self._executor.submit(self._make, make, path)
         self._futures[key] = future
         return future
 
-    def _render(self, spec: RenderSpec, path: Path) -> Path:
-        render(spec, path)
+    def _make(self, make: Callable[[Path], Path], path: Path) -> Path:
+        make(path)
         self._prune()
         return path
+
+    def _render(self, spec: RenderSpec) -> concurrent.futures.Future[Path]:
+        return self._submit(spec.key(), partial(render, spec))
+
+    def _still(self, spec: StillSpec) -> concurrent.futures.Future[Path]:
+        return self._submit(spec.key(), partial(encode_still, spec))
 
     def _prune(self) -> None:
         files = sorted(self.directory.glob("*.mp4"), key=lambda p: p.stat().st_mtime)
@@ -95,17 +110,20 @@ class MediaStore:
         """Job hook: start rendering a completed job's video unless the worker is swamped."""
         if job.status == COMPLETED and self.enabled and self.backlog < MAX_BACKLOG:
             try:
-                self._submit(self.spec(job))
+                self._render(self.spec(job))
             except OSError:
                 logger.exception("cannot render %s", job.id)
 
     async def file_for(self, job: Job) -> Path:
-        if not self.enabled:
-            return PLACEHOLDER
+        if self.enabled:
+            try:
+                return await asyncio.wrap_future(self._render(self.spec(job)))
+            except Exception:
+                logger.exception("rendering %s failed; serving a still of its size and length", job.id)
         try:
-            return await asyncio.wrap_future(self._submit(self.spec(job)))
+            return await asyncio.wrap_future(self._still(self.still(job)))
         except Exception:
-            logger.exception("rendering %s failed; serving the placeholder", job.id)
+            logger.exception("encoding the still of %s failed; serving the packaged placeholder", job.id)
             return PLACEHOLDER
 
     def close(self) -> None:

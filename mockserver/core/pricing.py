@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from .fixtures import PricingFile
 
@@ -27,3 +29,29 @@ def cost_for(duration: float, pricing: PricingFile) -> tuple[int, str] | None:
             return math.ceil(round(credits, 6)), tier.name
         lower = tier.up_to_seconds
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechLimits:
+    """The longest text the price table bills: at most this many words and characters (leading
+    and trailing whitespace aside), as `speech_seconds` counts them."""
+
+    words: int
+    chars: int
+
+
+def speech_limits(pricing: PricingFile) -> SpeechLimits:
+    limit = pricing.max_duration_seconds
+    wpm = pricing.words_per_minute
+    return SpeechLimits(
+        words=_most(lambda n: n / wpm * 60.0, limit),
+        chars=_most(lambda n: n / (wpm * CHARS_PER_WORD) * 60.0, limit),
+    )
+
+
+def _most(seconds: Callable[[int], float], limit: float) -> int:
+    """The largest count whose seconds, rounded as `speech_seconds` rounds, stay within `limit`."""
+    n = max(int(limit / seconds(1)) - 2, 0)
+    while round(seconds(n + 1), 1) <= limit:
+        n += 1
+    return n

@@ -208,7 +208,7 @@ def render(spec: RenderSpec, out: Path) -> Path:
             mux_video(video.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
         mux_video(video.encode())
         if held:
-            container.mux(_ending_at(held.pop(), spec.duration))
+            container.mux(ending_at(held.pop(), spec.duration))
 
         chunk = 1024
         for start in range(0, audio.size, chunk):
@@ -226,7 +226,7 @@ def render(spec: RenderSpec, out: Path) -> Path:
     return out
 
 
-def _ending_at(packet: av.Packet, seconds: float) -> av.Packet:
+def ending_at(packet: av.Packet, seconds: float) -> av.Packet:
     """The last video packet, retimed so that it ends at `seconds` instead of a whole frame later.
 
     libx264 at the ultrafast preset makes no B-frames, so the last packet muxed is the last frame

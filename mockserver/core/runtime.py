@@ -49,6 +49,7 @@ class Runtime:
         old = self.emulator
         self.store.clear()
         self.emulator = build_emulator(self.settings, self.fixtures, self.clock, self.store, self.events)
+        self.store.save_generation(self.emulator.generation)
         self.emulator.start()
         await old.retire()
         self.events.emit("reset", reason)

@@ -50,6 +50,7 @@ MAX_KNOWN_DESTINATIONS = 10_000
 MAX_ANSWER_BYTES = 4096
 K = TypeVar("K")
 PENDING, DELIVERED, FAILED_DELIVERY = "pending", "delivered", "failed"
+STATES = (PENDING, DELIVERED, FAILED_DELIVERY)
 
 # The headers of every attempt (`doitong-mock check` expects these names).
 SIGNATURE_HEADER = "X-Doitong-Signature"
@@ -110,6 +111,16 @@ class Delivery:
     attempts: list[Attempt] = field(default_factory=list)
     next_attempt_at: float | None = None
     timer: Timer | None = field(default=None, metadata={"transient": True})
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """Deliveries of one page of the log, oldest first; `total` counts every kept delivery that
+    matches, and `next` is the `before` (a delivery's id) that reads the page just older."""
+
+    deliveries: list[Delivery]
+    total: int
+    next: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -780,6 +791,49 @@ class Webhooks:
 
     def all(self) -> list[Delivery]:
         return list(self.deliveries.values())
+
+    def search(
+        self,
+        *,
+        job_id: str | None = None,
+        account_key: str | None = None,
+        state: str | None = None,
+        text: str | None = None,
+        before: str | None = None,
+        limit: int | None = None,
+    ) -> Logged:
+        """Deliveries that match, oldest first: the newest `limit` (all without one) of those
+        older than delivery `before`. `text` is looked for, ignoring case, in the id, job,
+        account, URL and event."""
+        if state is not None and state not in STATES:
+            raise BadUserInput(f"unknown state {state!r} (known: {', '.join(STATES)})", field="state")
+        if before is not None and before not in self.deliveries:
+            raise BadUserInput(
+                f"no delivery {before!r} in the log (it keeps the newest {self.settings.max_kept})", field="before"
+            )
+        needle = text.lower() if text else None
+        source = self.for_job(job_id) if job_id else self.deliveries.values()
+        chosen: list[Delivery] = []
+        total = 0
+        older = False
+        reached = before is None
+        for d in reversed(list(source)):
+            if account_key is not None and d.account_key != account_key:
+                continue
+            if state is not None and d.state != state:
+                continue
+            if needle is not None and needle not in f"{d.id}\n{d.job_id}\n{d.account_key}\n{d.url}\n{d.event}".lower():
+                continue
+            total += 1
+            if not reached:
+                reached = d.id == before
+                continue
+            if limit is None or len(chosen) < limit:
+                chosen.append(d)
+            else:
+                older = True
+        chosen.reverse()
+        return Logged(chosen, total, chosen[0].id if older and chosen else None)
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait until no attempt is running (tests read the delivery log after it)."""

@@ -72,7 +72,9 @@ class Context:
     def submit(self, job_request: JobRequest) -> Job:
         if self.caller is None:
             raise Unauthenticated("Missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
-        return self.emulator.submit(self.caller, job_request, here(self.connection))
+        job = self.emulator.submit(self.caller, job_request, here(self.connection))
+        self.connection.state.job_id = job.id  # the journal links the request to the job it made
+        return job
 
 
 _AT_PATH = re.compile(r"at \.([\w.\[\]]+)")  # "at .input.text"
@@ -104,6 +106,7 @@ class GraphQLEndpoint:
         caller: Caller | None = request.state.caller
         if request.method == "GET":
             if "query" not in request.query_params:
+                request.state.own_page = True  # GraphiQL's page: not API traffic
                 return FileResponse(EXPLORER, media_type="text/html")
             data: Any = dict(request.query_params)
         else:

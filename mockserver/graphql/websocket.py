@@ -10,6 +10,8 @@ The API key comes in `connection_init`'s payload (`{"Authorization": "Bearer KEY
 4403. Each operation then goes through the same admission step as an HTTP request (it is
 counted, or refused with the error it would get over HTTP) and the same document preparation
 (parse, limits, validation: GRAPHQL_PARSE_FAILED and GRAPHQL_VALIDATION_FAILED as over HTTP).
+Every operation, its end and every refused connection go into the request journal
+(`socket_log`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from ariadne.asgi import GraphQL
 from ariadne.asgi.handlers import GraphQLTransportWSHandler, GraphQLWSHandler
-from graphql import GraphQLError, GraphQLSchema
+from graphql import GraphQLError, GraphQLSchema, get_operation_ast
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
@@ -31,6 +33,8 @@ from ..core.errors import ApiError, BadUserInput
 from ..core.runtime import Runtime
 from .documents import Documents
 from .endpoint import Context, format_error
+from .operations import joined, operation_names
+from .socket_log import SOCKET_LOG, Journaled
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -63,21 +67,35 @@ class Operations:
 
     def authenticate(self, websocket: WebSocket, payload: Any) -> None:
         key = _key(websocket, payload)
-        self.runtime.emulator.accounts.authenticate(key)
+        try:
+            self.runtime.emulator.accounts.authenticate(key)
+        except ApiError as error:
+            websocket.scope["state"][SOCKET_LOG].refused_connection(key, error)
+            raise
         websocket.scope.setdefault("state", {})["api_key"] = key
 
-    def admit(self, websocket: WebSocket, data: Any) -> list[dict[str, Any]]:
-        """Errors to answer the operation with, in the document's format; none to let it run."""
+    def admit(self, websocket: WebSocket, data: Any, operation_id: str) -> list[dict[str, Any]]:
+        """Errors to answer the operation with, in the document's format; none to let it run.
+        Either way the journal gets the operation."""
         state = websocket.scope["state"]
+        errors: list[ApiError] = []
+        operation = None
         try:
             state["caller"] = self.runtime.emulator.admit(state["api_key"])
             query = data.get("query") if isinstance(data, dict) else None
             if not isinstance(query, str) or not query.strip():
                 raise BadUserInput("'query' must be a non-empty string", field="query")
         except ApiError as error:
-            return [error.to_dict()]
-        prepared = self.documents.prepare(query)
-        return [error.to_dict() for error in prepared.errors]
+            errors.append(error)
+        else:
+            prepared = self.documents.prepare(query)
+            errors.extend(prepared.errors)
+            name = data.get("operationName")
+            found = get_operation_ast(prepared.document, name if isinstance(name, str) else None) if (
+                prepared.document is not None) else None
+            operation = joined(operation_names(found)) if found is not None else None
+        state[SOCKET_LOG].subscribed(operation_id, data, state.get("api_key"), operation, errors)
+        return [error.to_dict() for error in errors]
 
 
 class TransportWSHandler(GraphQLTransportWSHandler):
@@ -104,7 +122,7 @@ class TransportWSHandler(GraphQLTransportWSHandler):
         self, websocket: WebSocket, data: Any, operation_id: str, client_context: Any
     ) -> None:
         if client_context.connection_acknowledged:
-            errors = self.operations.admit(websocket, data)
+            errors = self.operations.admit(websocket, data, operation_id)
             if errors:
                 await websocket.send_json({"type": "error", "id": operation_id, "payload": errors})
                 return
@@ -146,7 +164,7 @@ class LegacyWSHandler(GraphQLWSHandler):
     async def process_single_message(
         self, websocket: WebSocket, data: Any, operation_id: str, operations: dict[str, Any]
     ) -> None:
-        errors = self.operations.admit(websocket, data)
+        errors = self.operations.admit(websocket, data, operation_id)
         if errors:
             await websocket.send_json({"type": self.GQL_ERROR, "id": operation_id, "payload": errors[0]})
             return
@@ -211,10 +229,12 @@ class Subprotocols:
             await chosen(scope, receive, send)
             return
         await receive()  # websocket.connect
+        refusal = BadUserInput(f"{NOT_ACCEPTABLE_REASON} (offered: {', '.join(offered) or 'none'})")
+        scope["state"][SOCKET_LOG].refused_connection(None, refusal)
         if offered and "websocket.http.response" in scope.get("extensions", {}):
             # Accepting without a protocol would fail the handshake in browsers, which then say
             # nothing: a plain 400 before the upgrade says why.
-            body = json.dumps(BadUserInput(f"{NOT_ACCEPTABLE_REASON} (offered: {', '.join(offered)})").to_dict())
+            body = json.dumps(refusal.to_dict())
             await send({"type": "websocket.http.response.start", "status": 400,
                         "headers": [(b"content-type", b"application/json")]})
             await send({"type": "websocket.http.response.body", "body": body.encode()})
@@ -233,10 +253,10 @@ def websocket_app(runtime: Runtime, schema: GraphQLSchema, documents: Documents)
     operations = Operations(runtime, documents)
     timeout = runtime.settings.client_timeout
     handlers = {TRANSPORT_WS: TransportWSHandler(operations, timeout), LEGACY_WS: LegacyWSHandler(operations, timeout)}
-    return Subprotocols({
+    return Journaled(Subprotocols({
         name: RejectInvalidMessages(
             GraphQL(schema, context_value=context, websocket_handler=handler, error_formatter=error_formatter,
                     logger=logger)
         )
         for name, handler in handlers.items()
-    })
+    }), runtime)

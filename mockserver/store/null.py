@@ -42,6 +42,9 @@ class NullStore:
     def forget_idempotency(self, account_key: str, key: str) -> None:
         pass
 
+    def save_generation(self, generation: str) -> None:
+        pass
+
     def save_clock(self, state: ClockState) -> None:
         pass
 

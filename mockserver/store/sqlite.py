@@ -170,6 +170,9 @@ class SqliteStore:
     def forget_idempotency(self, account_key: str, key: str) -> None:
         self._write("DELETE FROM idempotency WHERE account_key = ? AND key = ?", (account_key, key))
 
+    def save_generation(self, generation: str) -> None:
+        self._write("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (generation,))
+
     def save_clock(self, state: ClockState) -> None:
         self._write("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", (_dumps(state),))
 
@@ -199,6 +202,8 @@ class SqliteStore:
         snapshot = Snapshot()
         for (data,) in self._rows("SELECT value FROM meta WHERE key = 'clock'"):
             snapshot.clock = decode(ClockState, json.loads(data))
+        for (generation,) in self._rows("SELECT value FROM meta WHERE key = 'generation'"):
+            snapshot.generation = generation
         for key, data in self._rows("SELECT key, data FROM accounts"):
             record = decode(AccountRecord, json.loads(data))
             entries = [

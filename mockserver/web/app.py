@@ -33,8 +33,8 @@ from . import control, inspector, media, rest, views
 from .errors import api_error, http_error, server_error
 from .gate import Gate
 from .middleware import FrontDoor
-from .openapi import openapi
-from .requests import base_url, emulator_of
+from .openapi import WebhookTargets, openapi
+from .requests import base_url, emulator_of, here
 from .responses import JSONResponse
 
 STATIC = Path(__file__).with_name("static")
@@ -50,11 +50,14 @@ async def favicon(request: Request) -> Response:
 
 
 async def healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok", "clock": views.clock_view(emulator_of(request).clock)})
+    emulator = emulator_of(request)
+    return JSONResponse({"status": "ok", "clock": views.clock_view(emulator.clock), "generation": emulator.generation})
 
 
 async def openapi_json(request: Request) -> Response:
-    return JSONResponse(openapi(emulator_of(request).fixtures, base_url(request)))
+    emulator = emulator_of(request)
+    targets = WebhookTargets(here(request).address, emulator.settings.webhook_allow)
+    return JSONResponse(openapi(emulator.fixtures, base_url(request), targets))
 
 
 def create_app(settings: Settings | None = None, fixtures: Fixtures | None = None) -> Starlette:

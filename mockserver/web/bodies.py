@@ -24,7 +24,7 @@ class AvatarBody(BaseModel):
     imageUrl: Url | None = Field(None, description="Your own portrait instead of avatarId")
     audioUrl: Url | None = Field(None, description="Recorded speech instead of text")
     voice: Name | None = Field(None, description="A catalogue voice, e.g. en-US-neural")
-    language: Name | None = Field(None, description='e.g. "en"; must match the voice')
+    language: Name | None = Field(None, description='e.g. "en" or "en-US"')
     version: Name | None = Field(None, description='Model version: "hedra-1.0"')
     webhookUrl: Url | None = Field(None, description="URL to receive completion notifications")
     aspectRatio: Name | None = Field(None, description='"16:9", "9:16" or "1:1"')

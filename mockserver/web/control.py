@@ -22,11 +22,13 @@ from ..core.accounts import bearer_token
 from ..core.emulator import MAX_SETTLE_WAIT, SETTLE_WAIT, THROWAWAY_CREDITS, THROWAWAY_PLAN
 from ..core.errors import BadUserInput, Forbidden, Unauthenticated
 from ..core.fixtures import summary
+from ..core.journal import STATUS_PATTERN, RecordedRequest
 from ..core.runtime import Runtime
 from ..core.targets import CONTROL_PREFIX
 from . import inspector, views
 from .jsonbody import parse_body, read_json
 from .middleware import cors_middleware
+from .replay import replay
 from .requests import emulator_of, int_param, runtime_of
 from .responses import JSONResponse
 from .routing import route
@@ -167,8 +169,11 @@ async def health(request: Request) -> Response:
         "jobs": counts.jobs,
         "jobsInFlight": counts.jobs_in_flight,
         "deliveries": counts.deliveries,
+        "deliveriesFailed": counts.deliveries_failed,
         "journal": counts.journal,
         "faults": counts.faults,
+        "accounts": len(emulator.accounts.by_key),
+        "generation": emulator.generation,
         "eventStreams": len(request.app.state.feed),
     })
 
@@ -268,14 +273,37 @@ def _job_answer(request: Request, status: str, code: str | None = None, message:
     return answer(views.job_view(job, emulator.now(job.account_key)))
 
 
+def _limit(request: Request, default: int | None, most: int = 10_000) -> int | None:
+    limit = _optional_int(request, "limit")
+    if limit is None:
+        return default
+    if not 1 <= limit <= most:
+        raise BadUserInput(f"limit must be between 1 and {most}", field="limit")
+    return limit
+
+
+def _listed(q: Any, name: str) -> list[str] | None:
+    """A comma-separated query parameter (`status=queued,processing`), or None without one."""
+    raw = q.get(name)
+    return [part.strip() for part in raw.split(",") if part.strip()] if raw else None
+
+
 async def list_jobs(request: Request) -> Response:
     q = request.query_params
     emulator = emulator_of(request)
-    limit = int_param(request, "limit", 500)
-    if not 1 <= limit <= 10_000:
-        raise BadUserInput("limit must be between 1 and 10000", field="limit")
-    jobs = emulator.all_jobs(account_key=q.get("account"), status=q.get("status"), limit=limit)
-    return answer({"jobs": [views.control_job_view(j, emulator.now(j.account_key)) for j in jobs]})
+    statuses = _listed(q, "status")
+    found = emulator.jobs.search(
+        account_key=q.get("account") or None,
+        statuses=frozenset(statuses) if statuses else None,
+        text=q.get("text") or None,
+        before=_optional_int(request, "before"),
+        limit=_limit(request, 500) or 500,
+    )
+    return answer({
+        "jobs": [views.control_job_view(j, emulator.now(j.account_key)) for j in found.jobs],
+        "total": found.total,
+        "next": found.next,
+    })
 
 
 async def get_job(request: Request) -> Response:
@@ -344,51 +372,86 @@ def _optional_int(request: Request, name: str) -> int | None:
     return int_param(request, name, 0) if name in request.query_params else None
 
 
+def _statuses(q: Any) -> list[str] | None:
+    wanted = _listed(q, "status")
+    for status in wanted or ():
+        if STATUS_PATTERN.fullmatch(status) is None:
+            raise BadUserInput(
+                f"status {status!r} is neither a status code nor a class such as 4xx", field="status"
+            )
+    return wanted
+
+
+def _flag(q: Any, name: str) -> bool | None:
+    raw = q.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw not in ("1", "true", "0", "false"):
+        raise BadUserInput(f"{name} must be 1 or 0 (true or false)", field=name)
+    return raw in ("1", "true")
+
+
 async def list_requests(request: Request) -> Response:
     q = request.query_params
-    entries = emulator_of(request).requests(
-        key=q.get("key"),
-        method=q.get("method"),
-        path=q.get("path"),
-        status=_optional_int(request, "status"),
-        operation=q.get("operation"),
-        surface=q.get("surface"),
+    found = emulator_of(request).requests(
+        key=q.get("key") or None,
+        method=q.get("method") or None,
+        path=q.get("path") or None,
+        status=_statuses(q),
+        operation=q.get("operation") or None,
+        surface=q.get("surface") or None,
         since=_since(q.get("since")),
         text=q.get("text") or None,
+        job=q.get("job") or None,
+        fault=_flag(q, "fault"),
+        before=_optional_int(request, "before"),
         limit=int_param(request, "limit", 100) or 100,
     )
-    view = views.request_brief_view if q.get("brief") in ("1", "true") else views.request_view
-    return answer({"requests": [view(e) for e in entries]})
+    view = views.request_brief_view if _flag(q, "brief") else views.request_view
+    return answer({"requests": [view(e) for e in found.entries], "total": found.total, "next": found.next})
 
 
-async def get_request(request: Request) -> Response:
+def _entry(request: Request) -> RecordedRequest:
     raw = request.path_params["request_id"]
     if not raw.isdigit():
         raise BadUserInput("a request id is a number", field="id")
-    return answer(views.request_view(emulator_of(request).recorded(int(raw))))
+    return emulator_of(request).recorded(int(raw))
+
+
+async def get_request(request: Request) -> Response:
+    unmasked = _flag(request.query_params, "unmasked")
+    return answer(views.request_view(_entry(request), unmasked=bool(unmasked)))
+
+
+async def replay_request(request: Request) -> Response:
+    entry = await replay(request, _entry(request))
+    return answer(views.request_view(entry), 201)
 
 
 async def clear_requests(request: Request) -> Response:
     return answer({"removed": emulator_of(request).clear_requests()})
 
 
-def _deliveries_answer(deliveries: list[Any]) -> Response:
-    return answer({"deliveries": [views.delivery_view(d) for d in deliveries]})
-
-
 async def list_deliveries(request: Request) -> Response:
     q = request.query_params
-    deliveries = emulator_of(request).deliveries(job_id=q.get("job"), account_key=q.get("account"))
-    limit = _optional_int(request, "limit")
-    if limit is not None:
-        if limit < 1:
-            raise BadUserInput("limit must be at least 1", field="limit")
-        deliveries = deliveries[-limit:]
-    return _deliveries_answer(deliveries)
+    found = emulator_of(request).webhooks.search(
+        job_id=q.get("job") or None,
+        account_key=q.get("account") or None,
+        state=q.get("state") or None,
+        text=q.get("text") or None,
+        before=q.get("before") or None,
+        limit=_limit(request, None, most=1_000_000),
+    )
+    return answer({
+        "deliveries": [views.delivery_view(d) for d in found.deliveries],
+        "total": found.total,
+        "next": found.next,
+    })
 
 
 async def job_deliveries(request: Request) -> Response:
-    return _deliveries_answer(emulator_of(request).deliveries(job_id=request.path_params["job_id"]))
+    deliveries = emulator_of(request).deliveries(job_id=request.path_params["job_id"])
+    return answer({"deliveries": [views.delivery_view(d) for d in deliveries]})
 
 
 # The longest a read of one delivery waits for an attempt to be recorded (`?attempts=N&wait=S`).
@@ -450,6 +513,7 @@ def routes(runtime: Runtime) -> list[Route]:
         ("/faults/{fault_id}", {"delete": remove_fault}),
         ("/requests", {"get": list_requests, "delete": clear_requests}),
         ("/requests/{request_id}", {"get": get_request}),
+        ("/requests/{request_id}/replay", {"post": replay_request}),
         ("/deliveries", {"get": list_deliveries}),
         ("/deliveries/{delivery_id}", {"get": get_delivery}),
         ("/deliveries/{delivery_id}/resend", {"post": resend_delivery}),

@@ -187,7 +187,8 @@ def ui_routes() -> list[Route]:
         headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
         if path.suffix == ".html":
             headers["Content-Security-Policy"] = CSP
-            headers["Referrer-Policy"] = "no-referrer"
+            # Its own origin only: the journal leaves out the videos the page itself plays.
+            headers["Referrer-Policy"] = "same-origin"
         return FileResponse(path, media_type=MEDIA_TYPES.get(path.suffix), headers=headers)
 
     return [

@@ -19,8 +19,19 @@ from .errors import error_response
 from .requests import first_headers
 
 MAX_VERDICTS = 256
-WANTED = frozenset({b"host", b"origin", b"x-api-key", b"authorization"})
+WANTED = frozenset({b"host", b"origin", b"x-api-key", b"authorization", b"referer"})
 UNRECORDED = ("/_mock", "/healthz", "/readyz", "/static", "/favicon.ico")
+# The mock's own pages, not API traffic: the demo page and the OpenAPI document (GraphiQL's page,
+# answered at /graphql, says so itself: OWN_PAGE in its request's state).
+OWN_PAGES = frozenset(("/", "/openapi.json"))
+OWN_PAGE = "own_page"
+# The paths of the pages that load media themselves (portraits, videos): the demo page, GraphiQL
+# and the inspector. Media they load (Referer: one of them, on this host) is not API traffic either.
+MEDIA_PAGES = frozenset(("/", "/graphql"))
+INSPECTOR_PAGES = "/_mock/ui/"
+# Set in a request's state by the front door: the journal entry it recorded (a replay reads it).
+RECORDED = "recorded"
+REPLAY_OF = "replay_of"
 LOCALHOST_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
 EXPOSED_HEADERS = [
     "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "RateLimit", "RateLimit-Policy",
@@ -87,7 +98,8 @@ class FrontDoor:
             await self.app(scope, receive, send)
             return
         inner = self.cors if "origin" in headers else self.app
-        if scope["path"].startswith(UNRECORDED):
+        path = scope["path"]
+        if path.startswith(UNRECORDED) or path in OWN_PAGES or _loaded_by_own_page(path, headers):
             await inner(scope, receive, functools.partial(_vary_on_origin, send=send))
             return
         started = time.perf_counter()
@@ -117,26 +129,40 @@ class FrontDoor:
         try:
             await inner(scope, receiving, sending)
         finally:
-            self.runtime.emulator.journal.record(
-                at=at,
-                method=scope["method"],
-                path=scope["path"],
-                query=scope.get("query_string", b"").decode("latin-1"),
-                surface=surface_of(scope["path"]),
-                operation=state.get("graphql_operation"),
-                key=key,
-                status=status,
-                latency_ms=(time.perf_counter() - started) * 1000,
-                raw_body=body.kept(),
-                fault=state.get("fault"),
-                raw_headers=tuple(scope["headers"]),
-                raw_response_headers=response_headers,
-                raw_response_body=response_body.kept() if is_textual(content_type(response_headers)) else b"",
-                response_size=response_body.size,
-            )
+            if not state.get(OWN_PAGE):
+                state[RECORDED] = self.runtime.emulator.journal.record(
+                    at=at,
+                    method=scope["method"],
+                    path=scope["path"],
+                    query=scope.get("query_string", b"").decode("latin-1"),
+                    surface=surface_of(scope["path"]),
+                    operation=state.get("graphql_operation"),
+                    key=key,
+                    status=status,
+                    latency_ms=(time.perf_counter() - started) * 1000,
+                    raw_body=body.kept(),
+                    fault=state.get("fault"),
+                    raw_headers=tuple(scope["headers"]),
+                    raw_response_headers=response_headers,
+                    raw_response_body=response_body.kept() if is_textual(content_type(response_headers)) else b"",
+                    response_size=response_body.size,
+                    body_size=body.size,
+                    job_id=state.get("job_id"),
+                    replay_of=state.get(REPLAY_OF),
+                )
 
 
 VARY_ORIGIN = (b"vary", b"Origin")
+
+
+def _loaded_by_own_page(path: str, headers: dict[str, str]) -> bool:
+    """A portrait or video that one of the mock's own pages (on this same host) loaded."""
+    referer = headers.get("referer")
+    if referer is None or not path.startswith(("/outputs/", "/avatars/")):
+        return False
+    parts = urlsplit(referer)
+    page = parts.path or "/"
+    return parts.netloc == headers.get("host") and (page in MEDIA_PAGES or page.startswith(INSPECTOR_PAGES))
 
 
 class Capture:

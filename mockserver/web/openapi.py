@@ -1,21 +1,27 @@
 """The OpenAPI document of the REST surface, built from the same models the routes validate with,
-and from the fixtures the server runs on: the catalogue's ids are enums, the rules between fields
-(text or audioUrl, avatarId or imageUrl) are stated, and the ids a submission answers with are
-linked to the routes that take them.
+from the fixtures the server runs on and from `core/grammar.py`'s expressions, which the server
+applies too: it states every rule a request must meet, so what the document allows the server
+takes (schemathesis's positive_data_acceptance holds) and generated clients need no workaround.
+The catalogue's ids are enums; the rules between fields (text or audioUrl, avatarId or imageUrl,
+a language that suits the voice) are `oneOf`/`anyOf` branches; the text's length, the audio's
+duration hint and where webhooks may go are patterns; optional fields carry no default. The ids
+a submission answers with are linked to the routes that take them.
 
-What JSON Schema cannot state is said in the descriptions: a language must suit the voice, and
-the text may hold at most the speech of the price table's last tier. It imports no web framework:
-`doitong-mock check` reads it as the expectations of the REST surface.
+It imports no web framework: `doitong-mock check` reads it as the expectations of the REST surface.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from .. import __version__
+from ..core import grammar
 from ..core.fixtures import Fixtures
 from ..core.jobs import CURSOR_PATTERN, STATUSES
+from ..core.pricing import speech_limits
+from ..core.targets import ServerAddress
 from .bodies import AvatarBody, EstimateBody
 
 NULLABLE_STRING = {"type": ["string", "null"]}
@@ -110,13 +116,11 @@ ERRORS = {
 TOO_LARGE = _json(_ref("Error"), "Request body larger than 1 MiB: PAYLOAD_TOO_LARGE")
 DROPPED = _json(_ref("Error"), "A finished job the --max-finished-jobs cap dropped: JOB_DROPPED")
 ONE_JOB_ERRORS = {**ERRORS, "410": DROPPED}
-CANCEL_ERRORS = {**ONE_JOB_ERRORS, "409": _json(_ref("Error"), "JOB_ALREADY_FINISHED")}
+CANCEL_ERRORS = {**ONE_JOB_ERRORS, "409": _json(_ref("Error"), "JOB_ALREADY_FINISHED: it completed or failed")}
 
 JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
-URL = r"^https?://[^\s/?#@\x00-\x1f]+(/[^\s\x00-\x1f]*)?$"
-PLAIN_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
 CURSOR = CURSOR_PATTERN.replace("{1,16}", "{0,16}")  # empty: the first page
 JOB_LINKS = {
     name: {"operationId": operation, "parameters": {"job_id": "$response.body#/data/avatar/id"}}
@@ -126,55 +130,123 @@ JOB_LINKS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class WebhookTargets:
+    """Where this server refuses to send webhooks: its own address, and what --webhook-allow
+    leaves out. The document a server serves states them for itself."""
+
+    address: ServerAddress
+    allow: tuple[str, ...] = ()
+
+
 def _one_of(*names: str) -> dict[str, Any]:
     """Exactly one of these fields is given (a null counts as not given)."""
     return {"oneOf": [{"required": [n], "properties": {n: {"type": "string"}}} for n in names]}
 
 
 def _string(schema: dict[str, Any], **constraints: Any) -> None:
-    """Constrain the string branch of an optional (string or null) property."""
+    """Constrain the string branch of an optional (string or null) property; an optional field
+    has no default in the document (a generator would take `null` for a value it must send)."""
+    schema.pop("default", None)
     branch = next(b for b in schema.get("anyOf", [schema]) if b.get("type") == "string")
     branch.update(constraints)
 
 
-def _avatar_request(fixtures: Fixtures) -> dict[str, Any]:
+def _text(schema: dict[str, Any], fixtures: Fixtures) -> None:
+    limits = speech_limits(fixtures.pricing)
+    _string(schema, pattern=grammar.text_pattern(limits.words), minLength=1, maxLength=limits.chars)
+    pricing = fixtures.pricing
+    schema["description"] += (
+        f"; at most {limits.chars} characters and {limits.words} words (about {pricing.max_duration_seconds:g} s "
+        f"of speech at {pricing.words_per_minute:g} words a minute)"
+    )
+
+
+def _audio_url(schema: dict[str, Any], fixtures: Fixtures) -> None:
+    most = round(fixtures.pricing.max_duration_seconds * 10)
+    _string(schema, pattern=grammar.audio_url_pattern(most))
+    schema["description"] += (
+        f"; `?duration=N` says how long it is, in seconds rounded to the nearest tenth (halves up): 0.1 to "
+        f"{fixtures.pricing.max_duration_seconds:g} (without it, {fixtures.pricing.audio_url_default_seconds:g})"
+    )
+
+
+def _webhook_url(schema: dict[str, Any], targets: WebhookTargets | None) -> None:
+    refused = [{"pattern": grammar.CONTROL_PATH}]
+    if targets is not None:
+        refused.append({"pattern": grammar.self_pattern(targets.address.hosts, targets.address.ports)})
+    constraints: dict[str, Any] = {"pattern": grammar.URL}
+    if targets is not None and targets.allow:
+        constraints["allOf"] = [{"pattern": grammar.allowed_hosts_pattern(targets.allow)}]
+    else:
+        refused.append({"pattern": grammar.LINK_LOCAL})
+    _string(schema, **constraints, **{"not": {"anyOf": refused}})
+    schema["description"] += (
+        "; not this server itself, no path under /_mock, no link-local address unless --webhook-allow names it"
+        + (f", and a host --webhook-allow names ({', '.join(targets.allow)})" if targets and targets.allow else "")
+    )
+
+
+def _voice_and_language(props: dict[str, Any], fixtures: Fixtures) -> list[dict[str, Any]]:
+    """`language` must suit the voice (or, without one, some voice): one branch per language."""
+    by_tag: dict[str, list[str]] = {}
+    for voice in fixtures.voices.voices:
+        by_tag.setdefault(voice.language, []).append(voice.id)
+    _string(props["voice"], enum=[v.id for v in fixtures.voices.voices])
+    _string(props["language"], pattern=grammar.language_pattern(list(by_tag)))
+    props["language"]["description"] += "; it must suit the voice (or, without a voice, one of the catalogue's)"
+    return [
+        {"properties": {"voice": {"enum": [*ids, None]},
+                        "language": {"type": ["string", "null"], "pattern": grammar.language_pattern([tag])}}}
+        for tag, ids in by_tag.items()
+    ]
+
+
+def _avatar_request(fixtures: Fixtures, targets: WebhookTargets | None) -> dict[str, Any]:
     schema = AvatarBody.model_json_schema()
     props = schema["properties"]
     provider = fixtures.provider
     _string(props["service"], enum=[provider.name])
     _string(props["avatarId"], enum=[a.id for a in fixtures.avatars.avatars])
-    _string(props["voice"], enum=[v.id for v in fixtures.voices.voices])
     _string(props["version"], enum=list(provider.versions))
     _string(props["aspectRatio"], enum=list(provider.aspect_ratios))
     _string(props["resolution"], enum=list(provider.resolutions))
-    _string(props["language"], pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-    for name in ("imageUrl", "audioUrl", "webhookUrl"):
-        _string(props[name], pattern=URL)
-    _string(props["text"], pattern=PLAIN_TEXT, minLength=1)
-    limit = fixtures.pricing.max_duration_seconds
-    props["text"]["description"] += (
-        f"; at most {limit:g} s of speech at {fixtures.pricing.words_per_minute:g} words a minute"
-    )
-    props["language"]["description"] += "; it must suit the voice"
-    schema["allOf"] = [_one_of("text", "audioUrl"), _one_of("avatarId", "imageUrl")]
+    _string(props["imageUrl"], pattern=grammar.URL)
+    _text(props["text"], fixtures)
+    _audio_url(props["audioUrl"], fixtures)
+    _webhook_url(props["webhookUrl"], targets)
+    pairs = _voice_and_language(props, fixtures)
+    schema["allOf"] = [_one_of("text", "audioUrl"), _one_of("avatarId", "imageUrl"), {"anyOf": pairs}]
+    schema["examples"] = [minimal_body(fixtures)]
     return schema
 
 
-def _estimate_request() -> dict[str, Any]:
+def minimal_body(fixtures: Fixtures) -> dict[str, str]:
+    """The shortest request the document's snippets make: service, text, avatar and voice."""
+    return {"service": fixtures.provider.name, "text": "Hello, welcome to our platform!",
+            "avatarId": fixtures.avatars.avatars[0].id, "voice": fixtures.voices.voices[0].id}
+
+
+def _estimate_request(fixtures: Fixtures) -> dict[str, Any]:
     schema = EstimateBody.model_json_schema()
-    _string(schema["properties"]["text"], pattern=PLAIN_TEXT, minLength=1)
-    _string(schema["properties"]["audioUrl"], pattern=URL)
+    for name in ("text", "audioUrl"):
+        schema["properties"][name].setdefault("description", "What the avatar would say" if name == "text"
+                                              else "Recorded speech instead of text")
+    _text(schema["properties"]["text"], fixtures)
+    _audio_url(schema["properties"]["audioUrl"], fixtures)
     schema.update(_one_of("text", "audioUrl"))
+    schema["examples"] = [{"text": minimal_body(fixtures)["text"]}]
     return schema
 
 
-def openapi(fixtures: Fixtures, base_url: str) -> dict[str, Any]:
-    """The document for this server (its fixtures) as seen at `base_url`."""
-    return {**_document(fixtures), "servers": [{"url": base_url}]}
+def openapi(fixtures: Fixtures, base_url: str, targets: WebhookTargets | None = None) -> dict[str, Any]:
+    """The document for this server (its fixtures, and where it refuses webhooks) as seen at
+    `base_url`; without `targets`, the contract alone (what the checker compares with)."""
+    return {**_document(fixtures, targets), "servers": [{"url": base_url}]}
 
 
-@lru_cache(maxsize=4)
-def _document(fixtures: Fixtures) -> dict[str, Any]:
+@lru_cache(maxsize=16)
+def _document(fixtures: Fixtures, targets: WebhookTargets | None) -> dict[str, Any]:
     job_envelope = _json(_envelope(avatar=_ref("Job")), "The job")
     created = {**job_envelope, "links": JOB_LINKS}
     return {
@@ -192,8 +264,8 @@ def _document(fixtures: Fixtures) -> dict[str, Any]:
             "schemas": {
                 "Job": JOB,
                 "Error": ERROR,
-                "AvatarRequest": _avatar_request(fixtures),
-                "EstimateRequest": _estimate_request(),
+                "AvatarRequest": _avatar_request(fixtures, targets),
+                "EstimateRequest": _estimate_request(fixtures),
             },
         },
         "security": [{"apiKey": []}, {"bearer": []}],
@@ -208,7 +280,7 @@ def _document(fixtures: Fixtures) -> dict[str, Any]:
                             "in": "header",
                             "required": False,
                             "description": "Retries with the same key and body return the first job and charge nothing",
-                            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                            "schema": {"type": "string", "pattern": grammar.IDEMPOTENCY_KEY},
                         }
                     ],
                     "requestBody": {
@@ -273,7 +345,7 @@ def _document(fixtures: Fixtures) -> dict[str, Any]:
                 "parameters": [JOB_ID],
                 "post": {
                     "operationId": "cancelAvatar",
-                    "summary": "Cancel a queued or processing job",
+                    "summary": "Cancel a queued or processing job (a cancelled one again: 200, the same job)",
                     "responses": {"200": job_envelope, **CANCEL_ERRORS},
                 },
             },

@@ -29,6 +29,7 @@ async def create_avatar(request: Request) -> Response:
     body = await read_json(request)
     parse_body(AvatarBody, body)  # strict: the JSON object that passed is exactly what it holds
     job = emulator.submit(caller_of(request), from_flat(body), here(request))
+    request.state.job_id = job.id  # the journal links the request to the job it made
     return data({"avatar": views.job_view(job, emulator.now(job.account_key))})
 
 

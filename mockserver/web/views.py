@@ -16,7 +16,7 @@ from ..core.faults import Fault
 from ..core.fixtures import Fixtures, PlanFixture
 from ..core.inputs import Estimate
 from ..core.jobs import COMPLETED, FAILED, FINAL, PROCESSING, QUEUED, Job, Page, encode_cursor
-from ..core.journal import RecordedRequest
+from ..core.journal import RecordedRequest, plain
 from ..core.ledger import LedgerEntry
 from ..core.limits import DAY, MINUTE
 from ..core.webhooks import Attempt, Delivery
@@ -214,19 +214,28 @@ def request_brief_view(entry: RecordedRequest) -> dict[str, Any]:
         "status": entry.status,
         "latencyMs": round(entry.latency_ms, 2),
         "fault": entry.fault,
+        "jobId": entry.job_id,
+        "replayOf": entry.replay_of,
     }
 
 
-def request_view(entry: RecordedRequest) -> dict[str, Any]:
-    """A journal entry: what was received (headers with credentials masked) and answered."""
+def request_view(entry: RecordedRequest, unmasked: bool = False) -> dict[str, Any]:
+    """A journal entry: what was received (headers with credentials masked, unless asked) and
+    answered. Bodies are kept up to MAX_BODY bytes: `bodyTruncated` says when one was cut, and
+    `bodySize` is its whole size."""
+    headers = plain(entry.raw_headers) if unmasked else entry.headers
     return {
         **request_brief_view(entry),
         "body": entry.body,
-        "headers": [list(pair) for pair in entry.headers],
+        "bodySize": entry.body_size,
+        "bodyTruncated": entry.body_truncated,
+        "headers": [list(pair) for pair in headers],
         "response": {
             "status": entry.status,
             "headers": [list(pair) for pair in entry.response_headers],
             "body": entry.response_body,
+            "bodySize": entry.response_size,
+            "bodyTruncated": entry.response_truncated,
         },
     }
 

@@ -2,14 +2,19 @@
 
 import { get } from './api.js';
 import { $, badge, dateTime, facts, h, number, seconds, timeOfDay, until } from './dom.js';
+import { LEDGER_TITLES, ledgerAmount } from './jobs.js';
 import { List } from './list.js';
-import { MAX_ROWS, invalidate, mockNow, stamp, state, throttled } from './store.js';
+import { linkTo } from './nav.js';
+import { invalidate, mockNow, stamp, state, throttled } from './store.js';
+
+const MAX_ROWS = 500; // rows drawn; the rest are counted (the filter finds them)
 
 const form = $('account-filters');
 const dirty = new Set();
 const revealed = new Set();
 
 const list = new List({
+  tab: 'accounts',
   rows: 'accounts-rows',
   detail: 'account-detail',
   empty: 'accounts-empty',
@@ -17,7 +22,30 @@ const list = new List({
   keyOf: (a) => a.key,
   build: row,
   onSelect: (key) => showDetail(key),
+  filters,
+  noun: 'account',
 });
+
+export function filters() {
+  const text = String(new FormData(form).get('text') || '').trim();
+  return new URLSearchParams(text ? { text } : {});
+}
+
+export function setFilters(params) {
+  const value = params.get('text') || '';
+  if (form.elements.text.value === value) return false;
+  form.elements.text.value = value;
+  invalidate('accounts');
+  return true;
+}
+
+export function open(key) {
+  list.select(key, { focus: false, history: false });
+}
+
+export function close() {
+  list.clear('Select an account to see its limits, credits and ledger.');
+}
 
 export function reset() {
   state.accounts.clear();
@@ -47,7 +75,7 @@ export function touched(key) {
 }
 
 export function select(key) {
-  list.select(key);
+  return list.select(key, { focus: false });
 }
 
 const refetchSoon = throttled(async () => {
@@ -75,10 +103,9 @@ function visible() {
 }
 
 export function render(active) {
-  $('count-accounts').textContent = state.accounts.size;
   if (!active) return;
   const items = visible();
-  list.draw(items.slice(0, MAX_ROWS), items.length);
+  list.draw(items.slice(0, MAX_ROWS), { total: items.length });
 }
 
 function meter(label, used, limit, note) {
@@ -99,7 +126,7 @@ function usage(a) {
     meter('req/min', u.requestsThisMinute, a.plan.requestsPerMinute,
       u.requestsThisMinute ? `the window resets at ${dateTime(u.minuteResetsAt)}` : 'no window open'),
     meter('in flight', u.activeJobs, a.plan.concurrentJobs, 'jobs queued or processing'),
-    meter('today', u.jobsToday, a.plan.dailyJobs, `resets at ${dateTime(u.dayResetsAt)}`));
+    meter('today', u.jobsToday, a.plan.dailyJobs, `resets ${resetsAt(u.dayResetsAt, a.key)}`));
 }
 
 function actions() {
@@ -139,7 +166,12 @@ async function showDetail(key, quiet = false) {
       actions(),
       h('button.small.quiet', { type: 'button', dataset: { action: 'toggle-enabled' } }, a.enabled ? 'Disable' : 'Enable')),
     facts([
-      ['API key', h('span.mono', null, a.key)],
+      ['API key', h('span.with-action', { dataset: { detailFor: a.key } }, h('span.mono', null, a.key), ' ',
+        h('button.small.quiet', { type: 'button', dataset: { action: 'copy-key' }, title: 'Copy the API key' }, 'Copy'))],
+      ['Its traffic', h('span', null,
+        h('a', { href: linkTo('jobs', null, new URLSearchParams({ account: a.key })) }, 'jobs'), ' · ',
+        h('a', { href: linkTo('requests', null, new URLSearchParams({ key: a.key })) }, 'requests'), ' · ',
+        h('a', { href: linkTo('webhooks', null, new URLSearchParams({ text: a.key })) }, 'webhooks'))],
       ['Email', a.email],
       ['Plan', `${a.plan.name} (${a.plan.id})`],
       ['Webhook secret', h('span', null, h('span.mono', null, secret), ' ',
@@ -155,13 +187,18 @@ async function showDetail(key, quiet = false) {
         limit('Requests this minute', u.requestsThisMinute, a.plan.requestsPerMinute,
           u.requestsThisMinute ? `window resets ${until(seconds(u.minuteResetsAt) - now)} (${timeOfDay(u.minuteResetsAt, false)})` : 'no window open'),
         limit('Jobs in flight', u.activeJobs, a.plan.concurrentJobs, 'queued or processing'),
-        limit('Jobs today', u.jobsToday, a.plan.dailyJobs, `resets at ${dateTime(u.dayResetsAt)}`))),
+        limit('Jobs today', u.jobsToday, a.plan.dailyJobs, `resets ${resetsAt(u.dayResetsAt, a.key)}`))),
     h('section.block', { 'aria-label': 'Credits' }, h('h4', null, 'Credits'),
       h('div.credits', null,
         credit('Available', a.credits.available), credit('Held', a.credits.held),
         credit('Charged', a.credits.charged), credit('Balance', a.credits.balance))),
     h('section.block', { 'aria-label': 'Ledger' }, h('h4', null, 'Ledger', h('span.muted', null, ' · newest first')), ledger(a.credits.entries)),
   );
+}
+
+/** "at 00:00 UTC, in 9 h 12 min": when a limit's window ends, on the clock the account follows. */
+function resetsAt(iso, key) {
+  return `at ${timeOfDay(iso, false).slice(0, 5)} UTC, ${until(seconds(iso) - mockNow(key))}`;
 }
 
 function toggle(set, key) {
@@ -186,8 +223,8 @@ function ledger(entries) {
     h('tbody', null, entries.map((e) => h('tr', null,
       h('td.mono', { title: dateTime(e.at) }, timeOfDay(e.at)),
       h('td', null, badge(e.kind, `ledger-${e.kind}`)),
-      h('td.num.mono', null, (e.kind === 'adjust' && e.amount > 0 ? '+' : '') + number(e.amount)),
-      h('td.mono', null, e.jobId ? h('button.link.mono', { type: 'button', dataset: { action: 'show-job', target: e.jobId } }, e.jobId) : ''),
+      h('td.num.mono', { title: LEDGER_TITLES[e.kind] }, ledgerAmount(e)),
+      h('td.mono', null, e.jobId ? h('a.mono', { href: linkTo('jobs', e.jobId) }, e.jobId) : ''),
       h('td.num.mono', null, number(e.availableAfter)),
       h('td.num.mono.wide-only', null, number(e.heldAfter)))))));
 }
@@ -199,7 +236,15 @@ export function tick() {
   }
 }
 
-form.addEventListener('input', () => invalidate('accounts'));
+let filtersChanged = () => {};
+export function onFilters(fn) {
+  filtersChanged = fn;
+}
+
+form.addEventListener('input', () => {
+  filtersChanged();
+  invalidate('accounts');
+});
 form.addEventListener('submit', (event) => event.preventDefault());
 
-export const panel = { render, list };
+export const panel = { render, list, filters, setFilters, open, close, name: 'accounts' };

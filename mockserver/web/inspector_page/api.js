@@ -18,6 +18,14 @@ export class ApiError extends Error {
   }
 }
 
+/** The mock did not answer at all (it is restarting, or gone): said so, instead of the browser's
+ * "Failed to fetch". */
+export class Unreachable extends Error {
+  constructor() {
+    super('The mock is not answering (it may be restarting): nothing was changed. The page reconnects by itself.');
+  }
+}
+
 /** `ask(wasWrong)` resolves to a token, or null to give up. */
 export function onTokenNeeded(ask) {
   promptForToken = ask;
@@ -47,7 +55,12 @@ export async function api(method, path, body) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
-    const response = await fetch(path, init);
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch {
+      throw new Unreachable();
+    }
     if (response.status === 401) {
       await needToken();
       continue;

@@ -3,14 +3,17 @@
 
 import * as accounts from './accounts.js';
 import { del, follow, get, onTokenNeeded, patch, post } from './api.js';
-import { $, ask, dateTime, h, seconds, timeOfDay, toast, until } from './dom.js';
+import * as counts from './counts.js';
+import { $, ask, copy, dateTime, h, returnFocus, seconds, timeOfDay, toast, until } from './dom.js';
 import * as faults from './faults.js';
 import * as jobs from './jobs.js';
+import * as nav from './nav.js';
 import * as requests from './requests.js';
-import { MAX_REQUESTS, invalidate, mockNow, registerPanel, setClock, state, throttled } from './store.js';
+import { invalidate, mockNow, registerPanel, setClock, setFollowing, state, throttled } from './store.js';
 import * as webhooks from './webhooks.js';
 
-const TABS = ['requests', 'jobs', 'webhooks', 'accounts', 'faults'];
+const TABS = nav.TABS;
+const PANELS = { requests: requests.panel, jobs: jobs.panel, webhooks: webhooks.panel, accounts: accounts.panel };
 
 registerPanel('requests', requests.panel);
 registerPanel('jobs', jobs.panel);
@@ -35,17 +38,15 @@ function loadAll() {
   held = [];
   loading = (async () => {
     try {
-      const [r, j, d, a, f, c] = await Promise.all([
-        get(`/_mock/requests?brief=1&limit=${MAX_REQUESTS}`),
-        get('/_mock/jobs?limit=1000'),
-        get('/_mock/deliveries?limit=1000'),
+      const [a, f, c] = await Promise.all([
         get('/_mock/accounts'),
         get('/_mock/faults'),
         get('/_mock/clock'),
+        requests.feed.reload(),
+        jobs.feed.reload(),
+        webhooks.feed.reload(),
+        counts.refresh(),
       ]);
-      requests.load(r.requests);
-      jobs.load(j.jobs);
-      webhooks.load(d.deliveries);
       accounts.load(a);
       faults.load(f.faults);
       setClock(c);
@@ -105,25 +106,35 @@ const handlers = {
     loadAll();
   },
   request: ({ request }) => {
-    requests.add(request);
+    requests.feed.arrive(request);
     accounts.touched(request.key);
+    jobs.touched(request.jobId);
+    counts.soon();
   },
-  journal: () => requests.cleared(),
+  journal: () => {
+    requests.cleared();
+    counts.soon();
+  },
   job: ({ job }) => {
-    jobs.update(job);
+    jobs.arrive(job);
     accounts.touched(job.accountKey);
+    counts.soon();
     clockSoon();
   },
   delivery: ({ delivery }) => {
-    webhooks.update(delivery);
+    webhooks.arrive(delivery);
     jobs.touched(delivery.jobId);
+    counts.soon();
     clockSoon();
   },
   ledger: ({ account, entry }) => {
     accounts.touched(account);
     jobs.touched(entry.jobId);
   },
-  account: ({ account }) => accounts.update(account),
+  account: ({ account }) => {
+    accounts.update(account);
+    counts.soon();
+  },
   clock: ({ clock }) => {
     setClock(clock);
     invalidate('clock', 'jobs', 'webhooks');
@@ -133,13 +144,23 @@ const handlers = {
   lagged: () => loadAll(),
 };
 
-const LIVE_TEXT = { live: 'Live', connecting: 'Connecting…', reconnecting: 'Reconnecting…', locked: 'Needs the admin token' };
+const LIVE_TEXT = { live: 'Live', connecting: 'Connecting…', reconnecting: 'Reconnecting…', locked: 'Needs token' };
 
 function setLive(status) {
   const el = $('live');
   el.dataset.state = status;
   el.textContent = LIVE_TEXT[status] || status;
+  el.title = status === 'live' ? 'Following the mock as it changes'
+    : 'Not following the mock: times, ages and progress stand still until it is back';
   document.body.dataset.live = status;
+  setFollowing(status === 'live');
+  tickAll(); // what moves with the mock's clock shows the moment it was lost, and stays
+}
+
+function tickAll() {
+  renderClock();
+  jobs.tick();
+  webhooks.tick();
 }
 
 // The clock in the header
@@ -153,7 +174,8 @@ function renderClock() {
   el.textContent = `${timeOfDay(iso, false)} UTC`;
   el.dateTime = iso;
   el.title = dateTime(iso);
-  $('clock-mode').textContent = c.mode === 'virtual' ? 'virtual clock' : 'real clock';
+  $('clock-mode').textContent = c.mode === 'virtual' ? 'virtual' : 'real';
+  $('clock-mode').title = c.mode === 'virtual' ? 'A virtual clock: it moves only when advanced' : 'The real clock';
   $('clock-mode').dataset.mode = c.mode;
   const speed = $('speed');
   if (document.activeElement !== speed) {
@@ -161,13 +183,16 @@ function renderClock() {
     speed.value = c.speed;
   }
   const next = $('next-due');
-  next.textContent = c.nextDueAt ? `(${until(seconds(c.nextDueAt) - now)})` : '(none)';
+  next.textContent = c.nextDueAt ? until(seconds(c.nextDueAt) - now) : 'none due';
   $('advance-next').disabled = !c.nextDueAt;
+  $('advance-next').title = c.nextDueAt
+    ? `Advance to the next job transition or webhook retry: ${next.textContent}, at ${dateTime(c.nextDueAt)}`
+    : 'Nothing is scheduled';
 }
 
-// Tabs (WAI-ARIA tabs: arrow keys move between them)
+// Tabs (WAI-ARIA tabs: arrow keys move between them), and the address they and the lists keep
 
-function showTab(name, focus = false) {
+function showTab(name, { focus = false, history = 'push' } = {}) {
   state.tab = name;
   for (const tab of TABS) {
     const button = $(`tab-${tab}`);
@@ -178,8 +203,32 @@ function showTab(name, focus = false) {
   }
   if (focus) $(`tab-${name}`).focus();
   $(`tab-${name}`).scrollIntoView({ block: 'nearest', inline: 'nearest' });
-  if (location.hash !== `#${name}`) history.replaceState(null, '', `#${name}`);
+  const panel = PANELS[name];
+  if (history) {
+    const id = panel && panel.list.selected && panel.list.detail.classList.contains('open') ? panel.list.selected : null;
+    nav.go({ tab: name, id, params: panel ? panel.filters() : null }, history);
+  }
   invalidate(name);
+}
+
+/** Show what an address names: its tab, its filters and the item it opens (read from the mock
+ * when the lists do not hold it: an old job, a request past the first page). */
+function applyRoute({ tab, id, params }) {
+  const name = tab || 'requests';
+  showTab(name, { history: false });
+  const panel = PANELS[name];
+  if (!panel) return;
+  if (panel.setFilters(params) && panel.feed) panel.feed.reload().catch((error) => toast(error.message, 'error'));
+  if (id !== null && id !== undefined) {
+    if (panel.list.selected !== id || !panel.list.detail.classList.contains('open')) panel.open(id);
+  } else if (panel.list.selected !== null) {
+    panel.close();
+  }
+}
+
+for (const panel of Object.values(PANELS)) {
+  const module = { requests, jobs, webhooks, accounts }[panel.name];
+  module.onFilters(() => nav.go({ tab: panel.name, id: panel.list.selected, params: panel.filters() }, 'replace'));
 }
 
 $('tablist').addEventListener('click', (event) => {
@@ -191,7 +240,7 @@ $('tablist').addEventListener('keydown', (event) => {
   const moves = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: TABS.length - 1 };
   if (!(event.key in moves)) return;
   event.preventDefault();
-  showTab(TABS[(moves[event.key] + TABS.length) % TABS.length], true);
+  showTab(TABS[(moves[event.key] + TABS.length) % TABS.length], { focus: true, history: 'replace' });
 });
 
 // Actions: one handler for every [data-action], which finds what it acts on from the row (or
@@ -241,11 +290,50 @@ const actions = {
     toast(`Resent ${id}: ${result}.`, last && last.statusCode >= 200 && last.statusCode < 300 ? 'ok' : 'warn');
   },
   async 'copy-curl'(el) {
-    const id = target(el, 'delivery-id');
-    const delivery = state.deliveries.get(id);
-    if (!delivery) return;
+    if (el.closest('#panel-requests')) {
+      const id = target(el, 'request-id');
+      const reveal = el.closest('.actions').querySelector('[name=reveal-key]').checked;
+      const entry = reveal ? await requests.withCredentials(id) : requests.details.get(String(id));
+      await copy(requests.curlFor(entry));
+      toast(reveal ? 'Copied as a curl command, with the real key.' : 'Copied as a curl command, the key masked.');
+      return;
+    }
+    const delivery = await webhooks.delivery(target(el, 'delivery-id'));
     await copy(webhooks.curlFor(delivery));
     toast('Copied the delivery as a curl command.');
+  },
+  async 'copy-body'(el) {
+    const entry = requests.details.get(String(target(el, 'request-id')));
+    await copy(entry.body);
+    toast(entry.bodyTruncated ? 'Copied the body: the first 16 KiB, all the journal kept.' : 'Copied the body.');
+  },
+  async replay(el) {
+    const id = target(el, 'request-id');
+    const entry = await post(`/_mock/requests/${id}/replay`);
+    toast(`Replayed #${id} as #${entry.id}: ${entry.status}.`, entry.status < 400 ? 'ok' : 'warn');
+    requests.feed.arrive(entry);
+    requests.select(entry.id);
+  },
+  async 'copy-key'(el) {
+    const key = target(el, 'account-key');
+    await copy(key);
+    toast(`Copied the key ${key}.`);
+  },
+  async 'load-more'(el) {
+    const panel = PANELS[el.closest('[role=tabpanel]').id.slice(6)];
+    await panel.feed.loadOlder();
+  },
+  pause(el) {
+    const panel = PANELS[el.closest('[role=tabpanel]').id.slice(6)];
+    const on = el.getAttribute('aria-pressed') !== 'true';
+    el.setAttribute('aria-pressed', String(on));
+    el.textContent = on ? 'Resume' : 'Pause';
+    panel.feed.pause(on);
+  },
+  'show-new'(el) {
+    const panelEl = el.closest('[role=tabpanel]');
+    const button = panelEl.querySelector('[data-action=pause]');
+    if (button.getAttribute('aria-pressed') === 'true') actions.pause(button);
   },
   async advance(el) {
     const next = el.dataset.seconds === 'next';
@@ -318,8 +406,10 @@ const actions = {
     accounts.update(account);
     showTab('accounts');
     invalidate('accounts');
-    setTimeout(() => accounts.select(account.key), 100);
-    toast(`Created ${account.key}.`, 'ok');
+    toast(`Created ${account.key}: its key is in the details, with a Copy button.`, 'ok');
+    await accounts.select(account.key);
+    const button = document.querySelector('#account-detail [data-action=copy-key]');
+    if (button) button.focus();
   },
   async 'remove-fault'(el) {
     await del(`/_mock/faults/${target(el, 'fault-id')}`);
@@ -330,37 +420,17 @@ const actions = {
   async 'clear-requests'() {
     await del('/_mock/requests');
   },
-  'show-delivery'(el) {
-    showTab('webhooks');
-    setTimeout(() => webhooks.select(el.dataset.target), 100);
-  },
-  'show-job'(el) {
-    showTab('jobs');
-    setTimeout(() => jobs.select(el.dataset.target), 100);
-  },
 };
 
 function planOptions() {
   return state.plans.map((p) => [p.id, `${p.name} (${p.id})`]);
 }
 
-async function copy(text) {
-  try {
-    await navigator.clipboard.writeText(text);
-  } catch {
-    const area = h('textarea', { 'aria-hidden': 'true', class: 'offscreen' });
-    area.value = text;
-    document.body.append(area);
-    area.select();
-    document.execCommand('copy');
-    area.remove();
-  }
-}
-
 async function run(name, el) {
   const action = actions[name];
   if (!action) return;
   const busy = el.tagName === 'BUTTON';
+  const row = el.closest('tr[data-key]');
   if (busy) el.disabled = true;
   try {
     await action(el);
@@ -368,6 +438,7 @@ async function run(name, el) {
     toast(error.message, 'error');
   } finally {
     if (busy && el.isConnected) el.disabled = false;
+    returnFocus(el, row ? row.dataset.key : null);
   }
 }
 
@@ -377,13 +448,44 @@ document.addEventListener('click', (event) => {
   run(el.dataset.action, el);
 });
 
-$('speed').addEventListener('change', async (event) => {
+// The speed: a choice made with the mouse applies at once; the arrow keys only move through the
+// choices (each step would change the mock's speed), and Enter, or leaving the list, applies the
+// one reached. Escape goes back to the mock's speed.
+
+const speed = $('speed');
+let keyed = false;
+
+async function applySpeed() {
+  const value = speed.value;
+  if (!state.clock || value === state.clock.speed) return;
   try {
-    setClock(await patch('/_mock/clock', { speed: event.target.value }));
+    setClock(await patch('/_mock/clock', { speed: value }));
     invalidate('clock');
-    toast(`Speed: ${event.target.value}. It applies to what is scheduled from now on.`);
+    toast(`Speed: ${value}. It applies to what is scheduled from now on.`);
   } catch (error) {
     toast(error.message, 'error');
+  }
+}
+
+speed.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter') {
+    event.preventDefault();
+    keyed = false;
+    applySpeed();
+  } else if (event.key === 'Escape' && state.clock) {
+    keyed = false;
+    speed.value = state.clock.speed;
+  } else if (event.key.startsWith('Arrow') || ['Home', 'End', 'PageUp', 'PageDown'].includes(event.key) || event.key.length === 1) {
+    keyed = true;
+  }
+});
+speed.addEventListener('change', () => {
+  if (!keyed) applySpeed();
+});
+speed.addEventListener('blur', () => {
+  if (keyed) {
+    keyed = false;
+    applySpeed();
   }
 });
 
@@ -419,16 +521,24 @@ onTokenNeeded(async (wasWrong) => {
 
 // Start
 
+// Enter in a dialog's field confirms it (the form's first button is Cancel).
+$('dialog-form').addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && event.target.matches('input')) {
+    event.preventDefault();
+    $('dialog-form').requestSubmit($('dialog-confirm'));
+  }
+});
+
 document.body.append(h('datalist', { id: 'fail-codes' }, FAIL_CODES.map((c) => h('option', { value: c }))));
 requests.reset();
 jobs.reset();
 webhooks.reset();
 accounts.reset();
-showTab(TABS.includes(location.hash.slice(1)) ? location.hash.slice(1) : 'requests');
+applyRoute(nav.current());
+nav.go(nav.current(), 'replace');
+nav.follow(applyRoute);
 setInterval(() => {
-  renderClock();
-  jobs.tick();
-  webhooks.tick();
+  tickAll();
   accounts.tick();
 }, 1000);
 follow(handle, setLive);

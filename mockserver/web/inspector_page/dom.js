@@ -46,14 +46,22 @@ export function dateTime(iso) {
 
 export const seconds = (iso) => (iso ? Date.parse(iso) / 1000 : null);
 
-/** "4.2 s", "3 min 5 s", "2 h 10 min", "3 d 2 h" */
+/** "4.2 s", "42 s", "3 min 5 s", "13 min", "2 h 10 min", "3 d 2 h": each unit rounded once, so
+ * never "12 min 60 s". */
 export function span(s) {
   const a = Math.abs(s);
-  if (a < 10) return `${a.toFixed(1)} s`;
-  if (a < 60) return `${Math.round(a)} s`;
-  if (a < 3600) return `${Math.floor(a / 60)} min ${Math.round(a % 60)} s`;
-  if (a < 86400) return `${Math.floor(a / 3600)} h ${Math.floor((a % 3600) / 60)} min`;
-  return `${Math.floor(a / 86400)} d ${Math.floor((a % 86400) / 3600)} h`;
+  if (a < 9.95) return `${a.toFixed(1)} s`;
+  const whole = Math.round(a);
+  if (whole < 60) return `${whole} s`;
+  if (whole < 3600) return join(Math.floor(whole / 60), 'min', whole % 60, 's');
+  const minutes = Math.round(a / 60);
+  if (minutes < 1440) return join(Math.floor(minutes / 60), 'h', minutes % 60, 'min');
+  const hours = Math.round(a / 3600);
+  return join(Math.floor(hours / 24), 'd', hours % 24, 'h');
+}
+
+function join(big, bigUnit, small, smallUnit) {
+  return small ? `${big} ${bigUnit} ${small} ${smallUnit}` : `${big} ${bigUnit}`;
 }
 
 export function ago(s) {
@@ -65,6 +73,19 @@ export function until(s) {
 }
 
 export const number = (n) => (n === null || n === undefined ? '–' : Number(n).toLocaleString('en-US'));
+
+/** "+1,000", "−340" (a real minus sign), "0". */
+export function signed(n) {
+  if (!n) return '0';
+  return `${n > 0 ? '+' : '\u2212'}${number(Math.abs(n))}`;
+}
+
+/** A size in bytes as people read it: "812 bytes", "16 KiB", "1.4 MiB". */
+export function bytes(n) {
+  if (n < 1024) return `${number(n)} bytes`;
+  if (n < 1024 * 1024) return `${+(n / 1024).toFixed(1)} KiB`;
+  return `${+(n / 1024 / 1024).toFixed(1)} MiB`;
+}
 
 export function latency(ms) {
   if (ms === null || ms === undefined) return '–';
@@ -144,10 +165,14 @@ export function toast(message, kind = 'info') {
 
 /**
  * ask({title, text, fields: [{name, label, type, value, options, list, min, required}], confirm, danger})
- * resolves to the fields' values (an object) or null when cancelled.
+ * resolves to the fields' values (an object) or null when cancelled. A question without fields
+ * that does something destructive starts on Cancel, so Enter never does it by accident. Focus
+ * goes back to what had it when the dialog closes (see `returnFocus` for a button disabled
+ * meanwhile).
  */
 export function ask({ title, text, fields = [], confirm = 'OK', danger = false }) {
   const dialog = $('dialog');
+  const opener = document.activeElement;
   $('dialog-title').textContent = title;
   const body = $('dialog-body');
   body.replaceChildren();
@@ -171,15 +196,45 @@ export function ask({ title, text, fields = [], confirm = 'OK', danger = false }
   dialog.returnValue = '';
   dialog.showModal();
   const first = body.querySelector('input, select');
-  (first || button).focus();
+  (first || (danger ? $('dialog-cancel') : button)).focus();
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => {
+      if (opener && opener.isConnected && !opener.disabled && typeof opener.focus === 'function') opener.focus();
       if (dialog.returnValue !== 'confirm') return resolve(null);
       const values = {};
       for (const el of body.querySelectorAll('input, select')) values[el.name] = el.value;
       resolve(values);
     }, { once: true });
   });
+}
+
+/** After an action that `el` started: focus back on it, or on its row (or the row that now
+ * stands for the same thing) when the action replaced it, unless focus went somewhere on purpose. */
+export function returnFocus(el, rowKey) {
+  const active = document.activeElement;
+  // A dialog that closed leaves focus on its field until the browser notices: lost as well.
+  const lost = !active || active === document.body || Boolean(active.closest('dialog:not([open])'));
+  if (!lost || document.querySelector('dialog[open]')) return;
+  if (el.isConnected && !el.disabled) {
+    el.focus();
+    return;
+  }
+  const row = rowKey ? document.querySelector(`tr[data-key="${CSS.escape(rowKey)}"]`) : null;
+  if (row) row.focus();
+}
+
+/** Put text on the clipboard (a hidden textarea where the Clipboard API is not allowed). */
+export async function copy(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = h('textarea', { 'aria-hidden': 'true', class: 'offscreen' });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    document.execCommand('copy');
+    area.remove();
+  }
 }
 
 // Rows of a list kept in place: a row is rebuilt only when its item changed (its `_v`), so
@@ -189,6 +244,8 @@ export function syncRows(tbody, items, keyOf, build) {
   const old = new Map();
   for (const row of tbody.children) old.set(row.dataset.key, row);
   const active = document.activeElement;
+  const focused = tbody.contains(active) ? active.closest('tr[data-key]') : null;
+  const action = focused && active !== focused ? active.dataset.action : null;
   let cursor = tbody.firstElementChild;
   for (const item of items) {
     const key = String(keyOf(item));
@@ -199,12 +256,8 @@ export function syncRows(tbody, items, keyOf, build) {
       fresh._version = item._v;
       fresh.tabIndex = -1;
       if (row) {
-        const hadFocus = row.contains(active);
-        const action = hadFocus && active !== row ? active.dataset.action : null;
-        if (row === cursor) cursor = row.nextElementSibling;
+        if (row === cursor) cursor = fresh;
         row.replaceWith(fresh);
-        old.delete(key);
-        if (hadFocus) refocus(fresh, action);
       }
       row = fresh;
     }
@@ -215,6 +268,11 @@ export function syncRows(tbody, items, keyOf, build) {
     const next = cursor.nextElementSibling;
     cursor.remove();
     cursor = next;
+  }
+  // Focus stays with the row (or its button) it was on, rebuilt or moved.
+  if (focused && !tbody.contains(document.activeElement)) {
+    const row = [...tbody.children].find((r) => r.dataset.key === focused.dataset.key);
+    if (row) refocus(row, action);
   }
 }
 

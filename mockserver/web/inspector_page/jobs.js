@@ -1,48 +1,108 @@
-// Jobs: every account's, newest first; one job's timeline, input, price, video and webhooks.
+// Jobs: every account's, newest first, searched and paged by the server; one job's timeline,
+// input, price and ledger entries, video, the requests that made and named it, and its webhooks.
 
 import { get } from './api.js';
-import { $, ago, badge, dateTime, facts, h, number, seconds, span, timeOfDay } from './dom.js';
+import { $, ago, badge, dateTime, facts, h, number, seconds, signed, span, statusClass, timeOfDay } from './dom.js';
+import { Feed } from './feed.js';
 import { List } from './list.js';
-import { MAX_ROWS, cap, invalidate, mockNow, stamp, state, throttled } from './store.js';
+import { linkTo } from './nav.js';
+import { invalidate, mockNow, throttled } from './store.js';
 
 const ACTIVE = new Set(['queued', 'processing']);
+const STATUS_PARAMS = { active: 'queued,processing' };
+const FIELDS = ['text', 'account', 'status'];
 const form = $('job-filters');
 
+export function filters() {
+  const f = new FormData(form);
+  const params = new URLSearchParams();
+  for (const name of FIELDS) {
+    const value = String(f.get(name) || '').trim();
+    if (value) params.set(name, value);
+  }
+  return params;
+}
+
+export function setFilters(params) {
+  let changed = false;
+  for (const name of FIELDS) {
+    const el = form.elements[name];
+    const value = params.get(name) || '';
+    if (el.value !== value) {
+      el.value = value;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+function serverParams() {
+  const params = filters();
+  if (params.get('status')) params.set('status', STATUS_PARAMS[params.get('status')] || params.get('status'));
+  return params;
+}
+
+/** What the server's text search looks in, so a job that arrives is matched alike. */
+function searchable(job) {
+  const error = job.error || {};
+  return [job.id, job.accountKey, job.status, job.text, job.avatarId, job.voice, job.scenario, error.code,
+    error.message, job.webhookUrl, job.audioUrl, job.imageUrl].map((part) => part || '').join('\n').toLowerCase();
+}
+
+function matches(job) {
+  const f = filters();
+  if (f.get('account') && job.accountKey !== f.get('account')) return false;
+  const status = f.get('status');
+  if (status === 'active' ? !ACTIVE.has(job.status) : status && job.status !== status) return false;
+  return !f.get('text') || searchable(job).includes(f.get('text').toLowerCase());
+}
+
+export const feed = new Feed({
+  path: '/_mock/jobs',
+  field: 'jobs',
+  idOf: (j) => j.id,
+  rankOf: (j) => j.seq,
+  cursorOf: (j) => j.seq,
+  params: serverParams,
+  matches,
+  onChange: () => invalidate('jobs'),
+});
+
 const list = new List({
+  tab: 'jobs',
   rows: 'jobs-rows',
   detail: 'job-detail',
   empty: 'jobs-empty',
   more: 'jobs-more',
+  held: 'jobs-held',
   keyOf: (j) => j.id,
   build: row,
   onSelect: (id) => showDetail(id),
+  filters,
+  noun: 'job',
 });
 
 export function reset() {
-  state.jobs.clear();
-  list.clear('Select a job to see its timeline, its input and price, its video and its webhooks.');
+  feed.clear();
+  list.clear('Select a job to see its timeline, its input and price, its video, its requests and its webhooks.');
 }
 
-export function load(jobs) {
-  state.jobs.clear();
-  for (const job of [...jobs].reverse()) state.jobs.set(job.id, stamp(job)); // oldest first, like arrivals
-  invalidate('jobs');
-}
-
-export function update(job) {
-  state.jobs.set(job.id, stamp(job, state.jobs.get(job.id)));
-  cap(state.jobs);
-  invalidate('jobs');
+export function arrive(job) {
+  feed.arrive(job);
   if (list.selected === job.id) refreshDetail();
 }
 
-/** Something about a job changed elsewhere (a delivery, a ledger entry): redraw its detail. */
+/** Something about a job changed elsewhere (a delivery, a ledger entry, a request): redraw its detail. */
 export function touched(jobId) {
   if (jobId && list.selected === jobId) refreshDetail();
 }
 
-export function select(id) {
-  list.select(id);
+export function open(id) {
+  list.select(id, { focus: false, history: false });
+}
+
+export function close() {
+  list.clear('Select a job to see its timeline, its input and price, its video, its requests and its webhooks.');
 }
 
 /** How far a job is, on the mock's clock (processing moves between events). */
@@ -55,27 +115,9 @@ export function progress(job) {
   return Math.min(Math.max((mockNow(job.accountKey) - start) / (end - start), 0), 0.99);
 }
 
-function visible() {
-  const f = new FormData(form);
-  const account = f.get('account').trim();
-  const status = f.get('status');
-  const out = [];
-  for (const job of state.jobs.values()) {
-    if (account && job.accountKey !== account) continue;
-    if (status === 'active' ? !ACTIVE.has(job.status) : status && job.status !== status) continue;
-    out.push(job);
-  }
-  return out.sort((a, b) => b.seq - a.seq);
-}
-
 export function render(active) {
-  let inFlight = 0;
-  for (const job of state.jobs.values()) if (ACTIVE.has(job.status)) inFlight += 1;
-  $('count-jobs').textContent = inFlight ? `${inFlight} / ${state.jobs.size}` : state.jobs.size;
-  $('count-jobs').title = `${inFlight} in flight of ${state.jobs.size}`;
   if (!active) return;
-  const items = visible();
-  list.draw(items.slice(0, MAX_ROWS), items.length);
+  list.draw(feed.sorted(), { total: feed.total, older: feed.next !== null, held: feed.held.size });
 }
 
 export function statusBadge(job) {
@@ -117,10 +159,14 @@ const refreshDetail = throttled(() => list.selected && showDetail(list.selected,
 async function showDetail(id, quiet = false) {
   if (!quiet) list.show(list.header(`Job ${id}`), h('p.muted', null, 'Loading…'));
   let job;
+  let sent;
   try {
-    job = await get(`/_mock/jobs/${encodeURIComponent(id)}`);
+    [job, sent] = await Promise.all([
+      get(`/_mock/jobs/${encodeURIComponent(id)}`),
+      get(`/_mock/requests?brief=1&limit=20&job=${encodeURIComponent(id)}`),
+    ]);
   } catch (error) {
-    list.show(list.header(`Job ${id}`), h('p.error', null, error.message));
+    if (list.selected === id) list.show(list.header(`Job ${id}`), h('p.error', null, error.message));
     return;
   }
   if (list.selected !== id) return;
@@ -133,16 +179,20 @@ async function showDetail(id, quiet = false) {
     job.status === 'completed' && job.url ? (keepVideo || video(job)) : '',
     h('section.block', { 'aria-label': 'Timeline' }, h('h4', null, 'Timeline'), timeline(job)),
     h('section.block', { 'aria-label': 'Input' }, h('h4', null, 'Input'), input(job)),
-    h('section.block', { 'aria-label': 'Price' }, h('h4', null, 'Price'), price(job)),
+    h('section.block', { 'aria-label': 'Price' }, h('h4', null, 'Price and ledger'), price(job)),
+    h('section.block', { 'aria-label': 'Requests' }, h('h4', null, 'Requests'), requests(job, sent)),
     h('section.block', { 'aria-label': 'Webhook deliveries' }, h('h4', null, 'Webhooks'), deliveries(job)),
   );
 }
 
 function video(job) {
   const meta = job.metadata || {};
+  // Not a black box before Play: the avatar's portrait stands in (served here, so the page's
+  // policy allows it), and the first frame is read as soon as the video's metadata is.
+  const poster = job.avatarId ? `/avatars/${encodeURIComponent(job.avatarId)}/portrait` : undefined;
   return h('figure.video', null,
-    h('video', { controls: true, preload: 'none', playsinline: true, src: job.url, dataset: { src: job.url },
-      'aria-label': `Output video of ${job.id}` }),
+    h('video', { controls: true, preload: 'metadata', playsinline: true, src: `${job.url}#t=0.1`, poster,
+      dataset: { src: job.url }, 'aria-label': `Output video of ${job.id}` }),
     h('figcaption.muted', null, `${meta.width}×${meta.height}, ${meta.duration} s · `, h('a', { href: job.url }, 'open the MP4')));
 }
 
@@ -168,9 +218,25 @@ function input(job) {
     ['Format', `${job.aspectRatio} · ${job.resolution} (${job.metadata.width}×${job.metadata.height})`],
     ['Webhook URL', job.webhookUrl ? h('span.mono', null, job.webhookUrl) : h('span.muted', null, 'none')],
     job.scenario ? ['Scenario', h('span.mono', null, job.scenario)] : null,
-    ['Account', h('span.mono', null, job.accountKey)],
+    ['Account', h('a.mono', { href: linkTo('accounts', job.accountKey) }, job.accountKey)],
   ]);
 }
+
+/** A ledger entry's amount, signed by what it did to the credits a job can spend (`hold`: fewer,
+ * `release`: more back), or to the balance (`charge`: spent). */
+export function ledgerAmount(entry) {
+  const sign = { hold: -1, charge: -1, release: 1, initial: 1, grant: 1 }[entry.kind];
+  return signed(sign === undefined ? entry.amount : sign * entry.amount);
+}
+
+export const LEDGER_TITLES = {
+  hold: 'held for the job: no longer spendable',
+  charge: 'spent: the held credits are gone',
+  release: 'released: spendable again',
+  adjust: 'set from the control API',
+  initial: 'the account\'s first credits',
+  grant: 'granted',
+};
 
 function price(job) {
   return [
@@ -181,10 +247,26 @@ function price(job) {
     job.ledger.length
       ? h('table.kv.ledger', null, h('caption.visually-hidden', null, 'Ledger entries of this job'),
         h('tbody', null, job.ledger.map((e) => h('tr', null,
-          h('th', { scope: 'row' }, e.kind),
-          h('td.num.mono', null, number(e.amount)),
+          h('th', { scope: 'row' }, badge(e.kind, `ledger-${e.kind}`)),
+          h('td.num.mono', { title: LEDGER_TITLES[e.kind] }, ledgerAmount(e)),
           h('td.mono', { title: dateTime(e.at) }, timeOfDay(e.at))))))
       : h('p.muted', null, 'No ledger entries kept for this job.'),
+  ];
+}
+
+function requests(job, sent) {
+  if (!sent.requests.length) return h('p.muted', null, 'None in the journal (it keeps the newest --journal-size requests).');
+  const newestFirst = [...sent.requests].reverse();
+  return [
+    h('ul.plain.links', null, newestFirst.map((r) => h('li', null,
+      h('a.mono', { href: linkTo('requests', r.id) }, `#${r.id}`), ' ',
+      h(`span.code.${statusClass(r.status)}`, null, r.status), ' ',
+      h('span.mono', null, `${r.method} ${r.path}`), r.operation ? h('span.op', null, ` ${r.operation.split(',')[0]}`) : '',
+      r.jobId === job.id ? h('span.muted', null, ' · made it') : '',
+      h('span.muted.mono', { title: dateTime(r.at) }, ` · ${timeOfDay(r.at)}`)))),
+    sent.total > sent.requests.length
+      ? h('p.muted', null, h('a', { href: linkTo('requests', null, new URLSearchParams({ job: job.id })) }, `All ${number(sent.total)} in Requests`))
+      : h('p', null, h('a', { href: linkTo('requests', null, new URLSearchParams({ job: job.id })) }, 'Show them in Requests')),
   ];
 }
 
@@ -193,7 +275,7 @@ function deliveries(job) {
   if (!job.deliveries.length) return h('p.muted', null, 'Delivered when the job finishes.');
   return h('ul.plain', null, job.deliveries.map((d) => h('li', null,
     badge(d.state, `delivery-${d.state}`), ' ',
-    h('button.link', { type: 'button', dataset: { action: 'show-delivery', target: d.id } }, d.id), ' ',
+    h('a.mono', { href: linkTo('webhooks', d.id) }, d.id), ' ',
     h('span.muted', null, `${d.event}, ${d.attempts.length} attempt${d.attempts.length === 1 ? '' : 's'}`))));
 }
 
@@ -203,7 +285,7 @@ export function tick() {
     el.textContent = ago(mockNow(el.dataset.account) - seconds(el.dataset.since));
   }
   for (const el of document.querySelectorAll('[data-progress-job]')) {
-    const job = state.jobs.get(el.dataset.progressJob);
+    const job = feed.items.get(el.dataset.progressJob);
     if (!job) continue;
     const p = progress(job);
     el.value = p;
@@ -212,7 +294,19 @@ export function tick() {
   }
 }
 
-form.addEventListener('input', () => invalidate('jobs'));
+let filtersChanged = () => {};
+export function onFilters(fn) {
+  filtersChanged = fn;
+}
+
+let refilterTimer = null;
+form.addEventListener('input', () => {
+  clearTimeout(refilterTimer);
+  refilterTimer = setTimeout(() => {
+    filtersChanged();
+    feed.reload().catch(() => {});
+  }, 250);
+});
 form.addEventListener('submit', (event) => event.preventDefault());
 
-export const panel = { render, list };
+export const panel = { render, list, feed, filters, setFilters, open, close, name: 'jobs' };

@@ -1,25 +1,14 @@
 // What the page knows of the mock, kept up to date by the event stream, and when to redraw.
 
 export const state = {
-  requests: new Map(), // id -> brief journal entry
-  jobs: new Map(), // id -> job
-  deliveries: new Map(), // id -> delivery
   accounts: new Map(), // key -> account
   plans: [],
   faults: [],
   clock: null,
   clockAt: 0, // performance.now() when `clock` was read
+  stoppedAt: null, // the mock's time when the page lost it (nothing moves on until it is back)
   tab: 'requests',
 };
-
-export const MAX_REQUESTS = 1000; // the journal's default size
-export const MAX_ROWS = 400; // rows drawn per list; the rest are counted
-export const MAX_KEPT = 2000; // jobs and deliveries the page keeps (a load test makes many more)
-
-/** Forget the oldest entries of a map past `max` (maps keep insertion order: oldest first). */
-export function cap(map, max = MAX_KEPT) {
-  while (map.size > max) map.delete(map.keys().next().value);
-}
 
 let version = 0;
 let order = 0;
@@ -36,12 +25,19 @@ export function setClock(clock) {
   state.clockAt = performance.now();
 }
 
+/** The page follows the mock, or has lost it: while it is lost, the mock's time (and with it
+ * every age, countdown and progress bar) stands still rather than run on a guess. */
+export function setFollowing(following) {
+  state.stoppedAt = following ? null : state.stoppedAt ?? mockNow();
+}
+
 /** The mock's time now, in Unix seconds: a real clock runs on between reads, a virtual one waits.
  * With an account key, the time of the clock that account follows: its own (virtual) one, if it
  * has one, else the server's. */
 export function mockNow(accountKey) {
   const own = accountKey === undefined ? null : state.accounts.get(accountKey)?.clock;
   if (own?.own) return own.now;
+  if (state.stoppedAt !== null) return state.stoppedAt;
   const clock = state.clock;
   if (!clock) return Date.now() / 1000;
   if (clock.mode === 'virtual') return clock.now;
@@ -84,8 +80,4 @@ export function throttled(fn, ms) {
       fn(...args);
     }, ms);
   };
-}
-
-export function sortedBy(map, keyOf) {
-  return [...map.values()].sort((a, b) => keyOf(b) - keyOf(a));
 }

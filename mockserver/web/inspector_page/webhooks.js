@@ -1,72 +1,112 @@
-// Webhooks: every delivery and its attempts, with the exact headers and body sent.
+// Webhooks: every delivery and its attempts, with the exact headers and body sent; filtered and
+// paged by the server.
 
+import { get } from './api.js';
 import { $, badge, bodyBlock, dateTime, facts, h, headersTable, latency, seconds, statusClass, timeOfDay, until } from './dom.js';
+import { Feed } from './feed.js';
 import { List } from './list.js';
-import { MAX_ROWS, cap, invalidate, mockNow, stamp, state } from './store.js';
+import { linkTo } from './nav.js';
+import { invalidate, mockNow } from './store.js';
 
 const form = $('delivery-filters');
+const FIELDS = ['state', 'text'];
 const chosenAttempt = new Map(); // delivery id -> attempt number shown
+const shownDeliveries = new Map(); // id -> the delivery last read for the detail (not in the list, say)
+
+export function filters() {
+  const f = new FormData(form);
+  const params = new URLSearchParams();
+  for (const name of FIELDS) {
+    const value = String(f.get(name) || '').trim();
+    if (value) params.set(name, value);
+  }
+  return params;
+}
+
+export function setFilters(params) {
+  let changed = false;
+  for (const name of FIELDS) {
+    const el = form.elements[name];
+    const value = params.get(name) || '';
+    if (el.value !== value) {
+      el.value = value;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+function matches(d) {
+  const f = filters();
+  if (f.get('state') && d.state !== f.get('state')) return false;
+  const text = (f.get('text') || '').toLowerCase();
+  return !text || `${d.id}\n${d.jobId}\n${d.accountKey}\n${d.url}\n${d.event}`.toLowerCase().includes(text);
+}
+
+export const feed = new Feed({
+  path: '/_mock/deliveries',
+  field: 'deliveries',
+  idOf: (d) => d.id,
+  cursorOf: (d) => d.id,
+  params: filters,
+  matches,
+  isNew: (d) => d.attempts.length === 0, // the first event of a delivery: it started
+  onChange: () => invalidate('webhooks'),
+  ranked: true,
+});
 
 const list = new List({
+  tab: 'webhooks',
   rows: 'webhooks-rows',
   detail: 'delivery-detail',
   empty: 'webhooks-empty',
   more: 'webhooks-more',
+  held: 'webhooks-held',
   keyOf: (d) => d.id,
   build: row,
   onSelect: (id) => showDetail(id),
+  filters,
+  noun: 'delivery',
+  nouns: 'deliveries',
 });
 
 export function reset() {
-  state.deliveries.clear();
+  feed.clear();
   chosenAttempt.clear();
+  shownDeliveries.clear();
   list.clear('Select a delivery to see each attempt and the exact request the mock sent.');
 }
 
-export function load(deliveries) {
-  state.deliveries.clear();
-  for (const d of deliveries) state.deliveries.set(d.id, stamp(d));
-  invalidate('webhooks');
-}
-
-export function update(delivery) {
-  state.deliveries.set(delivery.id, stamp(delivery, state.deliveries.get(delivery.id)));
-  cap(state.deliveries);
-  invalidate('webhooks');
-  if (list.selected === delivery.id) showDetail(delivery.id);
-}
-
-export function select(id) {
-  list.select(id);
-}
-
-function visible() {
-  const f = new FormData(form);
-  const wanted = f.get('state');
-  const text = f.get('text').trim().toLowerCase();
-  const out = [];
-  for (const d of state.deliveries.values()) {
-    if (wanted && d.state !== wanted) continue;
-    if (text && !`${d.id} ${d.jobId} ${d.url} ${d.event} ${d.accountKey}`.toLowerCase().includes(text)) continue;
-    out.push(d);
+export function arrive(delivery) {
+  feed.arrive(delivery);
+  if (list.selected === delivery.id) {
+    shownDeliveries.clear();
+    shownDeliveries.set(delivery.id, delivery);
+    showDetail(delivery.id);
   }
-  return out.sort((a, b) => b._order - a._order);
+}
+
+export function open(id) {
+  list.select(id, { focus: false, history: false });
+}
+
+export function close() {
+  list.clear('Select a delivery to see each attempt and the exact request the mock sent.');
+}
+
+/** The delivery: as listed, as last read for the detail, or read now. */
+export async function delivery(id) {
+  const known = feed.items.get(id) || shownDeliveries.get(id);
+  if (known) return known;
+  const read = await get(`/_mock/deliveries/${encodeURIComponent(id)}`);
+  shownDeliveries.clear();
+  shownDeliveries.set(id, read);
+  return read;
 }
 
 export function render(active) {
-  let pending = 0;
-  let failed = 0;
-  for (const d of state.deliveries.values()) {
-    if (d.state === 'pending') pending += 1;
-    else if (d.state === 'failed') failed += 1;
-  }
-  const count = $('count-webhooks');
-  count.textContent = state.deliveries.size;
-  count.classList.toggle('alert', failed > 0);
-  count.title = `${pending} pending, ${failed} failed of ${state.deliveries.size}`;
   if (!active) return;
-  const items = visible();
-  list.draw(items.slice(0, MAX_ROWS), items.length);
+  list.draw(feed.sorted(), { total: feed.total, older: feed.next !== null, held: feed.held.size });
 }
 
 function lastAttempt(d) {
@@ -88,6 +128,7 @@ function actions() {
 function row(d) {
   const last = lastAttempt(d);
   return h('tr', { dataset: { deliveryId: d.id } },
+    h('td.mono.time', { title: `created ${dateTime(d.createdAt)}` }, timeOfDay(d.createdAt, false)),
     h('td', null,
       h('span.mono.url', { title: d.url }, d.url),
       h('span.sub', null, h('span.mono', null, d.event), ' · job ', h('span.mono', null, d.jobId))),
@@ -95,7 +136,7 @@ function row(d) {
     h('td.opt', null, outcome(last), last ? h('span.sub.mono', null, latency(last.latencyMs)) : ''),
     h('td.opt.mono', { dataset: d.nextAttemptAt ? { due: d.nextAttemptAt, account: d.accountKey } : {}, title: dateTime(d.nextAttemptAt) },
       d.nextAttemptAt ? until(seconds(d.nextAttemptAt) - mockNow(d.accountKey)) : '–'),
-    h('td.actions', null, actions()));
+    h('td.actions.stacked', null, actions()));
 }
 
 /** The request a delivery's attempt made, as a curl command that makes it again. */
@@ -110,9 +151,15 @@ export function curlFor(d) {
   ].join(' \\\n');
 }
 
-function showDetail(id) {
-  const d = state.deliveries.get(id);
-  if (!d) return;
+async function showDetail(id) {
+  let d;
+  try {
+    d = await delivery(id);
+  } catch (error) {
+    if (list.selected === id) list.show(list.header('Delivery'), h('p.error', null, error.message));
+    return;
+  }
+  if (list.selected !== id) return;
   const number = chosenAttempt.get(id) ?? (d.attempts.length ? d.attempts[d.attempts.length - 1].number : null);
   const shown = d.attempts.find((a) => a.number === number) || null;
   const isSignature = (name) => /signature/i.test(name);
@@ -139,8 +186,8 @@ function showDetail(id) {
       ['Id', h('span.mono', null, d.id)],
       ['URL', h('span.mono', null, d.url)],
       ['Event', h('span.mono', null, d.event)],
-      ['Job', h('button.link.mono', { type: 'button', dataset: { action: 'show-job', target: d.jobId } }, d.jobId)],
-      ['Account', h('span.mono', null, d.accountKey)],
+      ['Job', h('a.mono', { href: linkTo('jobs', d.jobId) }, d.jobId)],
+      ['Account', h('a.mono', { href: linkTo('accounts', d.accountKey) }, d.accountKey)],
       ['Created', h('span.mono', null, dateTime(d.createdAt))],
       ['Next attempt', d.nextAttemptAt
         ? h('span.mono', { dataset: { due: d.nextAttemptAt, account: d.accountKey } }, until(seconds(d.nextAttemptAt) - mockNow(d.accountKey)))
@@ -163,7 +210,19 @@ export function tick() {
   }
 }
 
-form.addEventListener('input', () => invalidate('webhooks'));
+let filtersChanged = () => {};
+export function onFilters(fn) {
+  filtersChanged = fn;
+}
+
+let refilterTimer = null;
+form.addEventListener('input', () => {
+  clearTimeout(refilterTimer);
+  refilterTimer = setTimeout(() => {
+    filtersChanged();
+    feed.reload().catch(() => {});
+  }, 250);
+});
 form.addEventListener('submit', (event) => event.preventDefault());
 
-export const panel = { render, list };
+export const panel = { render, list, feed, filters, setFilters, open, close, name: 'webhooks' };

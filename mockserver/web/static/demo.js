@@ -17,6 +17,7 @@ const WATCH = `subscription Watch($id: ID!) { generationUpdated(id: $id) { ${JOB
 const FINAL = new Set(['completed', 'failed', 'cancelled', 'unknown']);  // unknown: the mock forgot it
 const STORED = 'doitong-demo:jobs';
 const KEEP = 20;
+const INSPECTOR = '/_mock/ui/';
 
 const avatars = new Map();  // id -> {id, name, portraitUrl}
 const jobs = new Map();     // id -> {id, key, text, avatarId, ...the job's fields, element}
@@ -26,12 +27,17 @@ const jobs = new Map();     // id -> {id, key, text, avatarId, ...the job's fiel
 function describe(error) {
   if (error.network) return `${error.message[0].toUpperCase()}${error.message.slice(1)}. Is the mock server running?`;
   if (error.extensions) {
-    const { code, field } = error.extensions;
-    const hint = code === 'UNAUTHENTICATED' ? ' Check the API key.' : '';
+    const { code, field, creditsRequired, creditsAvailable } = error.extensions;
+    let hint = code === 'UNAUTHENTICATED' ? ' Check the API key.' : '';
+    if (code === 'INSUFFICIENT_CREDITS' && creditsRequired !== undefined) {
+      hint = ` This job needs ${credits(creditsRequired)}; the account has ${credits(creditsAvailable)} available.`;
+    }
     return `${code}${field ? ` (${field})` : ''}: ${error.message}.${hint}`.replace('..', '.');
   }
   return error.message || String(error);
 }
+
+const credits = (n) => `${Number(n).toLocaleString('en-US')} credit${n === 1 ? '' : 's'}`;
 
 function showFormError(error, retry) {
   $('form-error-text').textContent = describe(error);
@@ -90,8 +96,21 @@ function markSelected() {
 
 // ---- jobs -----------------------------------------------------------------------------------
 
+// Which state of the mock a job belongs to: every reset (and every start without a state file)
+// begins a new one, and with --seed the new one hands out the same job ids again. A stored job is
+// only looked up in the state it was made in, so it never shows another job's data.
+async function generation() {
+  try {
+    const response = await fetch('/healthz', { cache: 'no-store' });
+    return (await response.json()).generation || null;
+  } catch {
+    return null;
+  }
+}
+
 function save() {
-  const kept = [...jobs.values()].slice(-KEEP).map(({ id, key: k, text, avatarId }) => ({ id, key: k, text, avatarId }));
+  const kept = [...jobs.values()].slice(-KEEP)
+    .map(({ id, key: k, text, avatarId, generation: made }) => ({ id, key: k, text, avatarId, generation: made }));
   localStorage.setItem(STORED, JSON.stringify(kept));
 }
 
@@ -99,6 +118,10 @@ function addJob(job) {
   const element = $('job-template').content.firstElementChild.cloneNode(true);
   element.dataset.id = job.id;
   element.querySelector('.job-id').textContent = job.id;
+  element.querySelector('.bar').setAttribute('aria-label', `Progress of job ${job.id}`);
+  const inspect = element.querySelector('.inspect');
+  inspect.href = `${INSPECTOR}#jobs/${encodeURIComponent(job.id)}`;
+  inspect.setAttribute('aria-label', `Inspect job ${job.id}: its timeline, requests, credits and webhooks`);
   element.querySelector('.job-text').textContent = job.text;
   const avatar = avatars.get(job.avatarId);
   if (avatar) element.querySelector('.thumb').src = avatar.portraitUrl;
@@ -197,6 +220,9 @@ async function restoreJobs() {
   if (jobs.size) return;
   let stored;
   try { stored = JSON.parse(localStorage.getItem(STORED)) || []; } catch { stored = []; }
+  const now = await generation();
+  if (now === null) return;  // the mock is not answering: keep them for when it does
+  stored = stored.filter((job) => job.generation === now);
   const byKey = new Map();
   for (const job of stored) byKey.set(job.key, [...(byKey.get(job.key) || []), job]);
   for (const [apiKey, list] of byKey) {
@@ -227,15 +253,16 @@ $('form').addEventListener('submit', async (event) => {
   const apiKey = key();
   $('generate').disabled = true;
   let job;
+  let made;
   try {
-    ({ generateAvatar: job } = await call(GENERATE, { input }, 'GenerateAvatar', apiKey));
+    [{ generateAvatar: job }, made] = await Promise.all([call(GENERATE, { input }, 'GenerateAvatar', apiKey), generation()]);
   } catch (error) {
     showFormError(error);
     return;
   } finally {
     $('generate').disabled = false;
   }
-  const { element } = addJob({ ...job, key: apiKey, text: input.text, avatarId: input.avatarId });
+  const { element } = addJob({ ...job, key: apiKey, text: input.text, avatarId: input.avatarId, generation: made });
   update(job.id, job);
   if (element.getBoundingClientRect().top > innerHeight) element.scrollIntoView({ block: 'nearest' });  // narrow screens
   watch(job.id);
