@@ -189,19 +189,27 @@ def test_an_endless_answer_or_a_gzip_bomb_leaves_the_mocks_peak_memory_where_it_
 
 # 3, 12. One parser for addresses: the guard and the client read a URL alike.
 
+# The metadata service as an address or a name; then spelt as no URL host may be (a C library's
+# shorthand for IPv4, full-width dots, a trailing dot), which is refused before anything else.
 METADATA_SPELLINGS = [
+    "http://[::ffff:169.254.169.254]/latest/meta-data/",
+    "http://[::ffff:a9fe:a9fe]/latest/meta-data/",
+    "http://[0:0:0:0:0:FFFF:A9FE:A9FE]/latest/meta-data/",
+    "http://[fd00:ec2::254]/latest/meta-data/",
+    "http://[FD00:0EC2:0:0::0254]/latest/meta-data/",
+    "http://metadata.google.internal/computeMetadata/v1/",
+    "http://Metadata.Google.Internal:80/computeMetadata/v1/",
+    "http://metadata/computeMetadata/v1/",
+    "http://100.100.100.200/latest/meta-data/",
+    "http://[::ffff:6464:64c8]/latest/meta-data/",
+]
+UNWRITABLE_METADATA_SPELLINGS = [
     "http://2852039166/latest/meta-data/",
     "http://0xa9fea9fe/latest/meta-data/",
     "http://169.254.43518/latest/meta-data/",
-    "http://[::ffff:169.254.169.254]/latest/meta-data/",
-    "http://[::ffff:a9fe:a9fe]/latest/meta-data/",
     "http://169。254。169。254/latest/meta-data/",
     "http://169．254．169．254/latest/meta-data/",
-    "http://[fd00:ec2::254]/latest/meta-data/",
-    "http://metadata.google.internal/computeMetadata/v1/",
     "http://METADATA.GOOGLE.INTERNAL./computeMetadata/v1/",
-    "http://metadata/computeMetadata/v1/",
-    "http://100.100.100.200/latest/meta-data/",
 ]
 
 
@@ -215,6 +223,7 @@ async def submit_both_ways(client: httpx.AsyncClient, url: str) -> list[httpx.Re
 
 
 def assert_refused(responses: list[httpx.Response], *fragments: str) -> None:
+    """Each a 400 naming webhookUrl, whose message holds every fragment."""
     for r in responses:
         assert r.status_code == 400, r.text
         error = r.json()["errors"][0]
@@ -227,19 +236,24 @@ def assert_refused(responses: list[httpx.Response], *fragments: str) -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize("url", METADATA_SPELLINGS)
 async def test_the_metadata_service_in_any_spelling_is_refused_at_submission(client, url):
-    responses = await submit_both_ways(client, url)
-    assert_refused(responses, "metadata", "--webhook-allow")
+    assert_refused(await submit_both_ways(client, url), "metadata", "--webhook-allow")
     listed = await client.get("/v1/avatar", headers=api_key())
     assert listed.json()["data"]["totalCount"] == 0
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("url", UNWRITABLE_METADATA_SPELLINGS)
+async def test_the_metadata_service_spelt_as_no_host_may_be_is_refused_at_submission(client, url):
+    assert_refused(await submit_both_ways(client, url))
+    assert (await client.get("/v1/avatar", headers=api_key())).json()["data"]["totalCount"] == 0
+
+
+@pytest.mark.anyio
 @pytest.mark.parametrize("url,reason", [
     ("http://0251.0376.0251.0376/latest/meta-data/", "IPv4"),
-    ("http://xn--a.test/hook", "host"),
-    ("http://☃-.example/hook", "host"),
-    ("http://hooks\x7f.example/", "character"),
-    ("http://exa mple.example/hook", "host"),
+    ("http://☃-.example/hook", "ASCII"),
+    ("http://hooks\x7f.example/", "ASCII"),
+    ("http://exa mple.example/hook", "ASCII"),
     ("http://%68ooks.example/hook", "host"),
     ("http://[::1%25lo]:9000/hook", "host"),
 ])
@@ -265,7 +279,7 @@ async def test_an_operator_can_still_name_the_metadata_service_in_webhook_allow(
 async def test_a_wildcard_in_webhook_allow_does_not_open_the_metadata_service():
     app = create_app(Settings(speed="instant", seed=2, render=False, webhook_allow="*"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
-        assert_refused(await submit_both_ways(client, "http://2852039166/latest/meta-data/"), "metadata")
+        assert_refused(await submit_both_ways(client, "http://169.254.169.254/latest/meta-data/"), "metadata")
     await app.state.runtime.close()
 
 
@@ -276,14 +290,13 @@ def server(server_factory):
 
 @pytest.mark.integration
 @pytest.mark.parametrize("host", ["127。0。0。1", "127．0．0．1", "127｡0｡0｡1"])
-def test_full_width_dots_and_other_spellings_do_not_reach_the_mock_itself(server, host):
+def test_full_width_dots_do_not_reach_the_mock_itself(server, host):
     port = server.base_url.rsplit(":", 1)[1]
     with httpx.Client(base_url=server.base_url) as client:
         for path in ("/v1/avatar", "/"):
             r = submit(client, "test-pro", f"http://{host}:{port}{path}")
             assert r.status_code == 400, (host, path, r.text)
-            error = r.json()["errors"][0]
-            assert error["extensions"]["field"] == "webhookUrl" and "itself" in error["message"], error
+            assert r.json()["errors"][0]["extensions"]["field"] == "webhookUrl"
 
 
 def loopback_alias() -> str | None:
@@ -328,7 +341,8 @@ def test_a_name_that_resolves_to_the_mock_at_delivery_time_is_refused_then_and_n
 
 # 14. The per-destination cap is bypassed by spelling one receiver six ways.
 
-SIX_SPELLINGS = ["127.0.0.1", "127.1", "2130706433", "0x7f000001", "017700000001", "localhost"]
+SIX_SPELLINGS = ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[0:0:0:0:0:ffff:7f00:1]",
+                 "[::FFFF:7F00:0001]"]
 
 
 @pytest.mark.integration

@@ -26,6 +26,7 @@ from fnmatch import fnmatch
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from . import grammar
 from .errors import BadUserInput
 
 if TYPE_CHECKING:
@@ -36,35 +37,18 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 CONTROL_PREFIX = "/_mock"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 FIELD = "webhookUrl"
-# Where cloud providers serve instance metadata and credentials (all of 169.254.0.0/16 and
-# fe80::/10, link-local, is refused too), and the names they give it.
+# Where cloud providers serve instance metadata and credentials besides link-local addresses
+# (169.254.0.0/16 and fe80::/10, all refused); `grammar` states them for the OpenAPI document.
 METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(a)
     for a in (
-        "169.254.169.254",  # AWS, GCP, Azure, OpenStack, Oracle, DigitalOcean, ...
-        "169.254.170.2",  # AWS ECS task metadata and credentials
-        "169.254.170.23",  # AWS EKS pod identity
         "fd00:ec2::254",  # AWS IMDS over IPv6
         "fd00:ec2::23",  # AWS EKS pod identity over IPv6
         "100.100.100.200",  # Alibaba Cloud
         "192.0.0.192",  # Oracle Cloud (classic)
     )
 )
-METADATA_NAMES = frozenset(
-    {
-        "metadata",
-        "metadata.google.internal",
-        "metadata.goog",
-        "instance-data",
-        "instance-data.ec2.internal",
-        "metadata.azure.internal",
-        "metadata.tencentyun.com",
-        "metadata.platformequinix.com",
-    }
-)
-# Prefixes that carry an IPv4 address inside an IPv6 one: IPv4-mapped, and NAT64's well-known prefix.
-_EMBEDDING_IPV4 = (ipaddress.ip_network("::ffff:0:0/96"), ipaddress.ip_network("64:ff9b::/96"))
-_HOST_NAME = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)(\.(?!-)[a-z0-9_-]{1,63}(?<!-))*\.?")
+_HOST_NAME = re.compile(r"(?!-)[a-z0-9_-]+(?<!-)(\.(?!-)[a-z0-9_-]+(?<!-))*\.?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +97,6 @@ def parse_target(url: str) -> Target:
 
     try:
         parsed = httpx.URL(url)
-        name = parsed.host.lower().rstrip(".")  # IDNA-decoded: this can fail too
     except httpx.InvalidURL as exc:
         raise BadUserInput(f"{FIELD} cannot be parsed: {exc}", field=FIELD) from None
     except ValueError as exc:  # the idna package's own errors
@@ -123,20 +106,21 @@ def parse_target(url: str) -> Target:
     if parsed.userinfo:
         raise BadUserInput(f"{FIELD} must not contain credentials", field=FIELD)
     host = parsed.raw_host.decode("ascii").lower()
+    try:
+        name = parsed.host.lower().rstrip(".")  # decoded from IDNA, for messages and --webhook-allow
+    except ValueError:  # an A-label that decodes to nothing valid: the client sends it as it is
+        name = host.rstrip(".")
     if not host:
         raise BadUserInput(f"{FIELD} has no host: {url!r}", field=FIELD)
     port = parsed.port or DEFAULT_PORTS[parsed.scheme]
     if not 0 < port < 65536:
         raise BadUserInput(f"{FIELD} port must be between 1 and 65535, not {port}", field=FIELD)
     if ":" in host:
-        try:
-            addresses: tuple[IPAddress, ...] | None = (ipaddress.IPv6Address(host),)
-        except ValueError:
-            addresses = None
-        if addresses is None or "%" in host:
+        addresses = literal_addresses(host) if "%" not in host else None
+        if addresses is None:
             raise BadUserInput(f"{FIELD} host [{host}] is not an IPv6 address the mock can connect to", field=FIELD)
     else:
-        if not _HOST_NAME.fullmatch(host) or len(host) > 254:
+        if not _HOST_NAME.fullmatch(host):
             raise BadUserInput(f"{FIELD} host {name!r} is not a valid host name", field=FIELD)
         addresses = literal_addresses(host)
     return Target(
@@ -162,30 +146,23 @@ def literal_addresses(host: str) -> tuple[IPAddress, ...] | None:
 
 
 def unique_addresses(found: Iterable[tuple[Any, ...]]) -> tuple[IPAddress, ...]:
-    """The addresses of a `getaddrinfo` answer, in its order, each once."""
+    """The addresses of a `getaddrinfo` answer, in its order, each once; an IPv4-mapped IPv6
+    address as the IPv4 address it is (where a connection to it goes)."""
     addresses: dict[IPAddress, None] = {}
     for *_, sockaddr in found:
-        addresses[ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])] = None
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        addresses[address] = None
     return tuple(addresses)
 
 
-def _embedded(address: IPAddress) -> IPAddress:
-    """The IPv4 address an IPv6 one carries (IPv4-mapped, NAT64), which is where it leads."""
-    if isinstance(address, ipaddress.IPv6Address) and any(address in net for net in _EMBEDDING_IPV4):
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return address
-
-
-def _named_in(patterns: tuple[str, ...], target: Target, address: IPAddress | None = None) -> bool:
-    """Whether `--webhook-allow` names this host or address exactly (a wildcard does not count)."""
-    spelled = {target.name, target.host}
-    if address is not None:
-        spelled |= {str(address), str(_embedded(address))}
-    return any(p.strip("[]").lower().rstrip(".") in spelled for p in patterns if not any(c in p for c in "*?["))
+def _named(patterns: tuple[str, ...], target: Target) -> bool:
+    """Whether `--webhook-allow` names this host exactly, as the URL writes it (a wildcard does not count)."""
+    return target.name in grammar.named_exactly(patterns)
 
 
 def _is_local(address: IPAddress, own: frozenset[str]) -> bool:
-    address = _embedded(address)
     return address.is_loopback or address.is_unspecified or str(address) in own
 
 
@@ -201,16 +178,15 @@ def _is_self(target: Target, addresses: tuple[IPAddress, ...], server: ServerAdd
 
 def _forbidden(target: Target, address: IPAddress, patterns: tuple[str, ...]) -> str | None:
     """Why the address is out of bounds unless --webhook-allow names it, or None."""
-    shown = _embedded(address)
-    if shown.is_link_local:
+    if address.is_link_local:
         kind = "a link-local address (cloud metadata services live there)"
-    elif shown in METADATA_ADDRESSES:
+    elif address in METADATA_ADDRESSES:
         kind = "a cloud metadata service address"
     else:
         return None
-    if _named_in(patterns, target, address):
+    if _named(patterns, target):
         return None
-    return f"{FIELD} host {target.name!r} is {shown}, {kind}: name it in --webhook-allow to allow it"
+    return f"{FIELD} host {target.name!r} is {address}, {kind}: name it in --webhook-allow to allow it"
 
 
 def refusal(
@@ -223,7 +199,7 @@ def refusal(
     path = _path(target.path.split("?", 1)[0])
     if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
         return f"{FIELD} must not point at a control API path ({CONTROL_PREFIX}): {target.path!r}"
-    if target.addresses is None and target.name in METADATA_NAMES and not _named_in(patterns, target):
+    if target.addresses is None and target.name in grammar.METADATA_NAMES and not _named(patterns, target):
         return f"{FIELD} host {target.name!r} is a cloud metadata service name: name it in --webhook-allow to allow it"
     for address in addresses:
         reason = _forbidden(target, address, patterns)
@@ -259,6 +235,8 @@ def is_local_host(host: str, own: frozenset[str] = frozenset()) -> bool:
             address = ipaddress.IPv4Address(socket.inet_aton(host))
         except OSError:
             return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
     return _is_local(address, own)
 
 
