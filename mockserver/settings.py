@@ -58,7 +58,8 @@ class Settings(BaseModel):
     ] = None
     seed: Annotated[
         int | None,
-        Cli("--seed", "job ids, processing-time jitter and fake data become deterministic", "random", metavar="N"),
+        Cli("--seed", "processing-time and retry jitter and fake data become deterministic (ids never do)", "random",
+            metavar="N"),
     ] = None
     speed: Annotated[
         float, Cli("--speed", "realtime, instant, or a factor such as 10 (ten times faster)", "realtime")
@@ -106,6 +107,11 @@ class Settings(BaseModel):
         int, Field(ge=0),
         Cli("--max-deliveries", "webhook deliveries kept in the log; when full, the account holding the most "
             "loses its oldest (finished first)"),
+    ] = 10_000
+    max_idempotency_keys: Annotated[
+        int, Field(ge=1),
+        Cli("--max-idempotency-keys",
+            "Idempotency-Keys an account holds at once (24 h each); past it a new one is a 429"),
     ] = 10_000
     client_timeout: Annotated[
         float, Field(gt=0),

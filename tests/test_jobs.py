@@ -74,17 +74,22 @@ async def test_completion_charges_held_credits(app, client):
     assert (credits["available"], credits["held"], credits["charged"]) == (10000 - 54, 0, 54)
 
 
-async def test_same_seed_gives_the_same_ids_and_two_apps_share_nothing(fixtures_dir):
-    async def ids(app) -> list[str]:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m") as c:
-            return [(await c.post("/v1/avatar", json=BODY, headers=api_key())).json()["data"]["avatar"]["id"] for _ in range(3)]
+async def test_a_seed_repeats_the_jobs_times_never_their_ids_and_two_apps_share_nothing(fixtures_dir):
+    """With --seed a test gets the same processing times every run; the ids stay unguessable (a
+    job id is all its output URL needs), so no tenant can work out another's."""
 
-    one = create_app(Settings(seed=42, fixtures=fixtures_dir))
-    two = create_app(Settings(seed=42, fixtures=fixtures_dir))
-    assert await ids(one) == await ids(two)
-    assert len(one.state.runtime.emulator.jobs.by_id) == 3 and len(two.state.runtime.emulator.jobs.by_id) == 3
-    other = create_app(Settings(seed=43, fixtures=fixtures_dir))
-    assert await ids(other) != await ids(create_app(Settings(seed=42, fixtures=fixtures_dir)))
+    async def jobs(app) -> list[dict]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m") as c:
+            made = [(await c.post("/v1/avatar", json=BODY, headers=api_key())).json()["data"]["avatar"] for _ in range(3)]
+            return [(await c.get(f"/_mock/jobs/{j['id']}")).json() for j in made]
+
+    fixtures = fixtures_dir
+    (fixtures / "processing.yaml").write_text("queue_seconds: 0\nbase_seconds: 10\nseconds_per_speech_second: 1\njitter: 0.5\n")
+    one = await jobs(create_app(Settings(seed=42, fixtures=fixtures, clock="virtual", start_time=0)))
+    two = await jobs(create_app(Settings(seed=42, fixtures=fixtures, clock="virtual", start_time=0)))
+    other = await jobs(create_app(Settings(seed=43, fixtures=fixtures, clock="virtual", start_time=0)))
+    assert [j["endsAt"] for j in one] == [j["endsAt"] for j in two] != [j["endsAt"] for j in other]
+    assert not {j["id"] for j in one} & {j["id"] for j in two}
 
 
 async def test_only_the_newest_finished_jobs_are_kept_and_jobs_in_flight_never_go(fixtures_dir):

@@ -121,6 +121,11 @@ class Accounts:
     def add(self, account: Account) -> None:
         self.by_key[account.key] = account
 
+    def remove(self, key: str) -> None:
+        """The account and its clock, if it has its own, go."""
+        self.by_key.pop(key, None)
+        self._clocks.drop(key)
+
     def restore(self, record: AccountRecord, entries: list[LedgerEntry]) -> bool:
         """Take back an account from the state file; False if its plan no longer exists."""
         plan = self._fixtures.plans.plans.get(record.plan)

@@ -118,7 +118,9 @@ def build_emulator(
         webhooks=webhooks,
         media=media,
         updates=updates,
-        idempotency=IdempotencyStore(clocks, on_forget=store.forget_idempotency),
+        idempotency=IdempotencyStore(
+            clocks, on_forget=store.forget_idempotency, max_per_account=settings.max_idempotency_keys
+        ),
         journal=Journal(settings.journal_size, on_record=lambda entry: events.emit("request", entry)),
         faults=Faults(),
         fake=fake,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -27,10 +27,11 @@ from .idempotency import IdempotencyStore, check_key
 from .inputs import Estimate, JobRequest, find_scenario, plan_job, price_speech
 from .jobs import ACTIVE, CANCELLED, COMPLETED, FAILED, PROCESSING, STATUSES, Job, Jobs, Page
 from .journal import Journal, JournalPage, RecordedRequest
+from .ledger import MAX_CREDITS
 from .limits import RateLimiter
 from .media import MediaStore
 from .targets import ServerAddress, check_webhook_url
-from .updates import JobUpdates
+from .updates import PROGRESS_TICK, JobUpdates
 from .webhooks import FAILED_DELIVERY, Delivery, Webhooks
 
 if TYPE_CHECKING:
@@ -207,7 +208,8 @@ class Emulator:
             raise BadUserInput("credits must not be negative", field="credits")
         if sum(1 for a in self.accounts.by_key.values() if a.ephemeral) >= MAX_THROWAWAY_ACCOUNTS:
             raise TooManyAccounts(
-                f"this mock already holds {MAX_THROWAWAY_ACCOUNTS} throw-away accounts: reset it to start again"
+                f"this mock already holds {MAX_THROWAWAY_ACCOUNTS} throw-away accounts: delete those you no "
+                "longer need (DELETE /_mock/accounts/{key}; the pytest plugin deletes its own), or reset the mock"
             )
         key = key or "mock_" + secrets.token_hex(12)
         if key in self.accounts.by_key:
@@ -231,8 +233,13 @@ class Emulator:
     ) -> Account:
         account = self.account(key)
         if credits is not None:
-            if credits < 0:
-                raise BadUserInput("credits must not be negative", field="credits")
+            held = account.ledger.held
+            if not 0 <= credits <= MAX_CREDITS - held:
+                raise BadUserInput(
+                    f"credits must be between 0 and {MAX_CREDITS - held:,} (at most {MAX_CREDITS:,} with the "
+                    f"{held:,} held for jobs in flight)",
+                    field="credits",
+                )
             account.ledger.set_available(credits)
         if plan is not None:
             self._check_plan(plan)
@@ -242,6 +249,24 @@ class Emulator:
         self.store.save_account(account)
         self.events.emit("account", account)
         return account
+
+    def delete_account(self, key: str) -> None:
+        """A throw-away account goes, with everything of it: jobs (stopped), deliveries (no more
+        retries), keys, counters, its clock. Its requests stay in the journal (they happened)."""
+        account = self.account(key)
+        if not account.ephemeral:
+            raise Conflict(
+                f"{key!r} is an account of the fixtures: disable it (PATCH enabled=false), "
+                "or reload the fixtures without it"
+            )
+        with self.store.batch():
+            self.webhooks.forget_account(key)
+            self.jobs.forget_account(key)
+            self.idempotency.forget_account(key)
+            self.limiter.forget(key)
+            self.accounts.remove(key)
+            self.store.forget_account(key)
+        self.events.emit("account", key)
 
     def all_accounts(self) -> list[Account]:
         return list(self.accounts.by_key.values())
@@ -309,10 +334,22 @@ class Emulator:
             raise BadUserInput(str(exc), field="speed") from None
         self._clock_moved(account_key)
 
+    def check_watch_room(self, account: Account) -> None:
+        """A subscription is about to start: refused now if the account holds all it may."""
+        self.updates.check_room(account.key)
+
+    def watch(self, job: Job, view: Callable[[Job], dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
+        """A live subscription to the job: its views as they change (see `updates`)."""
+        time = self.clocks.of(job.account_key)
+        return self.updates.watch(
+            job, view, lambda: self.catch_up(job.account_key), None if time.clock.virtual else PROGRESS_TICK
+        )
+
     def _clock_moved(self, account_key: str | None) -> None:
         """Keep and announce a clock that moved or changed speed (unless a reset replaced this
         generation while it moved: then nothing of it may reach the store)."""
         self.check_open()
+        self.updates.wake_all()
         if account_key is None:
             self.store.save_clock(self.clock.state())
             self.events.emit("clock", self.clock)

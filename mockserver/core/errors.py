@@ -179,6 +179,15 @@ class DailyLimitExceeded(TooManyRequests):
     code = "DAILY_LIMIT_EXCEEDED"
 
 
+class TooManyIdempotencyKeys(TooManyRequests):
+    code = "TOO_MANY_IDEMPOTENCY_KEYS"
+
+
+class TooManySubscriptions(ApiError):
+    status = 429
+    code = "TOO_MANY_SUBSCRIPTIONS"
+
+
 class ServiceUnavailable(ApiError):
     status = 503
     code = "SERVICE_UNAVAILABLE"

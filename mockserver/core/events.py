@@ -11,7 +11,7 @@ Kinds and their subjects:
 | `job` | the `Job` | a job is created or moves (queued, processing, completed, failed, cancelled) |
 | `delivery` | the `Delivery` | a webhook delivery starts, an attempt ends, or its state changes |
 | `ledger` | `(account key, LedgerEntry)` | credits are held, charged, released, granted or set |
-| `account` | the `Account` | an account is created or its plan, credits or enabled flag set |
+| `account` | the `Account`, or its key once deleted | an account is created, changed or deleted |
 | `clock` | the `Clock` | the clock is advanced or its speed changed |
 | `fault` | the `Fault`, or None | a fault is added, used or removed |
 | `reset` | `"reset"` or `"reload"` | the runtime built a fresh emulator |

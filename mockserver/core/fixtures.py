@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .ledger import MAX_CREDITS
+
 FIXTURE_FILES = (
     "accounts.yaml",
     "plans.yaml",
@@ -54,7 +56,7 @@ class AccountFixture(_Model):
     name: str | None = None
     email: str | None = None
     plan: NonEmpty
-    credits: Annotated[int, Field(ge=0)]
+    credits: Annotated[int, Field(ge=0, le=MAX_CREDITS)]
     webhook_secret: NonEmpty
     enabled: bool = True
     standard_webhooks: bool = False

@@ -1,23 +1,25 @@
 """`Idempotency-Key` on job creation: a retry returns the original job and charges nothing.
 
 A record keeps the job itself, not only its id, so a retry is answered with that job for the
-key's whole lifetime, even after the finished-job cap has dropped it from the job list.
+key's whole lifetime, even after the finished-job cap has dropped it from the job list. A key is
+never forgotten before its 24 hours are over: an account that holds as many live keys as it may
+gets a 429 for a new one (until its oldest expires), never a second job for an old one.
 """
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import grammar
 from .clocks import Clocks
-from .errors import BadUserInput, IdempotencyKeyReused
+from .errors import BadUserInput, IdempotencyKeyReused, TooManyIdempotencyKeys
 from .inputs import JobRequest
 from .jobs import Job
 
 TTL = 24 * 3600.0
-MAX_KEYS_PER_ACCOUNT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +49,8 @@ class IdempotencyStore:
         self,
         clocks: Clocks,
         on_forget: Callable[[str, str], None],
+        max_per_account: int,
         ttl: float = TTL,
-        max_per_account: int = MAX_KEYS_PER_ACCOUNT,
     ) -> None:
         self._clocks = clocks
         self.ttl = ttl
@@ -57,23 +59,33 @@ class IdempotencyStore:
         self._on_forget = on_forget
 
     def _prune(self, account_key: str, records: OrderedDict[str, Record]) -> None:
-        """Expired records, and the oldest past the cap, go (from the store too)."""
+        """Expired records go (from the store too); records are kept in the order they were made."""
         horizon = self._clocks.now(account_key) - self.ttl
         while records:
             key, first = next(iter(records.items()))
-            if first.at > horizon and len(records) <= self.max_per_account:
+            if first.at > horizon:
                 break
             records.popitem(last=False)
             self._on_forget(account_key, key)
 
     def lookup(self, account_key: str, key: str, fingerprint: JobRequest) -> Job | None:
-        """The job an earlier request with this key made, or None; 409 if the body differs."""
+        """The job an earlier request with this key made, or None when the key is new and may
+        be kept; 409 if the body differs, 429 if the account holds all the keys it may."""
         records = self._records.get(account_key)
         if records is None:
             return None
         self._prune(account_key, records)
         record = records.get(key)
         if record is None:
+            if len(records) >= self.max_per_account:
+                oldest = next(iter(records.values()))
+                wait = oldest.at + self.ttl - self._clocks.now(account_key)
+                raise TooManyIdempotencyKeys(
+                    f"This account holds {self.max_per_account} Idempotency-Keys from the last 24 hours: "
+                    "send this request without a key, or retry once the oldest expires",
+                    limit=self.max_per_account,
+                    retry_after=max(1, math.ceil(wait)),
+                )
             return None
         if record.fingerprint != fingerprint:
             raise IdempotencyKeyReused(
@@ -88,9 +100,13 @@ class IdempotencyStore:
         self._prune(account_key, records)
         return record
 
+    def forget_account(self, account_key: str) -> None:
+        """An account was deleted: its keys go with it."""
+        for key in self._records.pop(account_key, {}):
+            self._on_forget(account_key, key)
+
     def restore(self, account_key: str, key: str, record: Record) -> None:
-        """Take back a record from the state file (oldest first): expired or past the cap, it
-        goes at once."""
+        """Take back a record from the state file (oldest first): expired, it goes at once."""
         records = self._records.setdefault(account_key, OrderedDict())
         records[key] = record
         self._prune(account_key, records)

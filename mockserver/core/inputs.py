@@ -19,6 +19,38 @@ from .text import check_text
 
 JOB_TYPE = "AVATAR"
 
+# The longest value each input field takes, the same on every surface: REST's bodies and the
+# OpenAPI document are derived from this table, and `plan_job` holds GraphQL to it. A job keeps
+# what it was given for as long as it is kept, so no field may be as long as a whole body.
+MAX_TEXT = 100_000
+MAX_URL = 4096
+MAX_NAME = 200
+FIELD_LIMITS = {
+    "type": MAX_NAME,
+    "provider": MAX_NAME,
+    "service": MAX_NAME,
+    "text": MAX_TEXT,
+    "avatarId": MAX_NAME,
+    "imageUrl": MAX_URL,
+    "audioUrl": MAX_URL,
+    "voice": MAX_NAME,
+    "language": MAX_NAME,
+    "version": MAX_NAME,
+    "webhookUrl": MAX_URL,
+    "aspectRatio": MAX_NAME,
+    "resolution": MAX_NAME,
+}
+
+
+def check_field(value: str | None, field: str) -> None:
+    """Valid Unicode text, no longer than the table allows for the field."""
+    if value is None:
+        return
+    limit = FIELD_LIMITS[field]
+    if len(value) > limit:
+        raise BadUserInput(f"{field} is too long: {len(value)} characters, at most {limit}", field=field)
+    check_text(value, field)
+
 
 @dataclass(frozen=True, slots=True)
 class JobRequest:
@@ -117,6 +149,8 @@ class Estimate:
 
 def price_speech(text: str | None, audio_url: str | None, fx: Fixtures) -> Estimate:
     """Speech duration, credits and tier for text or recorded audio, or a BadUserInput."""
+    check_field(text, "text")
+    check_field(audio_url, "audioUrl")
     if audio_url is not None:
         check_url(audio_url, "audioUrl")
         if text is not None:
@@ -147,9 +181,10 @@ def price_speech(text: str | None, audio_url: str | None, fx: Fixtures) -> Estim
 
 
 def plan_job(req: JobRequest, fx: Fixtures) -> JobPlan:
-    check_text(req.provider, req.provider_field)
+    check_field(req.provider, req.provider_field)
+    check_field(req.type, "type")
     for name, attr in FLAT_FIELDS.items():
-        check_text(getattr(req, attr), name)
+        check_field(getattr(req, attr), name)
     provider = fx.provider
     if req.type != JOB_TYPE:
         raise BadUserInput(f"type must be {JOB_TYPE} for provider {provider.name}", field="type")
@@ -245,13 +280,13 @@ FLAT_FIELDS = {
 }
 
 
-def from_flat(data: dict) -> JobRequest:
+def from_flat(data: dict[str, Any]) -> JobRequest:
     """The flat shape: GraphQL `generateAvatar` and REST `POST /v1/avatar`."""
     values: dict[str, Any] = {attr: data.get(name) for name, attr in FLAT_FIELDS.items()}
     return JobRequest(provider=data["service"], provider_field="service", **values)
 
 
-def from_generate(data: dict) -> JobRequest:
+def from_generate(data: dict[str, Any]) -> JobRequest:
     """GraphQL `generate`: {type, provider, input {...}, options {...}, webhookUrl}."""
     content = data.get("input") or {}
     options = data.get("options") or {}

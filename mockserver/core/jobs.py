@@ -158,7 +158,9 @@ class Jobs:
         self._clocks = clocks
         self.max_finished = max_finished
         self.processing = processing
-        self._id_rng = random.Random(f"{seed}:ids") if seed is not None else random.Random()
+        # Never from the seed: a job id is all an output URL needs, so with --seed one tenant
+        # could work out another's. The seed decides content (times, fake data), not identifiers.
+        self._id_rng = random.SystemRandom()
         self._time_rng = random.Random(f"{seed}:times") if seed is not None else random.Random()
         self._seq = 0
         self.by_id: dict[str, Job] = {}
@@ -329,6 +331,20 @@ class Jobs:
         job.stopped_progress = job.progress(now)
         self._set(job, CANCELLED, now)
         return job
+
+    def forget_account(self, account_key: str) -> list[Job]:
+        """An account was deleted: its jobs stop (no transition, no hook) and go; returns them."""
+        jobs = list(self.by_account.pop(account_key, {}).values())
+        for job in jobs:
+            if job.timer is not None:
+                job.timer.cancel()
+                job.timer = None
+            if self.by_id.get(job.id) is job:
+                del self.by_id[job.id]
+            self._forget(job)
+        self._finished.pop(account_key, None)
+        self.active.pop(account_key, None)
+        return jobs
 
     def earliest_end(self, account_key: str) -> float | None:
         """When the first of an account's jobs in flight is expected to finish."""

@@ -3,10 +3,11 @@ code sent and the inspector can show it."""
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import re
 from collections import deque
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Reversible
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,11 +139,17 @@ class JournalPage:
 
 
 class Journal:
-    """Bounded: past `size` entries the oldest are dropped; size 0 keeps nothing."""
+    """Bounded: past `size` entries one goes, the oldest of the key that holds the most, so one
+    busy tenant pushes out its own entries, never another's few (on a mock shared by many
+    teams, each test's `requests()` keeps its own). Size 0 keeps nothing."""
 
     def __init__(self, size: int, on_record: Callable[[RecordedRequest], None] | None = None) -> None:
         self.size = size
-        self._entries: deque[RecordedRequest] = deque(maxlen=size or 1)
+        self._entries: dict[int, RecordedRequest] = {}  # by id, oldest first
+        self._by_key: dict[str | None, deque[RecordedRequest]] = {}
+        # (-entries held, oldest id, key): the biggest holder on top. Stale tuples (the key's
+        # count or oldest entry has changed since) are skipped when they come up.
+        self._holders: list[tuple[int, int, str | None]] = []
         self._ids = itertools.count(1)
         self._on_record = on_record
 
@@ -150,25 +157,47 @@ class Journal:
         if not self.size:
             return None
         entry = RecordedRequest(id=next(self._ids), **fields)
-        self._entries.append(entry)
+        if len(self._entries) >= self.size:
+            self._evict()
+        self._entries[entry.id] = entry
+        mine = self._by_key.get(entry.key)
+        if mine is None:
+            mine = self._by_key[entry.key] = deque()
+        mine.append(entry)
+        self._rank(entry.key, mine)
         if self._on_record is not None:
             self._on_record(entry)
         return entry
 
+    def _rank(self, key: str | None, entries: deque[RecordedRequest]) -> None:
+        heapq.heappush(self._holders, (-len(entries), entries[0].id, key))
+        if len(self._holders) > 4 * len(self._by_key) + 64:
+            self._holders = [(-len(q), q[0].id, k) for k, q in self._by_key.items()]
+            heapq.heapify(self._holders)
+
+    def _evict(self) -> None:
+        """The oldest entry of the key holding the most (of those, the one with the oldest)."""
+        while True:
+            count, oldest, key = heapq.heappop(self._holders)
+            entries = self._by_key.get(key)
+            if entries and -count == len(entries) and entries[0].id == oldest:
+                break
+        gone = entries.popleft()
+        del self._entries[gone.id]
+        if entries:
+            self._rank(key, entries)
+        else:
+            del self._by_key[key]
+
     def get(self, entry_id: int) -> RecordedRequest | None:
-        """One entry by id, if it is still kept (ids are consecutive, so this is an index)."""
-        if not self._entries:
-            return None
-        index = entry_id - self._entries[0].id
-        if 0 <= index < len(self._entries):
-            entry = self._entries[index]
-            if entry.id == entry_id:
-                return entry
-        return next((e for e in self._entries if e.id == entry_id), None)
+        """One entry by id, if it is still kept."""
+        return self._entries.get(entry_id)
 
     def clear(self) -> int:
         count = len(self._entries)
         self._entries.clear()
+        self._by_key.clear()
+        self._holders.clear()
         return count
 
     def __len__(self) -> int:
@@ -223,10 +252,11 @@ class Journal:
                 return False
             return needle is None or needle in _searchable(e)
 
+        source: Reversible[RecordedRequest] = self._entries.values() if key is None else self._by_key.get(key, deque())
         chosen: list[RecordedRequest] = []
         total = 0
         older = False
-        for e in reversed(self._entries):
+        for e in reversed(source):
             if not keep(e):
                 continue
             total += 1

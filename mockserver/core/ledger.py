@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from .errors import InsufficientCredits
 
 MAX_ENTRIES = 1000
+# Every credit figure is a GraphQL Int (32 bits, signed), so no balance may pass it: fixtures, the
+# control API and the ledger all keep to it.
+MAX_CREDITS = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)

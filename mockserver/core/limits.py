@@ -84,6 +84,10 @@ class RateLimiter:
     def restore(self, account_key: str, usage: Usage) -> None:
         self._usage[account_key] = usage
 
+    def forget(self, account_key: str) -> None:
+        """An account was deleted: its counters go."""
+        self._usage.pop(account_key, None)
+
     def count_request(self, account: Account) -> None:
         """Admit one request against the per-minute window, or raise RATE_LIMITED."""
         usage = self.usage(account)

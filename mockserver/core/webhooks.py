@@ -537,20 +537,24 @@ class Webhooks:
             self._drop(largest.oldest())
 
     def _drop(self, old: Delivery) -> None:
-        del self.deliveries[old.id]
-        share = self._shares[old.account_key]
-        share.remove(old)
-        if not share:
-            del self._shares[old.account_key]
-        if old.timer is not None:  # a delivery no longer in the log is no longer retried
-            old.timer.cancel()
-            old.timer = None
         if old.state == PENDING:
             logger.warning(
                 "webhook delivery %s of account %s dropped from the log while pending, never to be retried: "
                 "the account holds the most of the %d deliveries kept (--max-deliveries)",
                 old.id, old.account_key, self.settings.max_kept,
             )
+        self._remove(old)
+
+    def _remove(self, old: Delivery) -> None:
+        """Out of the log, and so retried no more."""
+        del self.deliveries[old.id]
+        share = self._shares[old.account_key]
+        share.remove(old)
+        if not share:
+            del self._shares[old.account_key]
+        if old.timer is not None:
+            old.timer.cancel()
+            old.timer = None
         ids = self.by_job.get(old.job_id)
         if ids is not None:
             ids.remove(old.id)
@@ -776,6 +780,12 @@ class Webhooks:
                 if not watchers and self._watchers.get(delivery_id) is watchers:
                     del self._watchers[delivery_id]
         return delivery
+
+    def forget_account(self, account_key: str) -> None:
+        """An account was deleted: its deliveries are retried no more and leave the log."""
+        share = self._shares.get(account_key)
+        for delivery in [*share.pending.values(), *share.done.values()] if share is not None else ():
+            self._remove(delivery)
 
     def get(self, delivery_id: str) -> Delivery:
         delivery = self.deliveries.get(delivery_id)

@@ -24,12 +24,12 @@ from typing import Any
 
 from ariadne.asgi import GraphQL
 from ariadne.asgi.handlers import GraphQLTransportWSHandler, GraphQLWSHandler
-from graphql import GraphQLError, GraphQLSchema, get_operation_ast
+from graphql import GraphQLError, GraphQLSchema, OperationType, get_operation_ast
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from ..core.accounts import api_key
-from ..core.errors import ApiError, BadUserInput
+from ..core.errors import ApiError, BadUserInput, TooManySubscriptions
 from ..core.runtime import Runtime
 from .documents import Documents
 from .endpoint import Context, format_error
@@ -57,6 +57,11 @@ def _key(websocket: WebSocket, payload: Any) -> str | None:
     return api_key(found)
 
 
+# Operations one connection may run at once (each account may also hold at most
+# core.updates.MAX_WATCHES_PER_ACCOUNT live subscriptions, over all its connections).
+MAX_OPERATIONS_PER_SOCKET = 50
+
+
 class Operations:
     """What both protocols do before Ariadne runs an operation: the admission step for the key
     the connection was opened with, then the document prepared as HTTP prepares it."""
@@ -74,14 +79,20 @@ class Operations:
             raise
         websocket.scope.setdefault("state", {})["api_key"] = key
 
-    def admit(self, websocket: WebSocket, data: Any, operation_id: str) -> list[dict[str, Any]]:
+    def admit(self, websocket: WebSocket, data: Any, operation_id: str, live: int) -> list[dict[str, Any]]:
         """Errors to answer the operation with, in the document's format; none to let it run.
-        Either way the journal gets the operation."""
+        Either way the journal gets the operation. `live`: the socket's operations running now."""
         state = websocket.scope["state"]
         errors: list[ApiError] = []
         operation = None
         try:
             state["caller"] = self.runtime.emulator.admit(state["api_key"])
+            if live >= MAX_OPERATIONS_PER_SOCKET:
+                raise TooManySubscriptions(
+                    f"This connection already runs {MAX_OPERATIONS_PER_SOCKET} operations: complete some, "
+                    "or open another connection",
+                    limit=MAX_OPERATIONS_PER_SOCKET,
+                )
             query = data.get("query") if isinstance(data, dict) else None
             if not isinstance(query, str) or not query.strip():
                 raise BadUserInput("'query' must be a non-empty string", field="query")
@@ -94,6 +105,11 @@ class Operations:
             found = get_operation_ast(prepared.document, name if isinstance(name, str) else None) if (
                 prepared.document is not None) else None
             operation = joined(operation_names(found)) if found is not None else None
+            if found is not None and found.operation == OperationType.SUBSCRIPTION and not errors:
+                try:
+                    self.runtime.emulator.check_watch_room(state["caller"].account)
+                except ApiError as error:
+                    errors.append(error)
         state[SOCKET_LOG].subscribed(operation_id, data, state.get("api_key"), operation, errors)
         return [error.to_dict() for error in errors]
 
@@ -122,7 +138,7 @@ class TransportWSHandler(GraphQLTransportWSHandler):
         self, websocket: WebSocket, data: Any, operation_id: str, client_context: Any
     ) -> None:
         if client_context.connection_acknowledged:
-            errors = self.operations.admit(websocket, data, operation_id)
+            errors = self.operations.admit(websocket, data, operation_id, len(client_context.operations))
             if errors:
                 await websocket.send_json({"type": "error", "id": operation_id, "payload": errors})
                 return
@@ -164,7 +180,7 @@ class LegacyWSHandler(GraphQLWSHandler):
     async def process_single_message(
         self, websocket: WebSocket, data: Any, operation_id: str, operations: dict[str, Any]
     ) -> None:
-        errors = self.operations.admit(websocket, data, operation_id)
+        errors = self.operations.admit(websocket, data, operation_id, len(operations))
         if errors:
             await websocket.send_json({"type": self.GQL_ERROR, "id": operation_id, "payload": errors[0]})
             return

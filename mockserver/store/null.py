@@ -27,6 +27,9 @@ class NullStore:
     def save_account(self, account: Account) -> None:
         pass
 
+    def forget_account(self, account_key: str) -> None:
+        pass
+
     def save_usage(self, account_key: str, usage: Usage | None) -> None:
         pass
 

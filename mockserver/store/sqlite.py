@@ -150,6 +150,16 @@ class SqliteStore:
                     )
             self._saved_entries[account.key] = ledger.count
 
+    def forget_account(self, account_key: str) -> None:
+        """The account, its ledger, its counters and its keys (its jobs and deliveries are
+        forgotten one by one, as their owners let them go)."""
+        with self.batch():
+            self._db.execute("DELETE FROM accounts WHERE key = ?", (account_key,))
+            self._db.execute("DELETE FROM usage WHERE account_key = ?", (account_key,))
+            self._db.execute("DELETE FROM ledger_entries WHERE account_key = ?", (account_key,))
+            self._db.execute("DELETE FROM idempotency WHERE account_key = ?", (account_key,))
+        self._saved_entries.pop(account_key, None)
+
     def save_usage(self, account_key: str, usage: Usage | None) -> None:
         if usage is not None:
             self._write("INSERT OR REPLACE INTO usage VALUES (?, ?)", (account_key, _dumps(usage)))

@@ -8,9 +8,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Text = Annotated[str, Field(max_length=100_000)]
-Url = Annotated[str, Field(max_length=4096)]
-Name = Annotated[str, Field(max_length=200)]
+from ..core.inputs import MAX_NAME, MAX_TEXT, MAX_URL
+
+# The lengths of core.inputs.FIELD_LIMITS, which GraphQL is held to as well.
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
+Url = Annotated[str, Field(max_length=MAX_URL)]
+Name = Annotated[str, Field(max_length=MAX_NAME)]
 
 
 class AvatarBody(BaseModel):

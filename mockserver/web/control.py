@@ -10,6 +10,7 @@ import hmac
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
@@ -22,7 +23,9 @@ from ..core.accounts import bearer_token
 from ..core.emulator import MAX_SETTLE_WAIT, SETTLE_WAIT, THROWAWAY_CREDITS, THROWAWAY_PLAN
 from ..core.errors import BadUserInput, Forbidden, Unauthenticated
 from ..core.fixtures import summary
+from ..core.inputs import MAX_NAME
 from ..core.journal import STATUS_PATTERN, RecordedRequest
+from ..core.ledger import MAX_CREDITS
 from ..core.runtime import Runtime
 from ..core.targets import CONTROL_PREFIX
 from . import inspector, views
@@ -44,19 +47,26 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+MAX_EXTENSIONS = 4096
+# Strings the control API keeps (an account's name, a fault's message) are bounded like the API's.
+Short = Annotated[str, Field(max_length=MAX_NAME)]
+Message = Annotated[str, Field(max_length=1000)]
+Credits = Annotated[int, Field(ge=0, le=MAX_CREDITS)]
+
+
 class NewAccount(_Body):
-    plan: str = THROWAWAY_PLAN
-    credits: Annotated[int, Field(ge=0)] = THROWAWAY_CREDITS
-    key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    name: str | None = None
-    webhookSecret: Annotated[str, Field(min_length=1)] | None = None
+    plan: Short = THROWAWAY_PLAN
+    credits: Credits = THROWAWAY_CREDITS
+    key: Annotated[str, Field(min_length=1, max_length=MAX_NAME)] | None = None
+    name: Short | None = None
+    webhookSecret: Annotated[str, Field(min_length=1, max_length=MAX_NAME)] | None = None
     standardWebhooks: bool = False
     clock: Literal["own", "server"] = "server"
 
 
 class AccountUpdate(_Body):
-    credits: Annotated[int, Field(ge=0)] | None = None
-    plan: str | None = None
+    credits: Credits | None = None
+    plan: Short | None = None
     enabled: bool | None = None
 
 
@@ -71,32 +81,32 @@ class Advance(Settle):
 
 
 class ClockUpdate(_Body):
-    speed: str | float
+    speed: Short | float
 
 
 class JobFailure(_Body):
-    code: str = "GENERATION_FAILED"
-    message: str = "The job was failed from the control API"
+    code: Short = "GENERATION_FAILED"
+    message: Message = "The job was failed from the control API"
 
 
 class JobState(_Body):
     status: Literal["processing", "completed", "failed", "cancelled"]
-    code: str | None = None
-    message: str | None = None
+    code: Short | None = None
+    message: Message | None = None
 
 
 class FaultMatch(_Body):
-    key: str | None = None
+    key: Short | None = None
     surface: Literal["graphql", "rest", "media"] | None = None
-    operation: str | None = None
-    path: str | None = None
-    method: str | None = None
+    operation: Short | None = None
+    path: Short | None = None
+    method: Short | None = None
 
 
 class NewFault(_Body):
     status: Annotated[int, Field(ge=400, le=599)] | None = None
-    code: str | None = None
-    message: str | None = None
+    code: Short | None = None
+    message: Message | None = None
     extensions: dict[str, Any] = {}
     latency: Annotated[float, Field(ge=0, le=120)] = 0.0
     count: Annotated[int, Field(ge=1)] = 1
@@ -107,6 +117,8 @@ class NewFault(_Body):
     def _extensions(cls, value: dict[str, Any]) -> dict[str, Any]:
         if "code" in value:
             raise ValueError("give the code as 'code', not inside 'extensions'")
+        if len(orjson.dumps(value)) > MAX_EXTENSIONS:
+            raise ValueError(f"extensions must take at most {MAX_EXTENSIONS} bytes as JSON")
         retry = value.get("retryAfter")
         if retry is not None and (isinstance(retry, bool) or not isinstance(retry, int) or retry < 0):
             raise ValueError("extensions.retryAfter must be a whole number of seconds")
@@ -232,6 +244,12 @@ def _clock_owner(request: Request) -> str | None:
     the server's (/_mock/clock...)."""
     key: str | None = request.path_params.get("key")
     return key
+
+
+async def delete_account(request: Request) -> Response:
+    key = request.path_params["key"]
+    emulator_of(request).delete_account(key)
+    return answer({"deleted": key})
 
 
 async def get_clock(request: Request) -> Response:
@@ -496,7 +514,7 @@ def routes(runtime: Runtime) -> list[Route]:
         ("/reset", {"post": reset}),
         ("/fixtures/reload", {"post": reload_fixtures}),
         ("/accounts", {"post": create_account, "get": list_accounts}),
-        ("/accounts/{key}", {"get": get_account, "patch": update_account}),
+        ("/accounts/{key}", {"get": get_account, "patch": update_account, "delete": delete_account}),
         ("/accounts/{key}/clock", {"get": get_clock, "patch": update_clock}),
         ("/accounts/{key}/clock/advance", {"post": advance_clock}),
         ("/accounts/{key}/clock/settle", {"post": settle_clock}),

@@ -68,6 +68,8 @@ def event_encoder(runtime: Runtime) -> Any:
             key, entry = subject
             return {"account": key, "entry": views.ledger_entry_view(entry)}
         if kind == "account":
+            if isinstance(subject, str):
+                return {"account": {"key": subject, "deleted": True}}
             return {"account": views.control_account_view(emulator, subject, entries=0)}
         if kind == "clock":
             return {"clock": views.control_clock_view(emulator)}

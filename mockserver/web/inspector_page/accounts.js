@@ -67,6 +67,14 @@ export function update(account) {
   if (list.selected === account.key) refreshDetail();
 }
 
+/** The account was deleted (a test's teardown): its row and details go. */
+export function remove(key) {
+  state.accounts.delete(key);
+  dirty.delete(key);
+  invalidate('accounts');
+  if (list.selected === key) list.clear('The account was deleted.');
+}
+
 /** An account's numbers moved (a request, a job, a ledger entry): read it again soon. */
 export function touched(key) {
   if (!key || !state.accounts.has(key)) return;

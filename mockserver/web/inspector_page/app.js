@@ -132,7 +132,8 @@ const handlers = {
     jobs.touched(entry.jobId);
   },
   account: ({ account }) => {
-    accounts.update(account);
+    if (account.deleted) accounts.remove(account.key);
+    else accounts.update(account);
     counts.soon();
   },
   clock: ({ clock }) => {
