@@ -7,6 +7,7 @@ its timers and deliveries stop, and its open subscriptions complete. The surface
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from .assembly import build_emulator, restore
@@ -58,7 +59,8 @@ class Runtime:
     async def reload_fixtures(self) -> Emulator:
         """Read the fixture files again, then reset; a bad file changes nothing."""
         try:
-            fixtures = load_fixtures(self.settings.fixtures)
+            # In a thread: a large file takes a moment to check, and the server answers meanwhile.
+            fixtures = await asyncio.to_thread(load_fixtures, self.settings.fixtures)
         except FixtureError as exc:
             raise FixturesInvalid(
                 f"{exc.file}: {exc.key or '(top level)'}: {exc.reason}", file=exc.file, key=exc.key

@@ -223,23 +223,6 @@ def _normal_host(host: str) -> str:
     return host.lower().rstrip(".").strip("[]")
 
 
-def is_local_host(host: str, own: frozenset[str] = frozenset()) -> bool:
-    """Whether a Host header's host names this machine (the rebinding guard's question)."""
-    host = _normal_host(host)
-    if host == "localhost" or host.endswith(".localhost") or host in own:
-        return True
-    try:
-        address: IPAddress = ipaddress.ip_address(host)
-    except ValueError:
-        try:  # the spellings the C library accepts too: 127.1, 2130706433, 0x7f.1, 0
-            address = ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return _is_local(address, own)
-
-
 def is_loopback_ip(text: str) -> bool:
     try:
         return ipaddress.ip_address(_normal_host(text)).is_loopback
