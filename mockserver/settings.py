@@ -109,7 +109,9 @@ class Settings(BaseModel):
         Cli("--max-finished-jobs", "finished jobs kept, oldest dropped first (jobs in flight are always kept)"),
     ] = 10_000
     max_deliveries: Annotated[
-        int, Field(ge=0), Cli("--max-deliveries", "webhook deliveries kept in the log, oldest dropped first")
+        int, Field(ge=0),
+        Cli("--max-deliveries", "webhook deliveries kept in the log; when full, the account holding the most "
+            "loses its oldest (finished first)"),
     ] = 10_000
     max_idempotency_keys: Annotated[
         int, Field(ge=1),
