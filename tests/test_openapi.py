@@ -21,7 +21,7 @@ from mockserver.core.inputs import FLAT_FIELDS, check_url, from_flat, plan_job, 
 from mockserver.core.pricing import speech_limits
 from mockserver.core.targets import ServerAddress, check_webhook_url
 from mockserver.core.text import check_text
-from mockserver.web.openapi import WebhookTargets, openapi
+from mockserver.wire.openapi import WebhookTargets, openapi
 
 from helpers import api_key
 

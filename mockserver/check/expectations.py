@@ -1,5 +1,5 @@
 """What the checker expects, read from what the mock itself serves: the SDL of
-`graphql/schema.graphql`, the OpenAPI document of `web/openapi.py`, the error classes of
+`graphql/schema.graphql`, the OpenAPI document of `wire/openapi.py`, the error classes of
 `core/errors.py`, the header names of `core/limits.py` and `core/webhooks.py`, the job states of
 `core/jobs.py`, and the bundled fixtures for the document's tables (prices, plans, the avatar and
 voice its snippets use). Nothing here is written twice, so the checker and the mock cannot drift
@@ -79,7 +79,7 @@ def schema() -> GraphQLSchema:
 def openapi() -> dict[str, Any]:
     """The document the mock serves on its bundled fixtures (the base URL does not matter here)."""
     from ..core.fixtures import load_fixtures
-    from ..web.openapi import openapi as document
+    from ..wire.openapi import openapi as document
 
     return document(load_fixtures(), "")
 

@@ -80,6 +80,11 @@ def api_key(headers: Mapping[str, str]) -> str | None:
     return bearer_token(headers.get("authorization"))
 
 
+def missing_key() -> Unauthenticated:
+    """A request without any key, where one is needed."""
+    return Unauthenticated("Missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+
+
 class Accounts:
     def __init__(
         self,
@@ -148,9 +153,7 @@ class Accounts:
 
     def authenticate(self, key: str | None) -> Account:
         if key is None:
-            raise Unauthenticated(
-                "Missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
-            )
+            raise missing_key()
         account = self.by_key.get(key)
         if account is None:
             raise Unauthenticated("Invalid API key")

@@ -1,5 +1,5 @@
 """Thin resolvers: each turns its arguments into one call of the emulator and answers with the
-same wire shapes as REST (`web.views`)."""
+same wire shapes as REST (`wire.views`)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from graphql import GraphQLResolveInfo
 
 from ..core.inputs import from_flat, from_generate
 from ..core.jobs import encode_cursor
-from ..web import views
-from .endpoint import Context
+from ..wire import views
+from .context import Context
 
 query = QueryType()
 mutation = MutationType()

@@ -259,7 +259,7 @@ class AsyncDoitongMock(_Control):
     def __init__(
         self, app: Any, plan: str | None = None, credits: int | None = None, *, clock: ClockKind = "own"
     ) -> None:
-        from ..web.views import control_account_view
+        from ..wire.views import control_account_view
 
         self.app = app
         self.runtime = app.state.runtime

@@ -23,17 +23,18 @@ from ..core.feed import Feed
 from ..core.fixtures import Fixtures, load_fixtures
 from ..core.runtime import Runtime
 from ..graphql.documents import Documents
-from ..graphql.endpoint import GraphQLEndpoint
-from ..graphql.media_type import GraphQLMediaType
 from ..graphql.schema import build_schema
-from ..graphql.websocket import websocket_app
 from ..settings import Settings
 from ..store import open_store
-from . import control, inspector, media, rest, views
+from ..wire import views
+from ..wire.openapi import WebhookTargets, openapi
+from . import control, inspector, media, rest
 from .errors import api_error, http_error, server_error
 from .gate import Gate
+from .graphql_http import GraphQLEndpoint
+from .graphql_media_type import GraphQLMediaType
+from .graphql_ws import websocket_app
 from .middleware import FrontDoor
-from .openapi import WebhookTargets, openapi
 from .requests import base_url, emulator_of, here
 from .responses import JSONResponse
 

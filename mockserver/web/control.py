@@ -28,7 +28,8 @@ from ..core.journal import STATUS_PATTERN, RecordedRequest
 from ..core.ledger import MAX_CREDITS
 from ..core.runtime import Runtime
 from ..core.targets import CONTROL_PREFIX
-from . import inspector, views
+from ..wire import views
+from . import inspector
 from .jsonbody import parse_body, read_json
 from .middleware import cors_middleware
 from .replay import replay

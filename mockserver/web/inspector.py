@@ -23,7 +23,7 @@ from .. import __version__
 from ..core.errors import BadUserInput, NotFound
 from ..core.feed import Feed, Follower, Message
 from ..core.runtime import Runtime
-from . import views
+from ..wire import views
 from .requests import ENDLESS_STREAM
 from .routing import route
 

@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..core.inputs import from_flat
-from . import views
-from .bodies import AvatarBody, EstimateBody
+from ..wire import views
+from ..wire.bodies import AvatarBody, EstimateBody
 from .jsonbody import parse_body, read_json
 from .requests import base_url, caller_of, emulator_of, here, int_param
 from .responses import JSONResponse

@@ -11,7 +11,7 @@ The API key comes in `connection_init`'s payload (`{"Authorization": "Bearer KEY
 counted, or refused with the error it would get over HTTP) and the same document preparation
 (parse, limits, validation: GRAPHQL_PARSE_FAILED and GRAPHQL_VALIDATION_FAILED as over HTTP).
 Every operation, its end and every refused connection go into the request journal
-(`socket_log`).
+(`graphql_ws_log`).
 """
 
 from __future__ import annotations
@@ -31,10 +31,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from ..core.accounts import api_key
 from ..core.errors import ApiError, BadUserInput, TooManySubscriptions
 from ..core.runtime import Runtime
-from .documents import Documents
-from .endpoint import Context, format_error
-from .operations import joined, operation_names
-from .socket_log import SOCKET_LOG, Journaled
+from ..graphql.context import Context
+from ..graphql.documents import Documents
+from ..graphql.errors import format_error
+from ..graphql.operations import joined, operation_names
+from ..wire.envelope import JSON, envelope
+from .graphql_ws_log import SOCKET_LOG, Journaled
+from .middleware import VARY_ORIGIN
+from .requests import here
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -314,10 +318,11 @@ class Subprotocols:
         if offered and "websocket.http.response" in scope.get("extensions", {}):
             # Accepting without a protocol would fail the handshake in browsers, which then say
             # nothing: a plain 400 before the upgrade says why.
-            body = json.dumps(refusal.to_dict())
-            await send({"type": "websocket.http.response.start", "status": 400,
-                        "headers": [(b"content-type", b"application/json")]})
-            await send({"type": "websocket.http.response.body", "body": body.encode()})
+            answer = envelope([refusal])
+            headers = [(b"content-type", JSON.encode()), VARY_ORIGIN,
+                       *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items())]
+            await send({"type": "websocket.http.response.start", "status": answer.status, "headers": headers})
+            await send({"type": "websocket.http.response.body", "body": answer.encoded()})
             return
         await send({"type": "websocket.accept"})
         await send({"type": "websocket.close", "code": NOT_ACCEPTABLE, "reason": NOT_ACCEPTABLE_REASON})
@@ -325,7 +330,7 @@ class Subprotocols:
 
 def websocket_app(runtime: Runtime, schema: GraphQLSchema, documents: Documents) -> ASGIApp:
     def context(websocket: WebSocket, data: Any) -> Context:
-        return Context(runtime.emulator, websocket.scope["state"]["caller"], websocket)
+        return Context(runtime.emulator, websocket.scope["state"]["caller"], here(websocket))
 
     def error_formatter(error: GraphQLError, debug: bool = False) -> dict[str, Any]:
         return format_error(error, debug)[1]
