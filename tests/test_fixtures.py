@@ -86,7 +86,7 @@ def test_accounts_without_name_or_email_get_fake_ones_repeatable_with_a_seed(tmp
     (tmp_path / "accounts.yaml").write_text("accounts:\n  - {key: anon, plan: pro, credits: 1, webhook_secret: s}\n")
 
     def who(seed: int) -> tuple[str, str]:
-        account = create_app(Settings(fixtures=tmp_path, seed=seed)).state.runtime.emulator.accounts.by_key["anon"]
+        account = create_app(Settings(fixtures=tmp_path, seed=seed)).state.runtime.control.account("anon")
         return account.name, account.email
 
     assert who(9) == who(9)

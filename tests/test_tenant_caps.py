@@ -76,7 +76,7 @@ async def test_a_throw_away_account_can_be_deleted_with_everything_of_it(receive
 
 
 async def test_the_accounts_cap_says_how_to_recover():
-    from mockserver.core import emulator as emulator_module
+    from mockserver.core import control as emulator_module
 
     app = make_app()
     cap = emulator_module.MAX_THROWAWAY_ACCOUNTS

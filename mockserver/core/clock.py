@@ -182,6 +182,22 @@ class Scheduler:
     def scaled(self, seconds: float) -> float:
         return self.clock.scaled(seconds)
 
+    @property
+    def virtual(self) -> bool:
+        return self.clock.virtual
+
+    @property
+    def speed(self) -> float:
+        return self.clock.speed
+
+    @speed.setter
+    def speed(self, speed: float) -> None:
+        """For what is scheduled from now on."""
+        self.clock.speed = speed
+
+    def state(self) -> ClockState:
+        return self.clock.state()
+
     def call_at(self, due: float, callback: Callable[[float], None]) -> Timer:
         timer = Timer(due, next(self._seq), callback)
         if self._closed:

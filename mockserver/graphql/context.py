@@ -1,7 +1,7 @@
-"""What resolvers see as `info.context`, from either transport (HTTP or WebSocket): the emulator
-the request was admitted by, the admitted caller (None: introspection only), where the request
-came in (the base of the URLs a job answers with), and whom to tell of a job it made (the
-journal links the request to it)."""
+"""What resolvers see as `info.context`, from either transport (HTTP or WebSocket): the API of
+the emulator the request was admitted by, the admitted caller (None: introspection only), where
+the request came in (the base of the URLs a job answers with), and whom to tell of a job it made
+(the journal links the request to it)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..core.accounts import Account, missing_key
 from ..core.admission import Caller
-from ..core.emulator import Emulator, Here
+from ..core.api import Api, Here
 from ..core.inputs import JobRequest
 from ..core.jobs import Job
 
@@ -21,7 +21,7 @@ def _nobody(job_id: str) -> None:
 
 @dataclass
 class Context:
-    emulator: Emulator
+    api: Api
     caller: Caller | None
     here: Here
     made_job: Callable[[str], None] = _nobody
@@ -39,6 +39,6 @@ class Context:
     def submit(self, job_request: JobRequest) -> Job:
         if self.caller is None:
             raise missing_key()
-        job = self.emulator.submit(self.caller, job_request, self.here)
+        job = self.api.submit(self.caller, job_request, self.here)
         self.made_job(job.id)
         return job

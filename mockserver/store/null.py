@@ -10,8 +10,8 @@ from ..core.clock import ClockState
 from ..core.idempotency import Record
 from ..core.jobs import Job
 from ..core.limits import Usage
+from ..core.store import Snapshot
 from ..core.webhooks import Delivery
-from .base import Snapshot
 
 
 class NullStore:

@@ -25,8 +25,8 @@ from ..core.idempotency import Record
 from ..core.jobs import Job
 from ..core.ledger import MAX_ENTRIES, LedgerEntry
 from ..core.limits import Usage
+from ..core.store import SavedAccount, Snapshot
 from ..core.webhooks import Delivery
-from .base import SavedAccount, Snapshot
 from .codecs import decode, encode
 
 VERSION = 2

@@ -266,10 +266,10 @@ class AsyncDoitongMock(_Control):
         self.graphql_url = f"{self.base_url}/graphql"
         self.transport = httpx.ASGITransport(app=app)
         self.clock_kind = clock
-        emulator = self.runtime.emulator
-        account = emulator.create_account(**_given(plan=plan, credits=credits), own_clock=clock == "own")
-        self.api_key = account.key
-        self.account = control_account_view(emulator, account)
+        control = self.runtime.control
+        read = control.create_account(**_given(plan=plan, credits=credits), own_clock=clock == "own")
+        self.api_key = read.key
+        self.account = control_account_view(read)
 
     def client(self, **kwargs: Any) -> httpx.AsyncClient:
         """An httpx client wired to the in-process app."""

@@ -35,7 +35,7 @@ from .graphql_http import GraphQLEndpoint
 from .graphql_media_type import GraphQLMediaType
 from .graphql_ws import websocket_app
 from .middleware import FrontDoor
-from .requests import base_url, emulator_of, here
+from .requests import base_url, control_of, here, runtime_of
 from .responses import JSONResponse
 
 STATIC = Path(__file__).with_name("static")
@@ -51,14 +51,14 @@ async def favicon(request: Request) -> Response:
 
 
 async def healthz(request: Request) -> Response:
-    emulator = emulator_of(request)
-    return JSONResponse({"status": "ok", "clock": views.clock_view(emulator.clock), "generation": emulator.generation})
+    control = control_of(request)
+    return JSONResponse({"status": "ok", "clock": views.clock_view(control.clock()), "generation": control.generation})
 
 
 async def openapi_json(request: Request) -> Response:
-    emulator = emulator_of(request)
-    targets = WebhookTargets(here(request).address, emulator.settings.webhook_allow)
-    return JSONResponse(openapi(emulator.fixtures, base_url(request), targets))
+    runtime = runtime_of(request)
+    targets = WebhookTargets(here(request).address, runtime.settings.webhook_allow)
+    return JSONResponse(openapi(runtime.fixtures, base_url(request), targets))
 
 
 def create_app(settings: Settings | None = None, fixtures: Fixtures | None = None) -> Starlette:

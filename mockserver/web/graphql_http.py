@@ -30,7 +30,7 @@ from ..graphql.operations import joined, operation_names
 from ..wire.envelope import envelope
 from .errors import written
 from .jsonbody import read_json
-from .requests import emulator_of, here
+from .requests import api_of, here
 from .responses import JSONResponse
 
 EXPLORER = Path(__file__).resolve().parent / "static" / "explorer.html"
@@ -52,7 +52,6 @@ class GraphQLEndpoint:
         else:
             data = await read_json(request)
         query, variables, operation_name = self._unpack(data, get=request.method == "GET")
-        emulator = emulator_of(request)
         if caller is None and not self.documents.anonymous_may_run(query):
             raise missing_key()  # refused before any validation
         prepared = self.documents.prepare(query)
@@ -70,7 +69,7 @@ class GraphQLEndpoint:
             raise BadUserInput("only queries may be sent with GET; use POST for mutations")
         if caller is None and not is_introspection_only(operation):
             raise missing_key()
-        context = Context(emulator, caller, here(request), partial(setattr, request.state, "job_id"))
+        context = Context(api_of(request), caller, here(request), partial(setattr, request.state, "job_id"))
         result = execute_sync(
             self.schema,
             prepared.document,

@@ -57,11 +57,11 @@ def event_encoder(runtime: Runtime) -> Any:
     """What each kind of event carries on the stream, as the control API shows the same things."""
 
     def encode(kind: str, subject: Any) -> dict[str, Any] | None:
-        emulator = runtime.emulator
+        control = runtime.control
         if kind == "request":
             return {"request": views.request_brief_view(subject)}
         if kind == "job":
-            return {"job": views.control_job_view(subject, emulator.now(subject.account_key))}
+            return {"job": views.control_job_view(subject, control.now(subject))}
         if kind == "delivery":
             return {"delivery": views.delivery_view(subject)}
         if kind == "ledger":
@@ -70,13 +70,16 @@ def event_encoder(runtime: Runtime) -> Any:
         if kind == "account":
             if isinstance(subject, str):
                 return {"account": {"key": subject, "deleted": True}}
-            return {"account": views.control_account_view(emulator, subject, entries=0)}
+            try:
+                return {"account": views.control_account_view(control.account(subject.key, entries=0))}
+            except NotFound:
+                return None  # gone since (a reset in between): the stream's `reset` says so
         if kind == "clock":
-            return {"clock": views.control_clock_view(emulator)}
+            return {"clock": views.control_clock_view(control.clock())}
         if kind == "fault":
             return {
                 "fault": views.fault_view(subject) if subject is not None else None,
-                "faults": [views.fault_view(f) for f in emulator.faults.list()],
+                "faults": [views.fault_view(f) for f in control.faults()],
             }
         if kind == "journal":
             return {"removed": subject}
@@ -158,7 +161,7 @@ async def event_stream(request: Request) -> Response:
     feed: Feed = request.app.state.feed
     hello = {
         "version": __version__,
-        "clock": views.control_clock_view(runtime.emulator),
+        "clock": views.control_clock_view(runtime.control.clock()),
         "kinds": sorted(kinds) if kinds is not None else list(KINDS),
         "adminToken": runtime.settings.admin_token is not None,
     }
