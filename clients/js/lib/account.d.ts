@@ -1,7 +1,7 @@
 /** One account on the mock, steered by a test: its key, its clock, its jobs, faults and logs. */
-import type { AccountInfo, Clock, ClockKind, ClockMoved, ControlJob, Delivery, Fault, Job, JobDetail, JobFilters, JobStatus, RecordedRequest, RequestFilters, Speed } from './api.js';
+import type { AccountInfo, Clock, ClockKind, ClockMoved, ControlJob, Delivery, Fault, Job, JobDetail, JobStatus, RecordedRequest } from './api.js';
 import type { DoitongMock } from './mock.js';
-import { type AccountFaultOptions, type DeliveriesQuery, type WaitOptions } from './options.js';
+import { type AccountFaultOptions, type DeliveriesQuery, type JobFilters, type RequestFilters, type Speed, type WaitOptions } from './options.js';
 /**
  * An account and the control operations scoped to it. With a clock of its own (`clockKind`
  * `own`, what `newAccount()` makes by default), `advance()` moves only this account's world:

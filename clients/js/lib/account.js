@@ -1,6 +1,6 @@
 /** One account on the mock, steered by a test: its key, its clock, its jobs, faults and logs. */
 import { ControlApiError } from './errors.js';
-import { faultBody } from './options.js';
+import { faultBody, } from './options.js';
 import { enc } from './transport.js';
 /**
  * An account and the control operations scoped to it. With a clock of its own (`clockKind`

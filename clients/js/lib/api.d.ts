@@ -49,11 +49,10 @@ export interface AdvanceBody extends SettleBody {
     seconds?: number;
     next?: boolean;
 }
-/** A clock's speed: `realtime`, `instant` or a factor (0.001 to 1,000,000). */
-export type Speed = 'realtime' | 'instant' | number | `${number}`;
 /** `PATCH .../clock`. */
 export interface ClockUpdateBody {
-    speed: Speed;
+    /** `realtime`, `instant` or a factor. */
+    speed: string | number;
 }
 export type ClockKind = 'own' | 'server';
 /** A plan and its limits (null: unlimited). */
@@ -198,17 +197,6 @@ export interface JobList {
     total: number;
     next: number | null;
 }
-/** Query of `GET /_mock/jobs`. */
-export interface JobFilters {
-    account?: string;
-    /** One status or several. */
-    status?: JobStatus | JobStatus[];
-    /** Searched in the id, account key, status, text, avatar, voice, scenario, error and URLs. */
-    text?: string;
-    /** A job's `seq`: the page just older than it. */
-    before?: number;
-    limit?: number;
-}
 /** `POST /_mock/jobs/{id}/fail`. */
 export interface JobFailureBody {
     code?: string;
@@ -300,27 +288,6 @@ export interface RequestList {
     total: number;
     next: number | null;
 }
-/** Query of `GET /_mock/requests`. */
-export interface RequestFilters {
-    key?: string;
-    method?: string;
-    /** A path; ending in `*` it is a prefix. */
-    path?: string;
-    /** Codes and classes, one or several: `404`, `'4xx'`, `['4xx', '5xx']`. */
-    status?: number | string | (number | string)[];
-    operation?: string;
-    surface?: Surface;
-    /** Unix seconds, an ISO 8601 time or a Date. */
-    since?: number | string | Date;
-    /** Searched in paths, operations, keys and both bodies. */
-    text?: string;
-    /** The request that made the job and every one that names it. */
-    job?: string;
-    /** true: only the requests a fault answered; false: the others. */
-    fault?: boolean;
-    before?: number;
-    limit?: number;
-}
 export type DeliveryState = 'pending' | 'delivered' | 'failed';
 export interface Attempt {
     number: number;
@@ -365,20 +332,6 @@ export interface DeliveryList {
     deliveries: Delivery[];
     total: number;
     next: string | null;
-}
-/** Query of `GET /_mock/deliveries`. */
-export interface DeliveryFilters {
-    job?: string;
-    account?: string;
-    state?: DeliveryState;
-    text?: string;
-    before?: string;
-    limit?: number;
-}
-/** Query of `GET /_mock/deliveries/{id}`: wait until `attempts` are recorded, at most `wait` seconds. */
-export interface DeliveryWait {
-    attempts?: number;
-    wait?: number;
 }
 /** `GET /healthz`. */
 export interface Healthz {

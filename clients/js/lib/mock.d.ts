@@ -1,8 +1,8 @@
 /** The handle on a running mock: `connect()` makes one, `start()` makes one with a process. */
-import type { AccountList, Clock, ClockMoved, ControlJob, Delivery, DeliveryWait, EventKind, Fault, Health, JobDetail, JobFilters, JobStatus, Job, RecordedRequest, RequestFilters, ResetResult, Speed } from './api.js';
+import type { AccountList, Clock, ClockMoved, ControlJob, Delivery, EventKind, Fault, Health, Job, JobDetail, JobStatus, RecordedRequest, ResetResult } from './api.js';
 import { Account } from './account.js';
 import { type EventsOptions, type MockEvent } from './events.js';
-import { type DeliveriesQuery, type MockFaultOptions, type NewAccountOptions, type WaitOptions } from './options.js';
+import { type DeliveriesQuery, type DeliveryWait, type JobFilters, type MockFaultOptions, type NewAccountOptions, type RequestFilters, type Speed, type WaitOptions } from './options.js';
 export interface ConnectOptions {
     /** The mock's `--admin-token`, sent as `X-Admin-Token`. */
     adminToken?: string;

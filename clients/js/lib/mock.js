@@ -1,7 +1,7 @@
 /** The handle on a running mock: `connect()` makes one, `start()` makes one with a process. */
 import { Account } from './account.js';
 import { readEvents } from './events.js';
-import { faultBody } from './options.js';
+import { faultBody, } from './options.js';
 import { enc, Transport } from './transport.js';
 /** What an advance waits for by default (the mock's 60 s), and the margin the HTTP call adds. */
 const ADVANCE_WAIT_S = 60;

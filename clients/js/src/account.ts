@@ -2,23 +2,30 @@
 
 import type {
   AccountInfo,
+  AccountUpdateBody,
   Clock,
   ClockKind,
   ClockMoved,
+  ClockUpdateBody,
   ControlJob,
   Delivery,
   Fault,
   Job,
   JobDetail,
-  JobFilters,
   JobStatus,
   RecordedRequest,
-  RequestFilters,
-  Speed,
 } from './api.js';
 import { ControlApiError } from './errors.js';
 import type { DoitongMock } from './mock.js';
-import { type AccountFaultOptions, type DeliveriesQuery, faultBody, type WaitOptions } from './options.js';
+import {
+  type AccountFaultOptions,
+  type DeliveriesQuery,
+  faultBody,
+  type JobFilters,
+  type RequestFilters,
+  type Speed,
+  type WaitOptions,
+} from './options.js';
 import { enc } from './transport.js';
 
 /**
@@ -60,16 +67,16 @@ export class Account {
 
   /** Spendable credits become `credits` (what is held stays held). */
   setCredits(credits: number): Promise<AccountInfo> {
-    return this.#mock.transport.call('PATCH', this.#path(), { body: { credits } });
+    return this.#mock.transport.call('PATCH', this.#path(), { body: { credits } satisfies AccountUpdateBody });
   }
 
   setPlan(plan: string): Promise<AccountInfo> {
-    return this.#mock.transport.call('PATCH', this.#path(), { body: { plan } });
+    return this.#mock.transport.call('PATCH', this.#path(), { body: { plan } satisfies AccountUpdateBody });
   }
 
   /** A disabled account's requests are refused (403 `FORBIDDEN`). */
   setEnabled(enabled: boolean): Promise<AccountInfo> {
-    return this.#mock.transport.call('PATCH', this.#path(), { body: { enabled } });
+    return this.#mock.transport.call('PATCH', this.#path(), { body: { enabled } satisfies AccountUpdateBody });
   }
 
   /** Delete the account and everything of it: its jobs stop, its deliveries and clock go. */
@@ -106,7 +113,7 @@ export class Account {
 
   /** This account's clock's speed, for what is scheduled on it from now on. */
   setSpeed(speed: Speed): Promise<Clock> {
-    return this.#mock.transport.call('PATCH', this.#clockPath(), { body: { speed } });
+    return this.#mock.transport.call('PATCH', this.#clockPath(), { body: { speed } satisfies ClockUpdateBody });
   }
 
   // ---- its jobs -----------------------------------------------------------------------------

@@ -57,12 +57,10 @@ export interface AdvanceBody extends SettleBody {
   next?: boolean;
 }
 
-/** A clock's speed: `realtime`, `instant` or a factor (0.001 to 1,000,000). */
-export type Speed = 'realtime' | 'instant' | number | `${number}`;
-
 /** `PATCH .../clock`. */
 export interface ClockUpdateBody {
-  speed: Speed;
+  /** `realtime`, `instant` or a factor. */
+  speed: string | number;
 }
 
 // ---- accounts -------------------------------------------------------------------------------
@@ -231,18 +229,6 @@ export interface JobList {
   next: number | null;
 }
 
-/** Query of `GET /_mock/jobs`. */
-export interface JobFilters {
-  account?: string;
-  /** One status or several. */
-  status?: JobStatus | JobStatus[];
-  /** Searched in the id, account key, status, text, avatar, voice, scenario, error and URLs. */
-  text?: string;
-  /** A job's `seq`: the page just older than it. */
-  before?: number;
-  limit?: number;
-}
-
 /** `POST /_mock/jobs/{id}/fail`. */
 export interface JobFailureBody {
   code?: string;
@@ -349,28 +335,6 @@ export interface RequestList {
   next: number | null;
 }
 
-/** Query of `GET /_mock/requests`. */
-export interface RequestFilters {
-  key?: string;
-  method?: string;
-  /** A path; ending in `*` it is a prefix. */
-  path?: string;
-  /** Codes and classes, one or several: `404`, `'4xx'`, `['4xx', '5xx']`. */
-  status?: number | string | (number | string)[];
-  operation?: string;
-  surface?: Surface;
-  /** Unix seconds, an ISO 8601 time or a Date. */
-  since?: number | string | Date;
-  /** Searched in paths, operations, keys and both bodies. */
-  text?: string;
-  /** The request that made the job and every one that names it. */
-  job?: string;
-  /** true: only the requests a fault answered; false: the others. */
-  fault?: boolean;
-  before?: number;
-  limit?: number;
-}
-
 // ---- webhook deliveries ---------------------------------------------------------------------
 
 export type DeliveryState = 'pending' | 'delivered' | 'failed';
@@ -421,22 +385,6 @@ export interface DeliveryList {
   deliveries: Delivery[];
   total: number;
   next: string | null;
-}
-
-/** Query of `GET /_mock/deliveries`. */
-export interface DeliveryFilters {
-  job?: string;
-  account?: string;
-  state?: DeliveryState;
-  text?: string;
-  before?: string;
-  limit?: number;
-}
-
-/** Query of `GET /_mock/deliveries/{id}`: wait until `attempts` are recorded, at most `wait` seconds. */
-export interface DeliveryWait {
-  attempts?: number;
-  wait?: number;
 }
 
 // ---- the mock as a whole ----------------------------------------------------------------------

@@ -8,9 +8,14 @@ export { connect, DoitongMock, type ConnectOptions } from './mock.js';
 export type {
   AccountFaultOptions,
   DeliveriesQuery,
+  DeliveryFilters,
+  DeliveryWait,
   FaultOptions,
+  JobFilters,
   MockFaultOptions,
   NewAccountOptions,
+  RequestFilters,
+  Speed,
   WaitOptions,
 } from './options.js';
 export { sign, signStandard, verifySignature, type HeaderSource, type RawBody } from './signature.js';

@@ -3,31 +3,41 @@
 import type {
   AccountInfo,
   AccountList,
+  AdvanceBody,
   Clock,
   ClockMoved,
+  ClockUpdateBody,
   ControlJob,
   Delivery,
   DeliveryList,
-  DeliveryWait,
   EventKind,
   Fault,
   FaultList,
   Health,
-  JobDetail,
-  JobFilters,
-  JobStatus,
   Job,
+  JobDetail,
+  JobFailureBody,
+  JobStateBody,
+  JobStatus,
   NewAccountBody,
   RecordedRequest,
   Removed,
-  RequestFilters,
   RequestList,
   ResetResult,
-  Speed,
 } from './api.js';
 import { Account } from './account.js';
 import { type EventsOptions, type MockEvent, readEvents } from './events.js';
-import { type DeliveriesQuery, faultBody, type MockFaultOptions, type NewAccountOptions, type WaitOptions } from './options.js';
+import {
+  type DeliveriesQuery,
+  type DeliveryWait,
+  faultBody,
+  type JobFilters,
+  type MockFaultOptions,
+  type NewAccountOptions,
+  type RequestFilters,
+  type Speed,
+  type WaitOptions,
+} from './options.js';
 import { enc, Transport, type QueryValue } from './transport.js';
 
 export interface ConnectOptions {
@@ -123,14 +133,14 @@ export class DoitongMock {
 
   /** The server clock's speed, for what is scheduled from now on. */
   setSpeed(speed: Speed): Promise<Clock> {
-    return this.transport.call('PATCH', '/_mock/clock', { body: { speed } });
+    return this.transport.call('PATCH', '/_mock/clock', { body: { speed } satisfies ClockUpdateBody });
   }
 
   /** @internal An advance or a settle: the call waits as long as the mock may, and a margin. */
-  clockCall(path: string, body: object, options: WaitOptions): Promise<ClockMoved> {
+  clockCall(path: string, body: AdvanceBody, options: WaitOptions): Promise<ClockMoved> {
     const waits = options.timeout === undefined ? {} : { timeout: options.timeout };
     return this.transport.call('POST', path, {
-      body: { ...body, ...waits },
+      body: { ...body, ...waits } satisfies AdvanceBody,
       timeoutMs: ((options.timeout ?? ADVANCE_WAIT_S) + CALL_MARGIN_S) * 1000,
     });
   }
@@ -155,12 +165,12 @@ export class DoitongMock {
 
   /** Fail a job now, with that error. */
   fail(id: string, code = 'GENERATION_FAILED', message = 'Failed by the test'): Promise<Job> {
-    return this.transport.call('POST', `/_mock/jobs/${enc(id)}/fail`, { body: { code, message } });
+    return this.transport.call('POST', `/_mock/jobs/${enc(id)}/fail`, { body: { code, message } satisfies JobFailureBody });
   }
 
   /** Move a job to a status now (`failed` with `code` and `message`, if given). */
   setState(id: string, status: Exclude<JobStatus, 'queued'>, error: { code?: string; message?: string } = {}): Promise<Job> {
-    return this.transport.call('POST', `/_mock/jobs/${enc(id)}/state`, { body: { status, ...error } });
+    return this.transport.call('POST', `/_mock/jobs/${enc(id)}/state`, { body: { status, ...error } satisfies JobStateBody });
   }
 
   // ---- faults -----------------------------------------------------------------------------
