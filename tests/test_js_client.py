@@ -7,12 +7,15 @@ tsc and the runners write goes to a temporary copy of the layout, never into the
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -139,29 +142,33 @@ def test_npm_installs_the_package_from_the_repository_path(node, server, tmp_pat
     assert answer["key"].startswith("mock_")
 
 
-def test_the_browser_build_runs_in_chromium(tree, server):
+def test_the_browser_build_runs_in_chromium_on_a_page_of_another_origin(tree, server, tmp_path):
+    """A frontend's dev server (a real one, on another origin) serves the package's browser build;
+    the page steers the real mock across origins, its event stream included."""
     playwright = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed")
-    lib = tree / "clients" / "js" / "lib"
-    with playwright.sync_playwright() as p:
+    site = tmp_path / "app"
+    shutil.copytree(tree / "clients" / "js" / "lib", site / "lib")
+    (site / "index.html").write_text("<!doctype html><title>an app</title>")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as dev_server, playwright.sync_playwright() as p:
+        threading.Thread(target=dev_server.serve_forever, daemon=True).start()
+        app = f"http://localhost:{dev_server.server_address[1]}"
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
-        # The package's browser build served beside the page, as a bundler or a static server would.
-        page.route(f"{server.base_url}/__client/*", lambda route: route.fulfill(
-            path=str(lib / route.request.url.rsplit("/", 1)[1]), content_type="text/javascript"))
-        page.goto(server.base_url + "/")
-        result = page.evaluate("""async (body) => {
-            const { connect, sign, verifySignature } = await import('/__client/browser.js');
-            const mock = connect(location.origin);
+        page.goto(f"{app}/")
+        result = page.evaluate("""async ([mockUrl, body]) => {
+            const { connect, sign, verifySignature } = await import('/lib/browser.js');
+            const mock = connect(mockUrl);
             const account = await mock.newAccount();
             const statuses = [];
             let id = null;
             for await (const event of mock.events({ kinds: ['job'] })) {
                 if (event.kind === 'hello') {
-                    const r = await fetch('/v1/avatar', { method: 'POST', body: JSON.stringify(body),
+                    const r = await fetch(`${mockUrl}/v1/avatar`, { method: 'POST', body: JSON.stringify(body),
                         headers: { 'Content-Type': 'application/json', ...account.restHeaders } });
                     id = (await r.json()).data.avatar.id;
                     void account.advance(600);
@@ -174,10 +181,12 @@ def test_the_browser_build_runs_in_chromium(tree, server):
             const signature = sign(account.webhookSecret, 'a body');
             const verified = verifySignature(account.webhookSecret, 'a body', new Headers({ 'X-Doitong-Signature': signature }));
             await mock.close();
-            return { secret: account.webhookSecret, statuses, error, signature, verified };
-        }""", BODY)
+            return { origin: location.origin, secret: account.webhookSecret, statuses, error, signature, verified };
+        }""", [server.base_url, BODY])
         browser.close()
+        dev_server.shutdown()
     assert errors == []
+    assert result["origin"] == app
     assert result["statuses"] == ["queued", "processing", "completed"]
     assert result["error"] == {"name": "ControlApiError", "code": "NOT_FOUND", "status": 404}
     assert result["signature"] == sign(result["secret"], b"a body") and result["verified"] is True

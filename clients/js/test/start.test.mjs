@@ -29,13 +29,20 @@ const groupAlive = (pid) => {
   }
 };
 
-test('start() runs doitong-mock from the PATH on a free port, and stop() ends it', async () => {
+test('start() runs doitong-mock from the PATH on a free port, and stop() ends it and its event streams', async () => {
   const server = await start({ args: ['--no-render'] });
   assert.match(server.baseUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.equal(server.graphqlUrl, `${server.baseUrl}/graphql`);
   assert.equal((await server.health()).status, 'ok');
   assert.match(server.output(), /listening on/);
-  await server.stop();
+  const seen = [];
+  let stopped;
+  for await (const event of server.events()) {  // ends when the server stops
+    seen.push(event.kind);
+    stopped ??= server.stop();
+  }
+  await stopped;
+  assert.deepEqual(seen, ['hello']);
   assert.equal(await answers(server.baseUrl), false);
   assert.equal(groupAlive(server.pid), false);
 });
