@@ -6,13 +6,13 @@ import { unreachable } from './transport.js';
  * handle closed), or the server ends the stream (it shuts down). The connection ends with them.
  */
 export async function* readEvents(transport, options, closed) {
+    const signals = [closed, options.signal].filter((signal) => signal !== undefined);
+    if (signals.some((signal) => signal.aborted))
+        return;
     const stop = new AbortController();
     const onAbort = () => stop.abort();
-    for (const signal of [closed, options.signal]) {
-        if (signal?.aborted)
-            return;
-        signal?.addEventListener('abort', onAbort, { once: true });
-    }
+    for (const signal of signals)
+        signal.addEventListener('abort', onAbort, { once: true });
     try {
         let response;
         const path = '/_mock/events';
@@ -57,8 +57,8 @@ export async function* readEvents(transport, options, closed) {
     }
     finally {
         stop.abort();
-        for (const signal of [closed, options.signal])
-            signal?.removeEventListener('abort', onAbort);
+        for (const signal of signals)
+            signal.removeEventListener('abort', onAbort);
     }
 }
 /** Server-sent events from text as it arrives (https://html.spec.whatwg.org/#event-stream-interpretation). */

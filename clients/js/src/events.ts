@@ -25,12 +25,11 @@ export async function* readEvents<K extends EventKind>(
   options: EventsOptions<K>,
   closed: AbortSignal,
 ): AsyncGenerator<MockEvent<K | 'hello' | 'lagged'>, void, undefined> {
+  const signals = [closed, options.signal].filter((signal) => signal !== undefined);
+  if (signals.some((signal) => signal.aborted)) return;
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
-  for (const signal of [closed, options.signal]) {
-    if (signal?.aborted) return;
-    signal?.addEventListener('abort', onAbort, { once: true });
-  }
+  for (const signal of signals) signal.addEventListener('abort', onAbort, { once: true });
   try {
     let response: Response;
     const path = '/_mock/events';
@@ -67,7 +66,7 @@ export async function* readEvents<K extends EventKind>(
     }
   } finally {
     stop.abort();
-    for (const signal of [closed, options.signal]) signal?.removeEventListener('abort', onAbort);
+    for (const signal of signals) signal.removeEventListener('abort', onAbort);
   }
 }
 
