@@ -4,10 +4,9 @@ The public API is what `__all__` names; everything else is internal and may chan
 imported on first use, so importing the package (as pytest does for the plugin) costs nothing.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 __version__ = "0.1.0"
 __all__ = [
@@ -33,7 +32,7 @@ _WHERE = {
     "verify_signature": "mockserver.core.signing",
 }
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from .core.errors import ApiError
     from .core.signing import sign, verify_signature
     from .settings import Settings
@@ -42,11 +41,11 @@ if TYPE_CHECKING:
     from .web.app import create_app
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     where = _WHERE.get(name)
     if where is None:
         raise AttributeError(f"module 'mockserver' has no attribute {name!r}")
-    return getattr(importlib.import_module(where), name)
+    return getattr(_importlib.import_module(where), name)
 
 
 def __dir__() -> list[str]:

@@ -72,6 +72,11 @@ class Settings(BaseModel):
         str | None,
         Cli("--public-url", "base of output and portrait URLs (e.g. http://mock:8080 behind compose)", "the request's"),
     ] = None
+    allowed_hosts: Annotated[
+        tuple[str, ...],
+        Cli("--allow-host", "comma-separated host names (patterns such as '*.internal') the server answers to "
+            "besides its own, e.g. a proxy's or a cluster's name; '*': any (no DNS-rebinding guard)", "none"),
+    ] = ()
     webhook_allow: Annotated[
         tuple[str, ...],
         Cli("--webhook-allow", "comma-separated host patterns webhooks may go to, e.g. 'localhost,*.internal'", "any"),
@@ -104,7 +109,9 @@ class Settings(BaseModel):
         Cli("--max-finished-jobs", "finished jobs kept, oldest dropped first (jobs in flight are always kept)"),
     ] = 10_000
     max_deliveries: Annotated[
-        int, Field(ge=0), Cli("--max-deliveries", "webhook deliveries kept in the log, oldest dropped first")
+        int, Field(ge=0),
+        Cli("--max-deliveries", "webhook deliveries kept in the log; when full, the account holding the most "
+            "loses its oldest (finished first)"),
     ] = 10_000
     max_idempotency_keys: Annotated[
         int, Field(ge=1),
@@ -146,7 +153,7 @@ class Settings(BaseModel):
     def _speed(cls, value: Any) -> float:
         return parse_speed(value)
 
-    @field_validator("webhook_allow", "cors_origins", mode="before")
+    @field_validator("allowed_hosts", "webhook_allow", "cors_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         return _csv(value)

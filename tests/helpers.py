@@ -167,3 +167,38 @@ def seconds_between(earlier: str, later: str) -> float:
     """Seconds from one of the API's RFC 3339 times to another."""
     parse = datetime.fromisoformat
     return (parse(later.replace("Z", "+00:00")) - parse(earlier.replace("Z", "+00:00"))).total_seconds()
+
+
+@dataclass
+class Exited:
+    """How a command that was expected to stop on its own ended."""
+
+    returncode: int
+    output: str
+    peak_rss_mb: float
+
+
+def run_to_exit(args: list[str], cwd: Path, timeout: float = 60, memory_cap_mb: int = 1024) -> Exited:
+    """Run `python -m mockserver ARGS` until it exits; its peak resident size is its own (wait4),
+    and its address space is capped, so a run-away on old code fails the test instead of the machine."""
+    import resource
+
+    def cap() -> None:
+        limit = memory_cap_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    out = cwd / f"exited-{time.monotonic_ns()}.log"
+    with out.open("w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "mockserver", *args], stdout=log, stderr=subprocess.STDOUT,
+                                   cwd=cwd, preexec_fn=cap)
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return Exited(process.returncode, out.read_text(errors="replace"), usage.ru_maxrss / 1024)
+        if time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            raise AssertionError(f"still running after {timeout} s:\n{out.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.05)

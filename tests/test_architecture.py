@@ -59,6 +59,19 @@ def test_the_public_api_is_what_all_names():
     assert mockserver.verify_signature("s", b"{}", mockserver.sign("s", b"{}"))
 
 
+def test_all_names_exactly_the_public_members():
+    """As httpx's test_exported_members: a public name added without `__all__`, or listed there
+    and missing, fails; `__all__` stays sorted. Subpackages are modules, not members."""
+    import types
+
+    members = {name for name, value in vars(mockserver).items()
+               if not name.startswith("_") and not isinstance(value, types.ModuleType)}
+    lazy = set(mockserver._WHERE)  # served on first use by the module's __getattr__
+    assert set(mockserver.__all__) == members | lazy | {"__version__"}
+    assert mockserver.__all__ == sorted(mockserver.__all__)
+    assert set(dir(mockserver)) == set(mockserver.__all__)
+
+
 def test_the_readme_imports_only_the_public_api():
     readme = (REPO / "README.md").read_text()
     imports = re.findall(r"^\s*(?:from|import) (mockserver[\w.]*)", readme, flags=re.M)

@@ -16,6 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from helpers import free_port
@@ -128,6 +129,19 @@ def test_compose_serves_the_documents_snippet_and_delivers_a_webhook_to_its_neig
         time.sleep(1)
     assert "submitted job" in text and "completed" in text
     assert_subscriptions_work(port, job["id"])
+
+
+def test_a_page_rebound_to_the_published_port_gets_no_keys_or_secrets(compose):
+    """The README's set-up: the port published on the host's loopback, no admin token. A page on
+    attacker.example that rebinds its name to 127.0.0.1 reaches the mock as same-origin."""
+    port, _ = compose
+    deadline = time.monotonic() + 120
+    while not reachable("127.0.0.1", port) or httpx.get(f"http://127.0.0.1:{port}/healthz").status_code != 200:
+        assert time.monotonic() < deadline, "the mock never answered"
+        time.sleep(1)
+    r = httpx.get(f"http://127.0.0.1:{port}/_mock/accounts", headers={"Host": f"attacker.example:{port}"})
+    assert r.status_code == 403 and "whsec_" not in r.text
+    assert httpx.get(f"http://localhost:{port}/_mock/accounts").status_code == 200
 
 
 def assert_subscriptions_work(port: int, job_id: str) -> None:

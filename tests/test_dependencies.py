@@ -43,10 +43,18 @@ def test_uvicorn_h11_protocol_has_the_hooks_the_guarded_protocol_overrides():
     assert list(inspect.signature(H11Protocol.send_400_response).parameters) == ["self", "msg"]
 
 
+def test_uvicorn_httptools_protocol_has_the_parser_callbacks_the_guarded_protocol_overrides():
+    impl = pytest.importorskip("uvicorn.protocols.http.httptools_impl", reason="httptools is not installed here")
+    for name in ("on_message_begin", "on_headers_complete", "on_message_complete", "on_response_complete",
+                 "data_received", "connection_made", "connection_lost", "send_400_response"):
+        assert callable(getattr(impl.HttpToolsProtocol, name, None)), name
+
+
 def test_ariadne_transport_ws_handler_has_the_methods_the_websocket_surface_overrides():
     for name, params in {
         "handle_websocket_connection_init_message": ["self", "websocket", "message", "client_context"],
         "handle_websocket_subscribe": ["self", "websocket", "data", "operation_id", "client_context"],
+        "observe_async_results": ["self", "websocket", "results_producer", "operation_id", "client_context"],
     }.items():
         assert list(inspect.signature(getattr(GraphQLTransportWSHandler, name)).parameters) == params, name
 
@@ -55,6 +63,8 @@ def test_ariadne_legacy_ws_handler_has_the_methods_the_websocket_surface_overrid
     for name, params in {
         "handle_websocket_connection_init_message": ["self", "websocket", "message"],
         "process_single_message": ["self", "websocket", "data", "operation_id", "operations"],
+        "observe_async_results": ["self", "websocket", "results", "operation_id"],
+        "stop_websocket_operation": ["self", "websocket", "operation"],
     }.items():
         assert list(inspect.signature(getattr(GraphQLWSHandler, name)).parameters) == params, name
     assert GraphQLWSHandler.GQL_CONNECTION_ERROR == "connection_error" and GraphQLWSHandler.GQL_ERROR == "error"

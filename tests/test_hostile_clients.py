@@ -487,6 +487,76 @@ def test_a_rebound_host_name_gets_nothing_from_a_server_on_loopback(server):
             assert client.get("/_mock/clock", headers={"Host": f"{name}:{port}"}).status_code == 200, name
 
 
+def outside_address() -> str:
+    """An address of this machine other than loopback: where a published container port lands."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the outgoing address
+            address = probe.getsockname()[0]
+        except OSError:
+            address = "127.0.0.1"
+    if address.startswith("127."):
+        pytest.skip("this machine has no address but loopback to listen on")
+    return address
+
+
+def upgrade_answer(address: str, port: int, host: str) -> bytes:
+    """The first line of the answer to a WebSocket upgrade that says `Host: host`."""
+    head = (f"GET /graphql HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n")
+    with socket.create_connection((address, port), timeout=10) as sock:
+        sock.sendall(head.encode())
+        return sock.recv(4096).split(b"\r\n", 1)[0]
+
+
+@pytest.mark.integration
+def test_a_rebound_name_gets_nothing_from_a_server_listening_on_every_address(server_factory):
+    """The compose set-up: the mock listens on 0.0.0.0 and is reached through an address that is
+    not loopback, with no admin token. A page on attacker.example rebound to that address reads
+    the mock as same-origin, and must not get the keys and secrets in /_mock/accounts."""
+    address = outside_address()
+    server = server_factory("--host", "0.0.0.0", "--no-render", "--no-access-log")
+    port = int(server.base_url.rsplit(":", 1)[1])
+    with httpx.Client(base_url=f"http://{address}:{port}") as client:
+        for path, headers in (("/_mock/accounts", {}), ("/v1/account", api_key("test-pro")), ("/_mock/ui/", {})):
+            r = client.get(path, headers={"Host": f"attacker.example:{port}", **headers})
+            assert r.status_code == 403, (path, r.text[:200])
+            assert r.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN" and "whsec_" not in r.text
+            assert "--allow-host" in r.json()["errors"][0]["message"]
+        assert upgrade_answer(address, port, f"attacker.example:{port}").startswith(b"HTTP/1.1 403 ")
+        for name in ("mock", "localhost", "app.localhost", address, "[::1]", socket.gethostname().upper()):
+            assert client.get("/_mock/clock", headers={"Host": f"{name}:{port}"}).status_code == 200, name
+        assert client.get("/_mock/clock", headers={"Host": "mock"}).status_code == 200  # no port: 80 behind a proxy
+    assert upgrade_answer(address, port, f"mock:{port}").startswith(b"HTTP/1.1 101 ")
+
+
+@pytest.mark.integration
+def test_the_rebinding_guard_holds_with_an_admin_token_too(server_factory):
+    """The token keeps /_mock to its holders; /v1 takes only an API key, and the bundled ones are public."""
+    address = outside_address()
+    server = server_factory("--host", "0.0.0.0", "--admin-token", "t0ken", "--no-render", "--no-access-log")
+    port = int(server.base_url.rsplit(":", 1)[1])
+    with httpx.Client(base_url=f"http://{address}:{port}") as client:
+        r = client.post("/v1/avatar", json={"service": "hedra", "text": "Spend it", "avatarId": "professional-1"},
+                        headers={"Host": f"attacker.example:{port}", **api_key("YOUR_API_KEY")})
+        assert r.status_code == 403
+        assert client.get("/v1/avatar", headers=api_key("YOUR_API_KEY")).json()["data"]["totalCount"] == 0
+
+
+@pytest.mark.integration
+def test_allow_host_names_the_other_names_a_proxy_or_cluster_calls_the_mock_by(server_factory):
+    address = outside_address()
+    server = server_factory("--host", "0.0.0.0", "--no-render", "--no-access-log",
+                            env={"DOITONG_MOCK_ALLOW_HOST": "mock.ci.internal, *.svc.cluster.local"})
+    port = int(server.base_url.rsplit(":", 1)[1])
+    with httpx.Client(base_url=f"http://{address}:{port}") as client:
+        for name in ("mock.ci.internal", "MOCK.CI.INTERNAL.", "doitong-mock.testing.svc.cluster.local"):
+            assert client.get("/_mock/clock", headers={"Host": f"{name}:{port}"}).status_code == 200, name
+        for name in ("attacker.example", "mock.ci.internal.attacker.example", "svc.cluster.local.attacker.example"):
+            assert client.get("/_mock/clock", headers={"Host": f"{name}:{port}"}).status_code == 403, name
+
+
 @pytest.mark.integration
 def test_a_second_host_header_does_not_get_a_rebound_name_past_the_guard(server):
     """The guard reads the first Host, as the app does when it builds links (h11 refuses two)."""

@@ -139,3 +139,38 @@ def test_a_connection_that_sends_nothing_is_closed(server):
         started = time.monotonic()
         assert sock.recv(100) == b""  # the server closed it, before the socket's own timeout
     assert time.monotonic() - started > 0.8
+
+
+def read_until_closed(server, data: bytes) -> tuple[bytes, OSError | None]:
+    """Send everything, read until the server closes; what came back and any socket error."""
+    address = urlsplit(server.base_url)
+    error = None
+    raw = b""
+    with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
+        try:
+            sock.sendall(data)
+            while chunk := sock.recv(65536):
+                raw += chunk
+        except OSError as exc:  # a reset: what was sent back may never have been read
+            error = exc
+    return raw, error
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_a_413_is_the_only_answer_on_its_connection(server, framing):
+    """A client (curl -d @big.json, say) sends a body over the limit, then its next request on the
+    same connection. It gets the 413, then the connection ends: the rest of the body is not read
+    as a request head (a spurious 431) and the next request is not answered on it."""
+    body = b'{"service": "hedra", "text": "' + b"a" * (2 * 1024 * 1024) + b'"}'
+    head = b"POST /v1/avatar HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: YOUR_API_KEY\r\nContent-Type: application/json\r\n"
+    if framing == "chunked":
+        request = head + b"Transfer-Encoding: chunked\r\n\r\n" + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"
+    else:
+        request = head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+    raw, error = read_until_closed(server, request + b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert error is None, f"{error!r} after {raw[:300]!r}"
+    statuses = [line for line in raw.split(b"\r\n") if line.startswith(b"HTTP/1.1 ")]
+    assert statuses == [b"HTTP/1.1 413 Request Entity Too Large"], raw[:1000]
+    head_part, _, answer = raw.partition(b"\r\n\r\n")
+    assert b"connection: close" in head_part.lower()
+    assert code(json.loads(answer)) == "PAYLOAD_TOO_LARGE"

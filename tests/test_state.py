@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -160,14 +161,59 @@ def in_a_directory_that_cannot_be_made(path: Path) -> Path:
     return Path("/proc/no-such-dir/state.sqlite")
 
 
+def a_fifo(path: Path) -> Path:
+    os.mkfifo(path)  # SQLite would wait on it for ever
+    return path
+
+
 @pytest.mark.integration
-@pytest.mark.parametrize("make_bad", [not_a_database, in_a_directory_that_cannot_be_made])
-def test_an_unusable_state_file_stops_start_up_with_the_reason(tmp_path, make_bad):
+@pytest.mark.parametrize(("make_bad", "reason"), [
+    (not_a_database, "file is not a database"),
+    (in_a_directory_that_cannot_be_made, "No such file or directory"),
+    (a_fifo, "not a regular file: give the path of an SQLite file"),
+])
+def test_an_unusable_state_file_stops_start_up_with_the_reason(tmp_path, make_bad, reason):
     path = make_bad(tmp_path / "state.sqlite")
     r = subprocess.run([sys.executable, "-m", "mockserver", "--port", "1", "--state-file", str(path)],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2
-    assert f"cannot use the state file {path}" in r.stderr and "Traceback" not in r.stderr
+    assert f"cannot use the state file {path}: " in r.stderr and reason in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("link", [os.symlink, os.link])
+def test_a_second_server_cannot_share_a_state_file_through_a_symlink_or_a_hard_link(tmp_path, fixtures_dir, link):
+    """Two servers on one database would each answer from their own memory: the same
+    Idempotency-Key, sent once to each, would make two jobs and charge twice."""
+    state = tmp_path / "state.sqlite"
+    args = ("--fixtures", str(fixtures_dir), "--no-render", "--no-access-log", "--clock", "virtual")
+    first = start_server(tmp_path, *args, "--state-file", str(state))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    alias = elsewhere / "other-name.sqlite"
+    link(state, alias)
+    try:
+        try:
+            second = start_server(elsewhere, *args, "--state-file", str(alias))
+        except RuntimeError as refused:
+            assert "exited with 2" in str(refused)
+            assert f"state file {alias} is in use by another doitong-mock (pid {first.process.pid})" in str(refused)
+            assert "Traceback" not in str(refused)
+        else:
+            try:
+                ids = set()
+                for server in (first, second):
+                    r = httpx.post(f"{server.base_url}/v1/avatar", json=BODY,
+                                   headers={"X-API-Key": "burst", "Idempotency-Key": "pay-once"})
+                    ids.add(r.json()["data"]["avatar"]["id"])
+            finally:
+                second.stop()
+            pytest.fail(f"a second server started on {alias}: one Idempotency-Key made {len(ids)} job(s)")
+        with httpx.Client(base_url=first.base_url, headers={"X-API-Key": "burst"}) as client:
+            assert client.get("/v1/avatar").json()["data"]["totalCount"] == 0
+    finally:
+        first.stop()
 
 
 @pytest.mark.integration

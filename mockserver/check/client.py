@@ -68,7 +68,8 @@ class Exchange:
 
     @property
     def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+        kind: str = self.headers.get("content-type", "")
+        return kind.split(";")[0].strip().lower()
 
     def describe(self) -> str:
         return f"{self.method} {self.path}"

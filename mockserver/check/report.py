@@ -46,7 +46,7 @@ class Report:
 
     def compare(self, operation: str, check: str, expected: Any, found: Any) -> bool:
         """A row that matches when `found == expected`; True if it did."""
-        same = found == expected
+        same = bool(found == expected)
         self.add(operation, check, expected, found, OK if same else DRIFT)
         return same
 

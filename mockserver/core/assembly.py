@@ -19,6 +19,7 @@ from .jobs import CANCELLED, COMPLETED, FAILED, Job, JobHooks, Jobs
 from .journal import Journal
 from .limits import RateLimiter
 from .media import MediaStore
+from .targets import configured_address
 from .updates import JobUpdates
 from .webhooks import Delivery, Webhooks, WebhookSettings
 
@@ -72,6 +73,7 @@ def build_emulator(
         settings.seed,
         on_change=delivery_changed,
         on_forget=store.forget_delivery,
+        server=configured_address(settings),
     )
 
     def settle(job: Job, old: str) -> None:

@@ -135,6 +135,10 @@ class PayloadTooLarge(ApiError):
     status = 413
     code = "PAYLOAD_TOO_LARGE"
 
+    def __init__(self, message: str) -> None:
+        # The rest of the body is not read: the connection ends after the answer.
+        super().__init__(message, headers={"Connection": "close"})
+
 
 class RangeNotSatisfiable(ApiError):
     status = 416

@@ -7,14 +7,19 @@ file stops start-up with the file, the key and the reason.
 
 from __future__ import annotations
 
+import json
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .ledger import MAX_CREDITS
+from .yamlfile import YamlFileError, key_path, read_yaml, size_text
+
+MAX_PORTRAIT_BYTES = 8 * 1024 * 1024
+MAX_PORTRAIT_SIDE = 4096
 
 FIXTURE_FILES = (
     "accounts.yaml",
@@ -244,36 +249,21 @@ def language_matches(requested: str, tag: str) -> bool:
     return requested == tag or tag.split("-")[0] == requested
 
 
-def _key(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
 def _load_file(path: Path) -> _Model:
+    """Read within bounds (`yamlfile`), then validate as strictly as JSON: `credits: true` or
+    `credits: "10"` is an error, not 1 or 10."""
     model = _MODELS[path.name]
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise FixtureError(path, "", f"cannot be read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise FixtureError(path, "", "is not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise FixtureError(path, "", f"is not valid YAML{where}: {problem}") from None
+        raw = read_yaml(path)
+    except YamlFileError as exc:
+        raise FixtureError(path, exc.key, exc.reason) from None
     if not isinstance(raw, dict):
         raise FixtureError(path, "", f"must be a mapping, not {type(raw).__name__}")
     try:
-        return model.model_validate(raw)
+        return model.model_validate_json(json.dumps(raw), strict=True)
     except ValidationError as exc:
         first = exc.errors()[0]
-        key = _key(tuple(first["loc"]))
+        key = key_path(tuple(first["loc"]))
         message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
             message = "unknown key"
@@ -289,7 +279,7 @@ def resolve_sources(directory: Path | None) -> dict[str, Path]:
     sources = {}
     for name in FIXTURE_FILES:
         override = directory / name if directory is not None else None
-        if override is not None and override.exists():
+        if override is not None and (override.exists() or override.is_symlink()):  # a dangling link is an error
             sources[name] = override
         else:
             sources[name] = defaults / name
@@ -340,19 +330,36 @@ def _cross_check(fx: Fixtures) -> None:
                 raise FixtureError(fx.sources[f"{kind}.yaml"], f"{kind}[{i}].id", f"duplicate id {item_id!r}")
             seen.add(item_id)
     for i, avatar in enumerate(fx.avatars.avatars):
-        path = fx.portrait_path(avatar)
-        if not path.is_file():
-            raise FixtureError(
-                fx.sources["avatars.yaml"],
-                f"avatars[{i}].portrait",
-                f"file {avatar.portrait!r} not found (looked at {path})",
-            )
-        if path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-            raise FixtureError(
-                fx.sources["avatars.yaml"],
-                f"avatars[{i}].portrait",
-                "must be a .png or .jpg image",
-            )
+        problem = _portrait_problem(avatar.portrait, fx.portrait_path(avatar))
+        if problem is not None:
+            raise FixtureError(fx.sources["avatars.yaml"], f"avatars[{i}].portrait", problem)
+
+
+def _portrait_problem(name: str, path: Path) -> str | None:
+    """Portraits are read whole and decoded for every render: a regular image file of bounded
+    size and pixels, not a FIFO, a device or a decompression bomb."""
+    try:
+        info = path.stat()
+    except OSError:
+        return f"file {name!r} not found (looked at {path})"
+    if not stat.S_ISREG(info.st_mode):
+        return f"{path} is not a regular file"
+    if path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        return "must be a .png or .jpg image"
+    if info.st_size > MAX_PORTRAIT_BYTES:
+        return f"{path} is {size_text(info.st_size)}: a portrait may be at most {size_text(MAX_PORTRAIT_BYTES)}"
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+    except Image.DecompressionBombError:
+        return f"{path} has more pixels than a portrait may have ({MAX_PORTRAIT_SIDE} on a side)"
+    except (OSError, UnidentifiedImageError):
+        return f"{path} is not a PNG or JPEG image Pillow can read"
+    if max(width, height) > MAX_PORTRAIT_SIDE:
+        return f"{path} is {width}x{height} pixels: a portrait may be at most {MAX_PORTRAIT_SIDE} on a side"
+    return None
 
 
 def summary(fx: Fixtures) -> str:

@@ -17,8 +17,9 @@ alike: no inline flags, no lookbehind; letters in either case are spelt `[aA]`.
   exactly `duration` is a decimal number of seconds, rounded to the nearest tenth (halves up),
   that must come to at least 0.1 s and at most the price table's last tier.
 - `webhookUrl`: not this server itself (a local host on one of its ports), not a path under
-  `/_mock`, not a link-local address unless `--webhook-allow` names it, and, with
-  `--webhook-allow`, a host it names.
+  `/_mock`, not a cloud metadata service (a link-local address, another address or a name such a
+  service uses, an IPv4 one also written as an IPv4-mapped IPv6 address) unless `--webhook-allow`
+  names that host exactly (a pattern without wildcards), and, with `--webhook-allow`, a host it names.
 """
 
 from __future__ import annotations
@@ -203,9 +204,41 @@ _LOCAL_HOSTS = [
 ]
 CONTROL_PATH = (f"^{_SCHEME}://[^/?#]*/+(?:_|%5[fF])(?:m|%6[dD])(?:o|%6[fF])(?:c|%63)(?:k|%6[bB])"
                 f"{_AUTHORITY_END}")
-LINK_LOCAL = (f"^{_SCHEME}://(?:169\\.254\\.{_OCTET}\\.{_OCTET}|\\[[fF][eE][89aAbB][0-9A-Fa-f]:[^\\]]*\\])"
-              f"{_PORT}{_AUTHORITY_END}")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+METADATA_NAMES = (
+    "metadata", "metadata.google.internal", "metadata.goog", "instance-data", "instance-data.ec2.internal",
+    "metadata.azure.internal", "metadata.tencentyun.com", "metadata.platformequinix.com",
+)
+"""Names cloud providers give their instance metadata services."""
+
+
+def _ipv4_or_mapped(dotted: str, low_groups: str) -> str:
+    """An IPv4 host (`dotted`) as itself or in brackets as an IPv4-mapped IPv6 address, its low
+    32 bits dotted or as two groups (`low_groups`)."""
+    return f"(?:{dotted}|\\[[0:]*:[fF]{{4}}:(?:{dotted}|{low_groups})\\])"
+
+
+_METADATA_HOSTS = [
+    # Link-local, where 169.254.169.254 (AWS, GCP, Azure, ...) and 169.254.170.2 (AWS ECS) live.
+    _ipv4_or_mapped(f"169\\.254\\.{_OCTET}\\.{_OCTET}", f"[aA]9[fF][eE](?::{_H16}|::)"),
+    "\\[[fF][eE][89aAbB][0-9A-Fa-f]:[^\\]]*\\]",
+    _ipv4_or_mapped("100\\.100\\.100\\.200", "6464:64[cC]8"),  # Alibaba Cloud
+    _ipv4_or_mapped("192\\.0\\.0\\.192", "[cC]000:0{0,2}[cC]0"),  # Oracle Cloud (classic)
+    "\\[[fF][dD]00:0?[eE][cC]2:[0:]*(?:0?254|0{0,2}23)\\]",  # AWS over IPv6: fd00:ec2::254 and ::23
+]
+
+
+def named_exactly(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The `--webhook-allow` patterns without wildcards, lowercase: hosts named as they are written."""
+    return tuple(p.lower() for p in patterns if not any(c in p for c in "*?["))
+
+
+def metadata_pattern(patterns: tuple[str, ...]) -> str:
+    """A URL whose host is a cloud metadata service, unless `--webhook-allow` names that very host."""
+    hosts = "|".join([*_METADATA_HOSTS, *(_either_case(n) for n in METADATA_NAMES)])
+    spared = "|".join(_own_host(n) for n in named_exactly(patterns))
+    guard = f"(?!(?:{spared}){_PORT}{_AUTHORITY_END})" if spared else ""
+    return f"^{_SCHEME}://{guard}(?:{hosts}){_PORT}{_AUTHORITY_END}"
 
 
 def literal(text: str) -> str:

@@ -280,13 +280,13 @@ FLAT_FIELDS = {
 }
 
 
-def from_flat(data: dict) -> JobRequest:
+def from_flat(data: dict[str, Any]) -> JobRequest:
     """The flat shape: GraphQL `generateAvatar` and REST `POST /v1/avatar`."""
     values: dict[str, Any] = {attr: data.get(name) for name, attr in FLAT_FIELDS.items()}
     return JobRequest(provider=data["service"], provider_field="service", **values)
 
 
-def from_generate(data: dict) -> JobRequest:
+def from_generate(data: dict[str, Any]) -> JobRequest:
     """GraphQL `generate`: {type, provider, input {...}, options {...}, webhookUrl}."""
     content = data.get("input") or {}
     options = data.get("options") or {}

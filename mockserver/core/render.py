@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import av
@@ -181,9 +181,9 @@ def render(spec: RenderSpec, out: Path) -> Path:
         sound = container.add_stream("aac", rate=SAMPLE_RATE)
         sound.layout = "mono"
 
-        held: list[av.Packet] = []
+        held: list[av.Packet[Any]] = []
 
-        def mux_video(packets: list[av.Packet]) -> None:
+        def mux_video(packets: list[av.Packet[Any]]) -> None:
             """Mux all but the newest packet, which is held back until we know whether it is the last."""
             held.extend(packets)
             while len(held) > 1:
@@ -226,7 +226,7 @@ def render(spec: RenderSpec, out: Path) -> Path:
     return out
 
 
-def ending_at(packet: av.Packet, seconds: float) -> av.Packet:
+def ending_at(packet: av.Packet[Any], seconds: float) -> av.Packet[Any]:
     """The last video packet, retimed so that it ends at `seconds` instead of a whole frame later.
 
     libx264 at the ultrafast preset makes no B-frames, so the last packet muxed is the last frame

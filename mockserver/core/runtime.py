@@ -7,9 +7,8 @@ its timers and deliveries stop, and its open subscriptions complete. The surface
 
 from __future__ import annotations
 
-import socket
+import asyncio
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from .assembly import build_emulator, restore
 from .clock import Clock
@@ -17,22 +16,11 @@ from .emulator import Emulator
 from .errors import FixturesInvalid
 from .events import Events
 from .fixtures import FixtureError, Fixtures, load_fixtures
-from .targets import DEFAULT_PORTS, ServerAddress
+from .targets import configured_address
 
 if TYPE_CHECKING:
     from ..settings import Settings
     from ..store.base import Store
-
-
-def configured_address(settings: Settings) -> ServerAddress:
-    """The names and ports the settings give this server (each request adds its own)."""
-    hosts = {settings.host.lower(), socket.gethostname().lower()}
-    ports = {settings.port}
-    if settings.public_url is not None:
-        public = urlsplit(settings.public_url)
-        hosts.add((public.hostname or "").lower())
-        ports.add(public.port or DEFAULT_PORTS.get(public.scheme, 80))
-    return ServerAddress(frozenset(hosts - {""}), frozenset(ports))
 
 
 class Runtime:
@@ -71,7 +59,8 @@ class Runtime:
     async def reload_fixtures(self) -> Emulator:
         """Read the fixture files again, then reset; a bad file changes nothing."""
         try:
-            fixtures = load_fixtures(self.settings.fixtures)
+            # In a thread: a large file takes a moment to check, and the server answers meanwhile.
+            fixtures = await asyncio.to_thread(load_fixtures, self.settings.fixtures)
         except FixtureError as exc:
             raise FixturesInvalid(
                 f"{exc.file}: {exc.key or '(top level)'}: {exc.reason}", file=exc.file, key=exc.key

@@ -13,7 +13,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .render import ending_at
 
@@ -50,7 +50,8 @@ def _frame(spec: StillSpec) -> av.VideoFrame:
     box = draw.textbbox((0, 0), caption, font=font)
     draw.text(((spec.width - (box[2] - box[0])) // 2, (spec.height - (box[3] - box[1])) // 2), caption,
               font=font, fill=(200, 200, 200))
-    return av.VideoFrame.from_image(image).reformat(format="yuv420p")
+    frame: av.VideoFrame = av.VideoFrame.from_image(image)  # type: ignore[no-untyped-call]  # untyped in PyAV's stubs
+    return frame.reformat(format="yuv420p")
 
 
 def encode_still(spec: StillSpec, out: Path) -> Path:
@@ -68,7 +69,7 @@ def encode_still(spec: StillSpec, out: Path) -> Path:
         sound = container.add_stream("aac", rate=SAMPLE_RATE)
         sound.layout = "mono"
 
-        packets: list[av.Packet] = []
+        packets: list[av.Packet[Any]] = []
         for second in range(0, max(math.ceil(spec.duration), 1), FRAME_INTERVAL):
             frame.pts = second
             packets += video.encode(frame)

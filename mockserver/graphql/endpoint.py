@@ -151,7 +151,7 @@ class GraphQLEndpoint:
         return JSONResponse(body, status_code=status, headers=headers)
 
     @staticmethod
-    def _unpack(data: Any, get: bool) -> tuple[str, dict | None, str | None]:
+    def _unpack(data: Any, get: bool) -> tuple[str, dict[str, Any] | None, str | None]:
         if isinstance(data, list):
             raise BadUserInput("batched operations are not supported: send one JSON object")
         if not isinstance(data, dict):

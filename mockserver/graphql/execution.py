@@ -17,7 +17,7 @@ from typing import Any
 from graphql import Executor
 
 
-class AcyclicExecutor(Executor):
+class AcyclicExecutor(Executor[Any]):
     def execute_operation(self, serially: bool | None = None) -> Any:
         try:
             return super().execute_operation(serially)

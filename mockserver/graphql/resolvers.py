@@ -22,7 +22,7 @@ subscription = SubscriptionType()
 catalog = ObjectType("Catalog")
 
 
-def _ctx(info: GraphQLResolveInfo) -> Context:
+def _ctx(info: GraphQLResolveInfo[Any]) -> Context:
     context: Context = info.context
     return context
 
@@ -33,14 +33,14 @@ def _view(ctx: Context, job: Any) -> dict[str, Any]:
 
 @query.field("avatar")
 @query.field("generation")
-def resolve_job(_: Any, info: GraphQLResolveInfo, id: str) -> dict[str, Any]:
+def resolve_job(_: Any, info: GraphQLResolveInfo[Any], id: str) -> dict[str, Any]:
     ctx = _ctx(info)
     return _view(ctx, ctx.emulator.job(ctx.account, id))
 
 
 @query.field("generations")
 def resolve_generations(
-    _: Any, info: GraphQLResolveInfo, first: int | None = 20, after: str | None = None, status: str | None = None
+    _: Any, info: GraphQLResolveInfo[Any], first: int | None = 20, after: str | None = None, status: str | None = None
 ) -> dict[str, Any]:
     ctx = _ctx(info)
     first = 20 if first is None else first  # an explicit null means the default
@@ -55,30 +55,30 @@ def resolve_generations(
 
 
 @query.field("account")
-def resolve_account(_: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
+def resolve_account(_: Any, info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
     ctx = _ctx(info)
     return views.account_view(ctx.emulator, ctx.account, entries=1000)
 
 
 @credits.field("entries")
-def resolve_entries(obj: dict[str, Any], _: GraphQLResolveInfo, last: int | None = 20) -> list[Any]:
+def resolve_entries(obj: dict[str, Any], _: GraphQLResolveInfo[Any], last: int | None = 20) -> list[Any]:
     entries: list[Any] = obj["entries"]
     return entries[: max(20 if last is None else last, 0)]
 
 
 @generation.field("deliveries")
-def resolve_deliveries(obj: dict[str, Any], info: GraphQLResolveInfo) -> list[dict[str, Any]]:
+def resolve_deliveries(obj: dict[str, Any], info: GraphQLResolveInfo[Any]) -> list[dict[str, Any]]:
     return [views.delivery_view(d) for d in _ctx(info).emulator.deliveries(job_id=obj["id"])]
 
 
 @query.field("catalog")
-def resolve_catalog(_: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
+def resolve_catalog(_: Any, info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
     ctx = _ctx(info)
     return views.catalog_view(ctx.emulator.fixtures, ctx.base_url)
 
 
 @catalog.field("voices")
-def resolve_voices(obj: dict[str, Any], info: GraphQLResolveInfo, language: str | None = None) -> list[Any]:
+def resolve_voices(obj: dict[str, Any], info: GraphQLResolveInfo[Any], language: str | None = None) -> list[Any]:
     voices: list[dict[str, Any]] = obj["voices"]
     if language is None:
         return voices
@@ -88,31 +88,31 @@ def resolve_voices(obj: dict[str, Any], info: GraphQLResolveInfo, language: str 
 
 @query.field("estimateCost")
 def resolve_estimate(
-    _: Any, info: GraphQLResolveInfo, text: str | None = None, audioUrl: str | None = None
+    _: Any, info: GraphQLResolveInfo[Any], text: str | None = None, audioUrl: str | None = None
 ) -> dict[str, Any]:
     return views.estimate_view(_ctx(info).emulator.estimate(text, audioUrl))
 
 
 @mutation.field("generate")
-def resolve_generate(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
+def resolve_generate(_: Any, info: GraphQLResolveInfo[Any], input: dict[str, Any]) -> dict[str, Any]:
     ctx = _ctx(info)
     return _view(ctx, ctx.submit(from_generate(input)))
 
 
 @mutation.field("generateAvatar")
-def resolve_generate_avatar(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
+def resolve_generate_avatar(_: Any, info: GraphQLResolveInfo[Any], input: dict[str, Any]) -> dict[str, Any]:
     ctx = _ctx(info)
     return _view(ctx, ctx.submit(from_flat(input)))
 
 
 @mutation.field("cancelGeneration")
-def resolve_cancel(_: Any, info: GraphQLResolveInfo, id: str) -> dict[str, Any]:
+def resolve_cancel(_: Any, info: GraphQLResolveInfo[Any], id: str) -> dict[str, Any]:
     ctx = _ctx(info)
     return _view(ctx, ctx.emulator.cancel(ctx.account, id))
 
 
 @subscription.source("generationUpdated")
-async def watch_generation(_: Any, info: GraphQLResolveInfo, id: str) -> AsyncGenerator[dict[str, Any], None]:
+async def watch_generation(_: Any, info: GraphQLResolveInfo[Any], id: str) -> AsyncGenerator[dict[str, Any], None]:
     ctx = _ctx(info)
     emulator = ctx.emulator
     job = emulator.job(ctx.account, id)
@@ -121,7 +121,7 @@ async def watch_generation(_: Any, info: GraphQLResolveInfo, id: str) -> AsyncGe
 
 
 @subscription.field("generationUpdated")
-def resolve_generation_updated(view: dict[str, Any], _: GraphQLResolveInfo, id: str) -> dict[str, Any]:
+def resolve_generation_updated(view: dict[str, Any], _: GraphQLResolveInfo[Any], id: str) -> dict[str, Any]:
     return view
 
 

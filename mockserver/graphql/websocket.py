@@ -26,7 +26,7 @@ from ariadne.asgi import GraphQL
 from ariadne.asgi.handlers import GraphQLTransportWSHandler, GraphQLWSHandler
 from graphql import GraphQLError, GraphQLSchema, OperationType, get_operation_ast
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from ..core.accounts import api_key
 from ..core.errors import ApiError, BadUserInput, TooManySubscriptions
@@ -114,7 +114,49 @@ class Operations:
         return [error.to_dict() for error in errors]
 
 
-class TransportWSHandler(GraphQLTransportWSHandler):
+class _SocketGone(BaseException):
+    """Raised out of an observer's send once its client has gone. Ariadne's observers catch
+    `Exception` around their sends, log it at ERROR and send again; this passes through them."""
+
+
+def _gone(websocket: WebSocket) -> bool:
+    return WebSocketState.DISCONNECTED in (websocket.client_state, websocket.application_state)
+
+
+class _ObservedSocket:
+    """The WebSocket as a subscription's observer sees it: a send after the client went away
+    (it closed, its connection dropped, or the server is shutting down) ends the observer."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self._websocket = websocket
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._websocket, name)
+
+    async def send_json(self, data: Any, mode: str = "text") -> None:
+        if _gone(self._websocket):
+            raise _SocketGone
+        try:
+            await self._websocket.send_json(data, mode)
+        except (WebSocketDisconnect, OSError, RuntimeError) as exc:
+            if isinstance(exc, RuntimeError) and not _gone(self._websocket):
+                raise
+            raise _SocketGone from exc
+
+
+class QuietObservers:
+    """What both protocols' handlers share: a subscription whose client has gone ends quietly,
+    where Ariadne would log an ERROR with a traceback for each (hundreds when a socket with
+    hundreds of subscriptions closes, or at shutdown)."""
+
+    async def observe_async_results(self, websocket: WebSocket, *args: Any) -> None:
+        try:
+            await super().observe_async_results(_ObservedSocket(websocket), *args)  # type: ignore[misc]
+        except _SocketGone:
+            pass
+
+
+class TransportWSHandler(QuietObservers, GraphQLTransportWSHandler):
     def __init__(self, operations: Operations, init_timeout: float) -> None:
         super().__init__(connection_init_wait_timeout=timedelta(seconds=init_timeout))
         self.operations = operations
@@ -145,8 +187,13 @@ class TransportWSHandler(GraphQLTransportWSHandler):
         await super().handle_websocket_subscribe(websocket, data, operation_id, client_context)
 
 
-class LegacyWSHandler(GraphQLWSHandler):
-    """subscriptions-transport-ws: `connection_init`, then `start` / `data` / `complete`."""
+class LegacyWSHandler(QuietObservers, GraphQLWSHandler):
+    """subscriptions-transport-ws: `connection_init`, then `start` / `data` / `complete`.
+
+    Ariadne runs each operation's observer as a task of its own and, when the operation stops
+    or the socket closes, closes the operation's generator while the observer is still inside
+    it ("aclose(): asynchronous generator is already running", an ERROR per subscription at
+    shutdown). Here each observer is known by its operation, and cancelled first."""
 
     def __init__(self, operations: Operations, init_timeout: float) -> None:
         super().__init__()
@@ -176,6 +223,23 @@ class LegacyWSHandler(GraphQLWSHandler):
             await websocket.close(code=4403, reason=error.message[:120])
             return
         await super().handle_websocket_connection_init_message(websocket, message)
+
+    async def observe_async_results(self, websocket: WebSocket, *args: Any) -> None:
+        observers = websocket.scope["state"].setdefault("observers", {})
+        operation_id = args[1]
+        observers[operation_id] = asyncio.current_task()
+        try:
+            await super().observe_async_results(websocket, *args)
+        finally:
+            if observers.get(operation_id) is asyncio.current_task():
+                del observers[operation_id]
+
+    async def stop_websocket_operation(self, websocket: WebSocket, operation: Any) -> None:
+        observer = websocket.scope["state"].get("observers", {}).pop(operation.id, None)
+        if observer is not None and observer is not asyncio.current_task():
+            observer.cancel()
+            await asyncio.wait([observer])  # (not `await observer`: that would take its CancelledError as ours)
+        await super().stop_websocket_operation(websocket, operation)
 
     async def process_single_message(
         self, websocket: WebSocket, data: Any, operation_id: str, operations: dict[str, Any]

@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -60,21 +61,39 @@ class StateFileError(Exception):
 
 
 def _lock(path: Path) -> int:
-    """An exclusive lock beside the file, held while this process lives: a second server on the
-    same file is refused, and a lock left by a killed process is released by the kernel."""
-    lock_path = path.with_name(path.name + ".lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    """An exclusive lock on the database file itself, held while this process lives.
+
+    On the file (its device and inode), not on its name: a second server given the same file by
+    another name, a symlink or a hard link, is refused too (a hard link would even give it a
+    write-ahead log of its own). A lock left by a killed process is released by the kernel.
+    Created readable by its owner only: it holds every key and webhook secret."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise StateFileError(path, "not a regular file: give the path of an SQLite file")
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
         os.close(fd)
         raise StateFileError(
-            path, "in use", f"state file {path} is in use by another doitong-mock (pid {holder})"
+            path, "in use", f"state file {path} is in use by another doitong-mock (pid {_holder(info)})"
         ) from None
-    os.ftruncate(fd, 0)
-    os.write(fd, str(os.getpid()).encode())
     return fd
+
+
+def _holder(info: os.stat_result) -> str:
+    """The process that holds the lock on the file, from the kernel's table of locks (Linux)."""
+    where = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+    try:
+        with open("/proc/locks", encoding="ascii") as table:
+            for line in table:
+                fields = line.split()
+                if "FLOCK" in fields and where in fields:
+                    return fields[fields.index(where) - 1]
+    except OSError:
+        pass
+    return "unknown"
 
 
 class SqliteStore:

@@ -37,7 +37,8 @@ class _Control:
     clock_kind: ClockKind
 
     def _call(
-        self, method: str, path: str, json: Any = None, params: dict | None = None, timeout: float | None = None
+        self, method: str, path: str, json: Any = None, params: dict[str, Any] | None = None,
+        timeout: float | None = None,
     ) -> Any:
         raise NotImplementedError
 
@@ -46,7 +47,8 @@ class _Control:
 
     @property
     def webhook_secret(self) -> str:
-        return self.account["webhookSecret"]
+        secret: str = self.account["webhookSecret"]
+        return secret
 
     @property
     def headers(self) -> dict[str, str]:
@@ -200,7 +202,8 @@ class DoitongMock(_Control):
         self.api_key = self.account["key"]
 
     def _call(
-        self, method: str, path: str, json: Any = None, params: dict | None = None, timeout: float | None = None
+        self, method: str, path: str, json: Any = None, params: dict[str, Any] | None = None,
+        timeout: float | None = None,
     ) -> Any:
         response = self.http.request(
             method, self.base_url + path, json=json, params=params, headers=self._headers,
@@ -273,7 +276,8 @@ class AsyncDoitongMock(_Control):
         return httpx.AsyncClient(transport=self.transport, base_url=self.base_url, **kwargs)
 
     async def _call(
-        self, method: str, path: str, json: Any = None, params: dict | None = None, timeout: float | None = None
+        self, method: str, path: str, json: Any = None, params: dict[str, Any] | None = None,
+        timeout: float | None = None,
     ) -> Any:
         async with self.client(timeout=timeout if timeout is not None else 30) as http:
             response = await http.request(method, path, json=json, params=params)

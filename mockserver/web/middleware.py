@@ -13,12 +13,11 @@ from ..core.accounts import api_key
 from ..core.errors import Forbidden
 from ..core.journal import MAX_BODY, RawHeaders, content_type, is_textual
 from ..core.runtime import Runtime
-from ..core.targets import is_local_host, is_loopback_ip
 from ..settings import Settings
 from .errors import error_response
+from .hosts import HostNames, over_network
 from .requests import first_headers
 
-MAX_VERDICTS = 256
 WANTED = frozenset({b"host", b"origin", b"x-api-key", b"authorization", b"referer"})
 UNRECORDED = ("/_mock", "/healthz", "/readyz", "/static", "/favicon.ico")
 # The mock's own pages, not API traffic: the demo page and the OpenAPI document (GraphiQL's page,
@@ -50,9 +49,10 @@ def surface_of(path: str) -> str:
 
 
 class FrontDoor:
-    """The one middleware every request passes: it records requests to the API and media in the
-    journal, says `Vary: Origin` on every answer, and hands requests that carry an Origin to the
-    CORS middleware (scripts, curl and SDKs skip that work).
+    """The one middleware every request passes: it refuses a `Host` that is not a name of this
+    server (DNS rebinding, see `hosts`), records requests to the API and media in the journal,
+    says `Vary: Origin` on every answer, and hands requests that carry an Origin to the CORS
+    middleware (scripts, curl and SDKs skip that work).
 
     `Vary: Origin` because an answer's CORS headers depend on the Origin: without it, a portrait or
     video that an `<img>` or `<video>` loaded (no Origin, so no CORS headers) would be served from
@@ -63,36 +63,16 @@ class FrontDoor:
         self.app = app
         self.runtime = runtime
         self.cors = cors_middleware(app, runtime.settings)
-        self.names = runtime.address.hosts
-        self._verdicts: dict[tuple[str, str], str | None] = {}
-
-    def _foreign_host(self, scope: Scope, host: str | None) -> str | None:
-        """On a loopback socket, a Host that is not a name of this server: a page that rebound its
-        own domain to 127.0.0.1 (DNS rebinding) reading the control API as same-origin.
-
-        Clients send the same few Host values again and again, so each verdict is kept."""
-        server = scope.get("server")
-        if not server or host is None:
-            return None
-        seen = (server[0], host)
-        if seen in self._verdicts:
-            return self._verdicts[seen]
-        verdict = None
-        if is_loopback_ip(str(server[0])) and not is_local_host(urlsplit(f"//{host}").hostname or "", self.names):
-            verdict = host
-        if len(self._verdicts) >= MAX_VERDICTS:
-            self._verdicts.clear()
-        self._verdicts[seen] = verdict
-        return verdict
+        self.hosts = HostNames(runtime.address.hosts, runtime.settings.allowed_hosts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         headers = first_headers(scope, WANTED)  # the first of each, as everything after reads them
-        foreign = self._foreign_host(scope, headers.get("host"))
-        if foreign is not None:
-            await _refuse_host(scope, receive, send, foreign)
+        host = headers.get("host")
+        if host is not None and over_network(scope.get("server")) and self.hosts.foreign(host):
+            await _refuse_host(scope, receive, send, host)
             return
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
@@ -188,8 +168,10 @@ class Capture:
 
 
 async def _refuse_host(scope: Scope, receive: Receive, send: Send, host: str) -> None:
-    error = Forbidden(f"Host {host!r} is not a name of this server: it only answers to the names it listens on "
-                      "(localhost, 127.0.0.1, --host, --public-url's host)")
+    """A page that rebound its own name to this server's address (DNS rebinding) gets nothing."""
+    error = Forbidden(f"Host {host[:200]!r} is not a name of this server: it answers to localhost, IP addresses, "
+                      "its machine's name, --host, --public-url's host and 'mock'; to allow another name, "
+                      "start it with --allow-host NAME")
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008, "reason": error.message[:120]})
         return

@@ -172,18 +172,18 @@ def _audio_url(schema: dict[str, Any], fixtures: Fixtures) -> None:
 
 
 def _webhook_url(schema: dict[str, Any], targets: WebhookTargets | None) -> None:
-    refused = [{"pattern": grammar.CONTROL_PATH}]
+    allow = targets.allow if targets is not None else ()
+    refused = [{"pattern": grammar.CONTROL_PATH}, {"pattern": grammar.metadata_pattern(allow)}]
     if targets is not None:
         refused.append({"pattern": grammar.self_pattern(targets.address.hosts, targets.address.ports)})
     constraints: dict[str, Any] = {"pattern": grammar.URL}
-    if targets is not None and targets.allow:
-        constraints["allOf"] = [{"pattern": grammar.allowed_hosts_pattern(targets.allow)}]
-    else:
-        refused.append({"pattern": grammar.LINK_LOCAL})
+    if allow:
+        constraints["allOf"] = [{"pattern": grammar.allowed_hosts_pattern(allow)}]
     _string(schema, **constraints, **{"not": {"anyOf": refused}})
     schema["description"] += (
-        "; not this server itself, no path under /_mock, no link-local address unless --webhook-allow names it"
-        + (f", and a host --webhook-allow names ({', '.join(targets.allow)})" if targets and targets.allow else "")
+        "; not this server itself, no path under /_mock, no cloud metadata service (a link-local address, "
+        f"{', '.join(grammar.METADATA_NAMES[:2])}, ...) unless --webhook-allow names that host exactly"
+        + (f", and a host --webhook-allow names ({', '.join(allow)})" if allow else "")
     )
 
 

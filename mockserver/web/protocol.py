@@ -8,6 +8,10 @@ with the guards a server exposed to any client needs, the same on both.
   No client holds a connection forever.
 - At shutdown, a response that streams until its client leaves (the event stream) is told to
   end, and cut off half a second later if its client stopped reading.
+- An answer given before the request's body was read (a 413, a 408 in the body) is the last on
+  its connection, and the rest of the body is never parsed as a request head. The connection is
+  half-closed rather than closed (`LingeringTransport`): closing a socket with unread data makes
+  the kernel send a reset, which can destroy the answer before the client has read it.
 
 uvicorn's `send_400_response`, h11's `trailing_data` and the httptools protocol's parser callbacks
 are not public API; tests pin each (tests/test_dependencies.py).
@@ -30,6 +34,37 @@ from ..settings import Settings
 from .requests import ENDLESS_STREAM
 
 MAX_HEAD_BYTES = 32 * 1024
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 16 * 1024 * 1024
+
+
+class LingeringTransport:
+    """The connection's transport, except that closing it while the client is still sending a
+    body the server will not read half-closes it instead: the answer goes out with a FIN after
+    it, and what the client goes on sending is read and dropped (`Guards._drop`). It closes for
+    good when the client does, after LINGER_SECONDS, or after LINGER_BYTES."""
+
+    def __init__(self, transport: asyncio.Transport, protocol: Guards) -> None:
+        self._transport = transport
+        self._protocol = protocol
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+    def is_closing(self) -> bool:
+        return self._protocol.lingering or self._transport.is_closing()
+
+    def close(self) -> None:
+        protocol = self._protocol
+        owner: object = self._transport.get_protocol()  # after an upgrade, the WebSocket protocol
+        if (protocol.lingering or self._transport.is_closing() or not self._transport.can_write_eof()
+                or owner is not protocol or not protocol.body_unread()):
+            self._transport.close()
+            return
+        protocol.lingering = True
+        self._transport.write_eof()
+        self._transport.resume_reading()
+        protocol.loop.call_later(LINGER_SECONDS, self._transport.close)
 
 
 class Guards:
@@ -41,9 +76,22 @@ class Guards:
     cycle: Any
 
     _head_timer: asyncio.TimerHandle | None = None
+    _socket: asyncio.Transport  # the connection's own transport, under `LingeringTransport`
+    lingering = False
+    _dropped = 0
 
     def _awaiting_head(self) -> bool:
         raise NotImplementedError
+
+    def body_unread(self) -> bool:
+        """A request's body is still coming and no one will read it now."""
+        raise NotImplementedError
+
+    def _drop(self, data: bytes) -> None:
+        """What a client sends after the connection's last answer: read, counted, dropped."""
+        self._dropped += len(data)
+        if self._dropped > LINGER_BYTES:
+            self._socket.close()
 
     def _head_bytes(self) -> int:
         """Bytes of a request head received so far (0: none yet)."""
@@ -100,6 +148,10 @@ class Guards:
 
     # Overrides of the protocol's own methods (Guards comes first in both classes' bases).
 
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        self._socket = transport
+        super().connection_made(LingeringTransport(transport, self))  # type: ignore[misc]
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_timer()
         super().connection_lost(exc)  # type: ignore[misc]
@@ -131,11 +183,17 @@ class MockH11Protocol(Guards, H11Protocol):
     def _head_bytes(self) -> int:
         return len(self.conn.trailing_data[0])
 
+    def body_unread(self) -> bool:
+        return self.conn.their_state is h11.SEND_BODY
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm_head_timer()
 
     def data_received(self, data: bytes) -> None:
+        if self.lingering:
+            self._drop(data)
+            return
         if self.conn.their_state is h11.IDLE and _head_too_large(self.conn.trailing_data[0], data):
             self._send_error(_headers_too_large())
             return
@@ -159,14 +217,21 @@ def _httptools_protocol() -> type:
     class MockHttpToolsProtocol(Guards, HttpToolsProtocol):
         # While a head arrives (or none has begun since the last answer), its bytes are kept, at
         # most MAX_HEAD_BYTES and a little: httptools only reports a head once it is complete.
+        # While a body arrives, no head does, even once the request has been answered.
         _in_head = False
+        _in_body = False
         _head: bytearray
 
         def _awaiting_head(self) -> bool:
-            return self._in_head or self.cycle is None or self.cycle.response_complete
+            if self._in_head:
+                return True
+            return not self._in_body and (self.cycle is None or self.cycle.response_complete)
 
         def _head_bytes(self) -> int:
             return len(self._head)
+
+        def body_unread(self) -> bool:
+            return self._in_body
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             self._head = bytearray()
@@ -174,6 +239,9 @@ def _httptools_protocol() -> type:
             self._arm_head_timer()
 
         def data_received(self, data: bytes) -> None:
+            if self.lingering:
+                self._drop(data)
+                return
             if self._awaiting_head():
                 if _head_too_large(self._head, data):
                     self._send_error(_headers_too_large())
@@ -187,9 +255,14 @@ def _httptools_protocol() -> type:
 
         def on_headers_complete(self) -> None:
             self._in_head = False
+            self._in_body = True
             self._head.clear()
             self._cancel_head_timer()
             super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            self._in_body = False
+            super().on_message_complete()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()

@@ -216,7 +216,17 @@ function play(id, { auto = false } = {}) {
   player.play().catch(() => {});
 }
 
+/** The jobs this page stored, as the mock has them now. `body[data-restored]` once done (tests
+ * wait for it). */
 async function restoreJobs() {
+  try {
+    await restoreStored();
+  } finally {
+    document.body.dataset.restored = 'true';
+  }
+}
+
+async function restoreStored() {
   if (jobs.size) return;
   let stored;
   try { stored = JSON.parse(localStorage.getItem(STORED)) || []; } catch { stored = []; }
