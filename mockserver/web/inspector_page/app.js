@@ -29,6 +29,10 @@ registerPanel('clock', { render: renderClock });
 let loading = null;
 let held = null;
 let again = false;
+let firstLoaded;
+// Resolved once the first load has ended (read or failed): an address opened on a fresh load
+// shows its item after the page knows the mock's clock, so its times are read against it.
+const firstLoad = new Promise((resolve) => { firstLoaded = resolve; });
 
 function loadAll() {
   if (loading) {
@@ -55,6 +59,7 @@ function loadAll() {
     } catch (error) {
       toast(`Could not read the mock: ${error.message}`, 'error');
     } finally {
+      firstLoaded();
       const arrived = held;
       held = null;
       loading = null;
@@ -535,9 +540,11 @@ requests.reset();
 jobs.reset();
 webhooks.reset();
 accounts.reset();
-applyRoute(nav.current());
-nav.go(nav.current(), 'replace');
-nav.follow(applyRoute);
+firstLoad.then(() => {
+  applyRoute(nav.current());
+  nav.go(nav.current(), 'replace');
+  nav.follow(applyRoute);
+});
 setInterval(() => {
   tickAll();
   accounts.tick();

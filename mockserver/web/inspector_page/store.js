@@ -28,7 +28,8 @@ export function setClock(clock) {
 /** The page follows the mock, or has lost it: while it is lost, the mock's time (and with it
  * every age, countdown and progress bar) stands still rather than run on a guess. */
 export function setFollowing(following) {
-  state.stoppedAt = following ? null : state.stoppedAt ?? mockNow();
+  // Before the page has read the mock's clock there is no time of the mock's to stop at.
+  state.stoppedAt = following || !state.clock ? null : state.stoppedAt ?? mockNow();
 }
 
 /** The mock's time now, in Unix seconds: a real clock runs on between reads, a virtual one waits.

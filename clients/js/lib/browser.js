@@ -1,0 +1,10 @@
+/**
+ * The browser build: everything but starting a server, which needs Node. Bundlers pick this
+ * file through the package's `browser` export condition, so no `node:` module reaches them.
+ */
+export * from './common.js';
+/** Not in a browser: a page cannot start a process. Use `connect(baseUrl)` to a running mock. */
+export function start(options) {
+    void options;
+    return Promise.reject(new Error('start() runs in Node, not in a browser: connect(baseUrl) to a running doitong-mock instead'));
+}

@@ -1,0 +1,99 @@
+/**
+ * What callers pass to the handles' methods: the control API's bodies and queries, shaped for a
+ * test (arrays, dates and booleans where the wire takes comma-separated text and 1 or 0). These
+ * are the package's own API: they stay when the wire types of api.ts are generated.
+ */
+import type { ClockKind, DeliveryState, FaultMatch, JobStatus, NewAccountBody, NewFaultBody, Surface } from './api.js';
+/** A clock's speed: `realtime`, `instant` or a factor (0.001 to 1,000,000). */
+export type Speed = 'realtime' | 'instant' | number | `${number}`;
+/** Query of `GET /_mock/jobs`. */
+export interface JobFilters {
+    account?: string;
+    /** One status or several. */
+    status?: JobStatus | JobStatus[];
+    /** Searched in the id, account key, status, text, avatar, voice, scenario, error and URLs. */
+    text?: string;
+    /** A job's `seq`: the page just older than it. */
+    before?: number;
+    limit?: number;
+}
+/** Query of `GET /_mock/requests`. */
+export interface RequestFilters {
+    key?: string;
+    method?: string;
+    /** A path; ending in `*` it is a prefix. */
+    path?: string;
+    /** Codes and classes, one or several: `404`, `'4xx'`, `['4xx', '5xx']`. */
+    status?: number | string | (number | string)[];
+    operation?: string;
+    surface?: Surface;
+    /** Unix seconds, an ISO 8601 time or a Date. */
+    since?: number | string | Date;
+    /** Searched in paths, operations, keys and both bodies. */
+    text?: string;
+    /** The request that made the job and every one that names it. */
+    job?: string;
+    /** true: only the requests a fault answered; false: the others. */
+    fault?: boolean;
+    before?: number;
+    limit?: number;
+}
+/** Query of `GET /_mock/deliveries`. */
+export interface DeliveryFilters {
+    job?: string;
+    account?: string;
+    state?: DeliveryState;
+    text?: string;
+    before?: string;
+    limit?: number;
+}
+/** Query of `GET /_mock/deliveries/{id}`: wait until `attempts` are recorded, at most `wait` seconds. */
+export interface DeliveryWait {
+    attempts?: number;
+    wait?: number;
+}
+/** How long an advance or a settle may wait for the webhook attempts it starts. */
+export interface WaitOptions {
+    /** Real seconds to wait for webhook attempts in all (the mock's default: 60). */
+    timeout?: number;
+}
+/** `newAccount()`: a throw-away account; Pro with 10,000 credits and a clock of its own unless told. */
+export interface NewAccountOptions extends Omit<NewAccountBody, 'clock'> {
+    /** `own` (the default here): a virtual clock of its own; `server`: it follows the server's. */
+    clock?: ClockKind;
+}
+interface FaultEffect {
+    /** How many matching requests it hits (default 1). */
+    count?: number;
+    /** The error's code, if not the status's usual one (500: `INTERNAL_SERVER_ERROR`, ...). */
+    code?: string;
+    message?: string;
+    extensions?: Record<string, unknown>;
+    surface?: NonNullable<FaultMatch['surface']>;
+    /** A GraphQL operation name or root field, e.g. `generate`. */
+    operation?: string;
+    /** A path; ending in `*` it is a prefix (without one, faults hit only `/graphql` and `/v1`). */
+    path?: string;
+    method?: string;
+}
+/** A fault: it answers with `status`, or waits `latency` seconds first, or both. */
+export type FaultOptions = FaultEffect & ({
+    status: number;
+    latency?: number;
+} | {
+    status?: number;
+    latency: number;
+});
+/** A fault on the whole mock: any key's requests, or one key's (`key`). */
+export type MockFaultOptions = FaultOptions & {
+    key?: string;
+};
+/** A fault on an account: its own requests only, unless `anyKey`. */
+export type AccountFaultOptions = FaultOptions & {
+    anyKey?: boolean;
+};
+/** A job's id, or the filters of the delivery log. */
+export type DeliveriesQuery = string | DeliveryFilters;
+/** The control API's body of a fault: its effect, and what it matches (`key`: one key's requests only). */
+export declare function faultBody(options: FaultOptions, key: string | undefined): NewFaultBody;
+export {};
