@@ -28,7 +28,7 @@ from mockserver.core.faults import RequestInfo
 from mockserver.core.fixtures import PlanFixture, load_fixtures
 from mockserver.core.inputs import from_flat
 from mockserver.core.ledger import Ledger
-from mockserver.core.limits import DAY, MINUTE, RateLimiter
+from mockserver.core.ratelimits import DAY, MINUTE, RateLimiter
 from mockserver.core.runtime import Runtime
 from mockserver.store.null import NullStore
 

@@ -1,6 +1,6 @@
 """What the checker expects, read from what the mock itself serves: the SDL of
 `graphql/schema.graphql`, the OpenAPI document of `wire/openapi.py`, the error classes of
-`core/errors.py`, the header names of `core/limits.py` and `core/webhooks.py`, the job states of
+`core/errors.py`, the header names of `core/ratelimits.py` and `core/webhooks.py`, the job states of
 `core/jobs.py`, and the bundled fixtures for the document's tables (prices, plans, the avatar and
 voice its snippets use). Nothing here is written twice, so the checker and the mock cannot drift
 from each other; only the list of what the mock adds for tests alone lives here.
@@ -23,7 +23,7 @@ from ..core.errors import RETRY_AFTER
 from ..core.fixtures import Fixtures, load_fixtures
 from ..core.inputs import JOB_TYPE
 from ..core.jobs import ACTIVE, COMPLETED, FINAL, STATUSES
-from ..core.limits import LIMIT_HEADER, POLICY_FIELD, RATELIMIT_FIELD, REMAINING_HEADER, RESET_HEADER
+from ..core.ratelimits import LIMIT_HEADER, POLICY_FIELD, RATELIMIT_FIELD, REMAINING_HEADER, RESET_HEADER
 from ..core.webhooks import (
     DELIVERY_HEADER,
     EVENT_HEADER,

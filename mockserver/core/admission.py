@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .accounts import Account, Accounts
-from .limits import RateLimiter
+from .ratelimits import RateLimiter
 
 if TYPE_CHECKING:
     from .persistence import Persistence

@@ -20,10 +20,10 @@ from .fixtures import Fixtures
 from .idempotency import IdempotencyStore
 from .jobs import JobHooks, Jobs
 from .journal import Journal
-from .limits import RateLimiter
 from .media import MediaStore
 from .parts import Parts
 from .persistence import Persistence
+from .ratelimits import RateLimiter
 from .targets import configured_address
 from .updates import JobUpdates
 from .webhooks import Webhooks, WebhookSettings

@@ -8,8 +8,9 @@ import asyncio
 import secrets
 from typing import Any
 
+from ..speed import parse_speed
 from .accounts import Account
-from .clock import LATEST, Scheduler, parse_speed
+from .clock import LATEST, Scheduler
 from .errors import BadUserInput, Conflict, NotFound, TooManyAccounts
 from .faults import Fault
 from .fixtures import AccountFixture, Fixtures, PlanFixture

@@ -21,9 +21,9 @@ from .fixtures import Fixtures
 from .idempotency import IdempotencyStore
 from .jobs import Jobs
 from .journal import Journal
-from .limits import RateLimiter
 from .media import MediaStore
 from .persistence import Persistence
+from .ratelimits import RateLimiter
 from .updates import JobUpdates
 from .webhooks import Webhooks
 

@@ -12,7 +12,7 @@ from .accounts import Account
 from .clock import ClockState
 from .idempotency import Record
 from .jobs import Job
-from .limits import Usage
+from .ratelimits import Usage
 from .store import Store
 from .webhooks import Delivery
 

@@ -13,7 +13,7 @@ from .clock import Scheduler
 from .fixtures import PlanFixture
 from .jobs import Job
 from .ledger import LedgerEntry
-from .limits import DAY, MINUTE
+from .ratelimits import DAY, MINUTE
 from .webhooks import Delivery
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from .clock import ClockState
 from .idempotency import Record
 from .jobs import Job
 from .ledger import LedgerEntry
-from .limits import Usage
+from .ratelimits import Usage
 from .webhooks import Delivery
 
 

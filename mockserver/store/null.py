@@ -9,7 +9,7 @@ from ..core.accounts import Account
 from ..core.clock import ClockState
 from ..core.idempotency import Record
 from ..core.jobs import Job
-from ..core.limits import Usage
+from ..core.ratelimits import Usage
 from ..core.store import Snapshot
 from ..core.webhooks import Delivery
 

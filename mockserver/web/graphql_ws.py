@@ -80,7 +80,7 @@ class Operations:
 
     def authenticate(self, websocket: WebSocket, payload: Any) -> None:
         key = _key(websocket, payload)
-        api = self.runtime.emulator.api
+        api = self.runtime.api
         try:
             api.authenticate(key)
         except ApiError as error:
@@ -92,7 +92,7 @@ class Operations:
         """Errors to answer the operation with, in the document's format; none to let it run.
         Either way the journal gets the operation. `live`: the socket's operations running now."""
         state = websocket.scope["state"]
-        api = self.runtime.emulator.api
+        api = self.runtime.api
         key = state["api_key"]
         errors: list[ApiError] = []
         operation = None
@@ -340,7 +340,7 @@ class Subprotocols:
 
 def websocket_app(runtime: Runtime, schema: GraphQLSchema, documents: Documents) -> ASGIApp:
     def context(websocket: WebSocket, data: Any) -> Context:
-        return Context(runtime.emulator.api, websocket.scope["state"]["caller"], here(websocket))
+        return Context(runtime.api, websocket.scope["state"]["caller"], here(websocket))
 
     def error_formatter(error: GraphQLError, debug: bool = False) -> dict[str, Any]:
         return format_error(error, debug)[1]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..core.clock import format_speed, isoformat
+from ..core.clock import isoformat
 from ..core.faults import Fault
 from ..core.fixtures import Fixtures, PlanFixture
 from ..core.inputs import Estimate
@@ -18,6 +18,7 @@ from ..core.journal import RecordedRequest, plain
 from ..core.ledger import LedgerEntry
 from ..core.reads import AccountRead, ClockRead, JobDetail
 from ..core.webhooks import Attempt, Delivery
+from ..speed import format_speed
 
 
 def job_view(job: Job, now: float) -> dict[str, Any]:
