@@ -122,7 +122,7 @@ def tier_for(duration: float) -> tuple[str, int, int] | None:
 def plan_limits(plan_id: str) -> dict[str, int | None] | None:
     """The document's limits for a plan it names (Free, Starter, Pro); None for Enterprise
     ("Custom") and plans it does not name."""
-    plan = fixtures().plans.plans.get(plan_id.lower())
+    plan = fixtures().plans.get(plan_id.lower())
     if plan is None or plan.requests_per_minute is None:
         return None
     return {

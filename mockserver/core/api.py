@@ -186,7 +186,7 @@ class Api:
         return self._fixtures
 
     def voices(self, language: str | None) -> list[VoiceFixture]:
-        return self._fixtures.voices_for(language) if language else list(self._fixtures.voices.voices)
+        return self._fixtures.voices_for(language) if language else list(self._fixtures.voices)
 
     def estimate(self, text: str | None, audio_url: str | None) -> Estimate:
         return price_speech(text, audio_url, self._fixtures)

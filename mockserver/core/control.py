@@ -99,7 +99,7 @@ class Control:
         return [account_read(self._parts, a, entries) for a in self._accounts.by_key.values()]
 
     def plans(self) -> dict[str, PlanFixture]:
-        return dict(self._fixtures.plans.plans)
+        return dict(self._fixtures.plans)
 
     def create_account(
         self,
@@ -153,7 +153,7 @@ class Control:
             account.ledger.set_available(credits)
         if plan is not None:
             self._check_plan(plan)
-            account.plan_id, account.plan = plan, self._fixtures.plans.plans[plan]
+            account.plan_id, account.plan = plan, self._fixtures.plans[plan]
         if enabled is not None:
             account.enabled = enabled
         self._account_changed(account)
@@ -182,8 +182,8 @@ class Control:
         self._events.emit("account", account)
 
     def _check_plan(self, plan: str) -> None:
-        if plan not in self._fixtures.plans.plans:
-            known = ", ".join(self._fixtures.plans.plans)
+        if plan not in self._fixtures.plans:
+            known = ", ".join(self._fixtures.plans)
             raise BadUserInput(f"unknown plan {plan!r} (known: {known})", field="plan")
 
     # Clocks

@@ -137,11 +137,11 @@ def catalog_view(fixtures: Fixtures, base_url: str) -> dict[str, Any]:
                 "style": a.style,
                 "portraitUrl": f"{base_url}/avatars/{a.id}/portrait",
             }
-            for a in fixtures.avatars.avatars
+            for a in fixtures.avatars
         ],
         "voices": [
             {"id": v.id, "name": v.name, "language": v.language, "gender": v.gender}
-            for v in fixtures.voices.voices
+            for v in fixtures.voices
         ],
     }
 
