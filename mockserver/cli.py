@@ -19,10 +19,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import __version__
-from .core.clock import format_speed
 from .core.fixtures import FixtureError, load_fixtures, summary
 from .core.targets import is_loopback_ip
 from .settings import Option, Settings, cli_options
+from .speed import format_speed
 
 TRUE = ("1", "true", "yes", "on")
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .core.clock import parse_speed
+from .speed import parse_speed
 
 
 @dataclass(frozen=True, slots=True)

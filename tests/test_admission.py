@@ -65,3 +65,82 @@ async def test_introspection_without_a_key_is_answered_and_nothing_else_is(clien
     assert r.status_code == 401 and r.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     r = await client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"}, headers=bearer("wrong"))
     assert r.status_code == 401
+
+
+# The same admission step on every surface: REST, GraphQL over HTTP, and each operation over
+# WebSocket (a real server: the WebSocket needs one).
+
+SURFACES = ("rest", "graphql", "websocket")
+ACCOUNT_QUERY = "query Account { account { name } }"
+
+
+async def ask(server, surface: str, key: str) -> dict:
+    """One request for the account on a surface: its status (or the WebSocket's refusal) and
+    its first error's code, if any."""
+    import json
+
+    import httpx
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosedError
+
+    if surface == "rest":
+        r = httpx.get(f"{server.base_url}/v1/account", headers=api_key(key))
+        return {"status": r.status_code, "code": r.json()["errors"][0]["extensions"]["code"] if r.status_code >= 400 else None}
+    if surface == "graphql":
+        r = httpx.post(server.graphql_url, json={"query": ACCOUNT_QUERY}, headers=bearer(key))
+        return {"status": r.status_code, "code": r.json()["errors"][0]["extensions"]["code"] if "errors" in r.json() else None}
+    url = server.base_url.replace("http://", "ws://") + "/graphql"
+    async with connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}}))
+        try:
+            json.loads(await ws.recv())  # connection_ack
+        except ConnectionClosedError as closed:
+            return {"status": closed.rcvd.code if closed.rcvd else None, "code": closed.rcvd.reason if closed.rcvd else None}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": ACCOUNT_QUERY}}))
+        message = json.loads(await ws.recv())
+    if message["type"] == "error":
+        return {"status": None, "code": message["payload"][0]["extensions"]["code"]}
+    return {"status": 200, "code": None}
+
+
+@pytest.fixture(scope="module")
+def live(server_factory):
+    return server_factory("--clock", "virtual", "--no-render", "--no-access-log")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("surface", SURFACES)
+async def test_every_surface_counts_each_request_against_the_same_minute(live, surface):
+    import httpx
+
+    key = httpx.post(f"{live.base_url}/_mock/accounts", json={"plan": "free", "clock": "own"}).json()["key"]
+    for _ in range(10):  # the Free plan's minute
+        assert (await ask(live, surface, key))["code"] is None
+    assert (await ask(live, surface, key))["code"] == "RATE_LIMITED"
+    usage = httpx.get(f"{live.base_url}/_mock/accounts/{key}").json()["usage"]
+    assert usage["requestsThisMinute"] == 10
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("surface", SURFACES)
+async def test_an_injected_fault_meets_its_operation_on_every_surface(live, surface):
+    """A fault for the `Account` operation (or the account route) answers it whatever carries
+    it, a subscription's operation over WebSocket included."""
+    import httpx
+
+    key = httpx.post(f"{live.base_url}/_mock/accounts", json={"clock": "own"}).json()["key"]
+    match = {"key": key, "path": "/v1/account"} if surface == "rest" else {"key": key, "surface": "graphql", "operation": "Account"}
+    r = httpx.post(f"{live.base_url}/_mock/faults", json={"status": 503, "count": 1, "match": match})
+    assert r.status_code == 201
+    assert (await ask(live, surface, key))["code"] == "SERVICE_UNAVAILABLE"
+    assert (await ask(live, surface, key))["code"] is None  # used up
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("surface", SURFACES)
+async def test_an_unknown_key_is_refused_on_every_surface(live, surface):
+    answer = await ask(live, surface, "nobody")
+    if surface == "websocket":
+        assert answer == {"status": 4403, "code": "Invalid API key"}  # connection_init refused
+    else:
+        assert (answer["status"], answer["code"]) == (401, "UNAUTHENTICATED")

@@ -108,3 +108,73 @@ def test_the_checker_is_a_client_and_loads_no_server():
     server = set(WEB_FRAMEWORKS) - {"h11"}  # h11 is httpx's too: a client speaks HTTP/1.1 with it
     assert not top_level(loaded) & server, sorted(top_level(loaded) & server)
     assert "mockserver.graphql" not in loaded and "mockserver.web.app" not in loaded
+
+
+# What each part of the package may import (besides itself): the layers, bottom up. The store
+# and the surfaces sit on the core; the wire code on the core; GraphQL on the wire; the HTTP
+# surface (web) on all of them; the testing helpers and the command line on top. The checker is
+# a client: it may read the wire code (the OpenAPI document) but no surface.
+LAYERS = {
+    "speed": set(),
+    "settings": {"speed"},
+    "core": {"settings", "speed", "mockserver"},
+    "store": {"core", "settings"},
+    "wire": {"core", "speed", "mockserver"},
+    "graphql": {"core", "wire"},
+    "web": {"core", "store", "wire", "graphql", "settings", "mockserver"},
+    "testing": {"core", "wire", "web", "settings"},
+    "check": {"core", "wire", "mockserver"},
+    "cli": {"core", "store", "web", "check", "settings", "speed", "mockserver"},
+    "__main__": {"cli"},
+    "healthcheck": set(),
+    # The package's own __init__ names the public API (served lazily, on first use).
+    "mockserver": {"core", "settings", "testing", "web"},
+}
+
+
+def package_imports() -> dict[str, set[str]]:
+    """Which parts of the package each part imports, read from the source (every import,
+    those only for type checking included)."""
+    import ast
+
+    root = REPO / "mockserver"
+    found: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root).with_suffix("").parts
+        part = parts[0] if len(parts) > 1 else ("mockserver" if parts[0] == "__init__" else parts[0])
+        module = ["mockserver", *parts[:-1]] if path.name == "__init__.py" else ["mockserver", *parts]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level:
+                base = module[: len(module) - node.level + (1 if path.name == "__init__.py" else 0)]
+                target = [*base, *(node.module.split(".") if node.module else [])]
+            elif node.module and node.module.split(".")[0] == "mockserver":
+                target = node.module.split(".")
+            else:
+                continue
+            names = [target[1]] if len(target) > 1 else [a.name for a in node.names]
+            for name in names:
+                other = name if (root / name).is_dir() or (root / f"{name}.py").exists() else "mockserver"
+                if other != part:
+                    found.setdefault(part, set()).add(other)
+    return found
+
+
+def test_imports_point_one_way_through_the_layers():
+    found = package_imports()
+    assert set(found) <= set(LAYERS), set(found) - set(LAYERS)
+    wrong = {part: sorted(imports - LAYERS[part]) for part, imports in found.items() if imports - LAYERS[part]}
+    assert not wrong, wrong
+
+
+def test_the_layers_have_no_cycle():
+    found = package_imports()
+    for part in found:
+        seen, stack = set(), list(found.get(part, set()) - {"mockserver"})
+        while stack:
+            other = stack.pop()
+            assert other != part, f"{part} reaches itself through its imports"
+            if other not in seen:
+                seen.add(other)
+                stack.extend(found.get(other, set()) - {"mockserver"})

@@ -8,7 +8,7 @@ import pytest
 
 from mockserver import Settings
 from mockserver.cli import build_parser, exposure_warning, settings_from_args
-from mockserver.core.clock import INSTANT
+from mockserver.speed import INSTANT
 
 
 def test_flags_parse_into_settings(tmp_path):

@@ -5,7 +5,8 @@ import math
 
 import pytest
 
-from mockserver.core.clock import INSTANT, Clock, Scheduler, isoformat, parse_speed
+from mockserver.core.clock import Clock, Scheduler, isoformat
+from mockserver.speed import INSTANT, parse_speed
 
 
 @pytest.mark.parametrize(

@@ -44,10 +44,9 @@ async def _credits(client, key="rich"):
 
 @pytest.mark.anyio
 async def test_failed_and_cancelled_jobs_give_credits_back_completed_keep_them(app, client):
-    service = app.state.runtime.emulator
     ids = [(await client.post("/v1/avatar", json=BODY, headers=api_key("rich"))).json()["data"]["avatar"]["id"] for _ in range(3)]
     assert (await _credits(client))["held"] == 3 * 52
-    service.jobs.fail(service.jobs.by_id[ids[0]], "RENDER_FAILED", "the renderer fell over")
+    await client.post(f"/_mock/jobs/{ids[0]}/fail", json={"code": "RENDER_FAILED", "message": "the renderer fell over"})
     await client.post(f"/v1/avatar/{ids[1]}/cancel", headers=api_key("rich"))
     await advance(client, 600)
     credits = await _credits(client)

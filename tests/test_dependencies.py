@@ -1,7 +1,7 @@
 """Pins on the few non-public APIs of our dependencies the mock relies on, so an upgrade that
 breaks one fails here, loudly and by name, instead of somewhere in the behaviour tests.
 
-(The graphql-core error messages `graphql/endpoint.py` reads the field name from are pinned by
+(The graphql-core error messages `graphql/errors.py` reads the field name from are pinned by
 tests/test_graphql.py::test_bad_input_is_a_400_naming_the_field.)
 """
 

@@ -14,18 +14,18 @@ from helpers import run_to_exit
 
 def test_defaults_hold_the_contracts_accounts_and_catalogue():
     fx = load_fixtures()
-    accounts = {a.key: (a.plan, a.credits) for a in fx.accounts.accounts}
+    accounts = {a.key: (a.plan, a.credits) for a in fx.accounts}
     assert accounts["YOUR_API_KEY"] == ("pro", 10000)
     assert accounts["test-free"] == ("free", 1000)
     assert accounts["test-starter"] == ("starter", 5000)
     assert accounts["test-pro"] == ("pro", 50000)
     assert accounts["test-enterprise"] == ("enterprise", 100_000_000)
     assert accounts["test-broke"] == ("free", 50)
-    plans = {k: (p.requests_per_minute, p.concurrent_jobs, p.daily_jobs) for k, p in fx.plans.plans.items()}
+    plans = {k: (p.requests_per_minute, p.concurrent_jobs, p.daily_jobs) for k, p in fx.plans.items()}
     assert plans == {"free": (10, 1, 100), "starter": (30, 3, 1000), "pro": (60, 10, 10000), "enterprise": (None, None, None)}
     assert "professional-1" in fx.avatar_by_id and "en-US-neural" in fx.voice_by_id
-    assert len(fx.avatar_by_id) >= 5 and len({v.language for v in fx.voices.voices}) >= 5
-    assert all(fx.portrait_path(a).is_file() for a in fx.avatars.avatars)
+    assert len(fx.avatar_by_id) >= 5 and len({v.language for v in fx.voices}) >= 5
+    assert all(fx.portrait_path(a).is_file() for a in fx.avatars)
 
 
 def test_a_directory_overrides_file_by_file(tmp_path):
@@ -33,10 +33,10 @@ def test_a_directory_overrides_file_by_file(tmp_path):
         "accounts:\n  - {key: mine, plan: starter, credits: 7, webhook_secret: s}\n"
     )
     fx = load_fixtures(tmp_path)
-    assert [a.key for a in fx.accounts.accounts] == ["mine"]
+    assert [a.key for a in fx.accounts] == ["mine"]
     assert fx.sources["accounts.yaml"] == tmp_path / "accounts.yaml"
     assert fx.sources["plans.yaml"].parent == default_fixtures_dir()
-    assert "starter" in fx.plans.plans
+    assert "starter" in fx.plans
 
 
 def test_portraits_resolve_relative_to_the_overriding_file(tmp_path):
@@ -86,7 +86,7 @@ def test_accounts_without_name_or_email_get_fake_ones_repeatable_with_a_seed(tmp
     (tmp_path / "accounts.yaml").write_text("accounts:\n  - {key: anon, plan: pro, credits: 1, webhook_secret: s}\n")
 
     def who(seed: int) -> tuple[str, str]:
-        account = create_app(Settings(fixtures=tmp_path, seed=seed)).state.runtime.emulator.accounts.by_key["anon"]
+        account = create_app(Settings(fixtures=tmp_path, seed=seed)).state.runtime.control.account("anon")
         return account.name, account.email
 
     assert who(9) == who(9)

@@ -113,7 +113,7 @@ async def test_account_catalog_and_estimate(client):
 
 
 async def test_cancel_releases_the_job_and_is_idempotent(app, client):
-    app.state.runtime.emulator.clock.speed = 1.0
+    await client.patch("/_mock/clock", json={"speed": "realtime"})
     job_id = (await gql(client, GENERATE, generate_vars())).json()["data"]["generate"]["id"]
     credits = "{ account { credits { available held } } }"
     assert (await gql(client, credits)).json()["data"]["account"]["credits"] == {"available": 10000 - 54, "held": 54}

@@ -225,7 +225,7 @@ async def test_deliveries_dropped_from_the_log_are_not_retried_unseen(receiver):
             assert r.status_code == 200
         for _ in range(12):  # through every retry of a six-attempt schedule
             await client.post("/_mock/clock/advance", json={"seconds": 3600})
-            await app.state.runtime.emulator.webhooks.drain()
+            await app.state.runtime.control.settle()
         [kept] = (await client.get("/_mock/deliveries")).json()["deliveries"]
     attempts_by_delivery: dict[str, int] = {}
     for got in receiver.deliveries:
@@ -604,14 +604,14 @@ async def test_the_clock_cannot_be_pushed_past_printable_times(client):
 
 def test_throw_away_accounts_are_capped():
     from mockserver import Settings, create_app
-    from mockserver.core.emulator import MAX_THROWAWAY_ACCOUNTS
+    from mockserver.core.control import MAX_THROWAWAY_ACCOUNTS
     from mockserver.core.errors import TooManyAccounts
 
-    emulator = create_app(Settings(render=False)).state.runtime.emulator
+    control = create_app(Settings(render=False)).state.runtime.control
     for _ in range(MAX_THROWAWAY_ACCOUNTS):
-        emulator.create_account()
+        control.create_account()
     with pytest.raises(TooManyAccounts):
-        emulator.create_account()
+        control.create_account()
 
 
 @pytest.mark.integration

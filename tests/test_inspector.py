@@ -199,7 +199,7 @@ async def test_attempts_keep_the_exact_headers_they_sent(app, client, receiver):
     await submit(client, webhookUrl=receiver.url)
     await client.post("/_mock/clock/advance", json={"seconds": 600})
     got = await asyncio.to_thread(receiver.wait, 5)
-    await app.state.runtime.emulator.webhooks.drain()
+    await app.state.runtime.control.settle()
     [delivery] = (await client.get("/_mock/deliveries?limit=5")).json()["deliveries"]
     assert (await client.get("/_mock/deliveries?limit=0")).status_code == 400
     sent = delivery["attempts"][0]["headers"]
@@ -276,7 +276,7 @@ async def test_requests_page_back_with_the_journals_total_status_classes_and_fau
 async def test_deliveries_page_and_filter_by_state_and_text(app, client):
     jobs = [await submit(client, webhookUrl=f"http://127.0.0.1:9/hook-{n}") for n in range(5)]
     await client.post("/_mock/clock/advance", json={"seconds": 600})
-    await app.state.runtime.emulator.webhooks.drain()
+    await app.state.runtime.control.settle()
     everything = (await client.get("/_mock/deliveries")).json()
     assert everything["total"] == 5 and everything["next"] is None
     ids = [d["id"] for d in everything["deliveries"]]

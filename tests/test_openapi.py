@@ -21,7 +21,7 @@ from mockserver.core.inputs import FLAT_FIELDS, check_url, from_flat, plan_job, 
 from mockserver.core.pricing import speech_limits
 from mockserver.core.targets import ServerAddress, check_webhook_url
 from mockserver.core.text import check_text
-from mockserver.web.openapi import WebhookTargets, openapi
+from mockserver.wire.openapi import WebhookTargets, openapi
 
 from helpers import api_key
 
@@ -240,10 +240,10 @@ def test_words_are_counted_as_the_server_counts_them_for_every_kind_of_space():
 
 
 def test_every_voice_and_language_pair_is_judged_alike():
-    tags = {v.language for v in FIXTURES.voices.voices}
+    tags = {v.language for v in FIXTURES.voices}
     languages = {"fr-CA", "xx", "e", "en-", "en-US-x", "\u212ao", "zh-Hans", *tags, *(t.split("-")[0] for t in tags),
                  *(t.upper() for t in tags), *(t.lower() for t in tags)}
-    voices = [v.id for v in FIXTURES.voices.voices]
+    voices = [v.id for v in FIXTURES.voices]
     for content in ({"text": "Hello there"}, {"audioUrl": "https://cdn.example/a.mp3?duration=3"}):
         for voice in [*voices, None, "absent"]:
             for language in [*sorted(languages), None, "absent"]:

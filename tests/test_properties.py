@@ -14,9 +14,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from mockserver import Settings
 from mockserver.core.accounts import Account
 from mockserver.core.admission import Caller
+from mockserver.core.api import Here
 from mockserver.core.clock import Clock, Scheduler
 from mockserver.core.clocks import Clocks
-from mockserver.core.emulator import Here
 from mockserver.core.errors import (
     ConcurrencyLimitExceeded,
     DailyLimitExceeded,
@@ -24,10 +24,11 @@ from mockserver.core.errors import (
     InsufficientCredits,
     RateLimited,
 )
+from mockserver.core.faults import RequestInfo
 from mockserver.core.fixtures import PlanFixture, load_fixtures
 from mockserver.core.inputs import from_flat
 from mockserver.core.ledger import Ledger
-from mockserver.core.limits import DAY, MINUTE, RateLimiter
+from mockserver.core.ratelimits import DAY, MINUTE, RateLimiter
 from mockserver.core.runtime import Runtime
 from mockserver.store.null import NullStore
 
@@ -200,45 +201,57 @@ class IdempotencyMachine(RuleBasedStateMachine):
     def start(self) -> None:
         runtime = Runtime(Settings(clock="virtual", start_time=0, seed=1, render=False, max_finished_jobs=1),
                           load_fixtures(), NullStore())
-        self.emulator = runtime.emulator
-        self.account = self.emulator.account("test-enterprise")
-        self.initial = self.account.ledger.available
+        self.api, self.control = runtime.api, runtime.control
+        self.initial = self.control.account("test-enterprise").credits.available
         self.here = Here("http://mock.test", runtime.address)
-        self.by_key: dict[str, tuple[str, str]] = {}
+        self.by_key: dict[str, tuple[str, str, float]] = {}  # body, job id, when it was made
+        self.now = 0.0
         self.costs: dict[str, int] = {}
+
+    def _caller(self, key: str | None) -> Caller:
+        """Admitted as a request would be (the enterprise plan has no limit to count against)."""
+        request = RequestInfo("POST", "/v1/avatar", "rest", "test-enterprise", frozenset())
+        caller = asyncio.run(self.api.admit(request, key)).caller
+        assert caller is not None
+        return caller
 
     @rule(key=st.sampled_from([None, "k1", "k2", "k3"]), body=st.sampled_from(sorted(BODIES)))
     def submit(self, key: str | None, body: str) -> None:
-        caller = Caller(self.account, key)
+        caller = self._caller(key)
         request = from_flat({"service": "hedra", "text": BODIES[body], "avatarId": "professional-1"})
         earlier = self.by_key.get(key) if key is not None else None
         if earlier is not None and earlier[0] != body:
             with pytest.raises(IdempotencyKeyReused):
-                self.emulator.submit(caller, request, self.here)
+                self.api.submit(caller, request, self.here)
             return
-        job = self.emulator.submit(caller, request, self.here)
+        job = self.api.submit(caller, request, self.here)
         if earlier is not None:
             assert (job.id, caller.replayed) == (earlier[1], True)
             return
         assert not caller.replayed and job.id not in self.costs
         self.costs[job.id] = job.plan.credit_cost
         if key is not None:
-            self.by_key[key] = (body, job.id)
+            self.by_key[key] = (body, job.id, self.now)
+
+    def _pass(self, seconds: float) -> None:
+        asyncio.run(self.control.advance(seconds))
+        self.now += seconds
+        # A key lasts 24 hours: a retry after them makes a new job.
+        self.by_key = {k: v for k, v in self.by_key.items() if v[2] > self.now - 24 * 3600}
 
     @rule()
     def finish_everything(self) -> None:
-        asyncio.run(self.emulator.advance(3600))
+        self._pass(3600)
 
     @rule()
     def a_day_passes(self) -> None:
-        asyncio.run(self.emulator.advance(24 * 3600 + 1))
-        self.by_key.clear()  # the keys have expired: a retry now makes a new job
+        self._pass(24 * 3600 + 1)
 
     @invariant()
     def one_job_and_one_charge_per_key(self) -> None:
-        ledger = self.account.ledger
-        assert ledger.held + ledger.charged == sum(self.costs.values())
-        assert ledger.available == self.initial - sum(self.costs.values())
+        credits = self.control.account("test-enterprise").credits
+        assert credits.held + credits.charged == sum(self.costs.values())
+        assert credits.available == self.initial - sum(self.costs.values())
 
 
 TestIdempotencyAgainstModel = IdempotencyMachine.TestCase

@@ -50,7 +50,7 @@ async def test_list_pages_and_filters(client):
 
 
 async def test_cancel_by_post_and_delete(app, client):
-    app.state.runtime.emulator.clock.speed = 1.0
+    await client.patch("/_mock/clock", json={"speed": "realtime"})
     first = (await client.post("/v1/avatar", json=BODY, headers=api_key())).json()["data"]["avatar"]["id"]
     second = (await client.post("/v1/avatar", json=BODY, headers=api_key())).json()["data"]["avatar"]["id"]
     r = await client.post(f"/v1/avatar/{first}/cancel", headers=api_key())

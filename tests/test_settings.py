@@ -71,3 +71,30 @@ def test_every_variable_the_compose_file_reads_is_in_the_readme_with_its_default
     for variable in passed_through:
         assert rows[variable] == "unset", variable
     assert substituted["DOITONG_MOCK_HOST_IP"] == "127.0.0.1"  # published on loopback unless asked
+
+
+def test_the_graphql_schema_states_the_same_page_and_ledger_defaults_as_the_core():
+    """The SDL file writes its defaults out (clients read them by introspection); they are the
+    core's, not a second choice."""
+    from graphql import build_schema
+
+    from mockserver.core.api import ENTRIES
+    from mockserver.core.jobs import PAGE_SIZE
+
+    schema = build_schema((REPO / "mockserver" / "graphql" / "schema.graphql").read_text())
+
+    def default(argument) -> int:
+        return int(argument.ast_node.default_value.value)
+
+    assert default(schema.query_type.fields["generations"].args["first"]) == PAGE_SIZE
+    assert default(schema.type_map["Credits"].fields["entries"].args["last"]) == ENTRIES
+
+
+def test_the_checkers_options_have_their_defaults_in_one_place():
+    from mockserver.check.cli import build_parser
+    from mockserver.check.run import Options
+
+    args = build_parser().parse_args(["http://x"])
+    for name in ("surface", "webhook_wait", "max_requests", "job_timeout", "timeout"):
+        assert getattr(args, name) == getattr(Options, name), name
+    assert f"(default: {Options.max_requests})" in " ".join(build_parser().format_help().split())

@@ -118,7 +118,7 @@ async def test_everything_written_through_is_read_back(tmp_path, receiver):
         key = {"X-API-Key": throwaway["key"]}
         first = (await client.post("/v1/avatar", json={**BODY, "webhookUrl": receiver.url}, headers={**key, "Idempotency-Key": "k1"})).json()["data"]["avatar"]
         await client.post("/_mock/clock/advance", json={"seconds": 600})
-        await app.state.runtime.emulator.webhooks.drain()
+        await app.state.runtime.control.settle()
         second = (await client.post("/v1/avatar", json=BODY, headers=key)).json()["data"]["avatar"]
         before = (await client.get("/v1/account", headers=key)).json()["data"]["account"]
         deliveries = (await client.get(f"/_mock/jobs/{first['id']}/deliveries")).json()

@@ -179,8 +179,10 @@ async def test_a_client_that_offers_only_other_protocols_gets_a_400_before_the_u
     with pytest.raises(InvalidStatus) as info:
         async with connect(ws_url(server), subprotocols=["mqtt"]):
             pass
-    assert info.value.response.status_code == 400
-    assert b"graphql-transport-ws or graphql-ws" in info.value.response.body
+    response = info.value.response
+    assert response.status_code == 400 and response.headers["Vary"] == "Origin"
+    [error] = json.loads(response.body)["errors"]  # the errors envelope every answer has
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and "graphql-transport-ws or graphql-ws" in error["message"]
 
 
 async def test_the_legacy_graphql_ws_protocol_streams_a_job_to_completion(server):

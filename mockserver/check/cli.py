@@ -40,9 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spend", action="store_true",
                    help="also run the shortest real job per shape chosen with --surface (costs credits; asks first)")
     p.add_argument("--yes", action="store_true", help="do not ask before spending (for CI)")
-    p.add_argument("--surface", choices=SURFACES, default="rest",
+    p.add_argument("--surface", choices=SURFACES, default=Options.surface,
                    help="how --spend submits: rest (POST /v1/avatar, one job), graphql (generate and "
-                   "generateAvatar, two jobs) or both (three jobs) (default: rest)")
+                   "generateAvatar, two jobs) or both (three jobs) (default: %(default)s)")
     p.add_argument("--webhook-url", metavar="URL",
                    help="with --spend: webhookUrl of the job; its delivery is received here and checked")
     p.add_argument("--webhook-listen", metavar="[HOST:]PORT",
@@ -50,14 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
                    "default: the host and port of a local --webhook-url")
     p.add_argument("--webhook-secret", metavar="SECRET",
                    help=f"the account's webhook secret, to verify the signature (default: ${SECRET_ENV})")
-    p.add_argument("--webhook-wait", type=_positive, default=60.0, metavar="SECONDS",
-                   help="how long to wait for the delivery after the job completes (default: 60)")
-    p.add_argument("--max-requests", type=_count, default=100, metavar="N",
-                   help="hard cap on the requests of the whole run (default: 100)")
-    p.add_argument("--job-timeout", type=_positive, default=600.0, metavar="SECONDS",
-                   help="how long to poll a job before calling it stuck (default: 600)")
-    p.add_argument("--timeout", type=_positive, default=30.0, metavar="SECONDS",
-                   help="timeout of each request (default: 30)")
+    # The defaults are `Options`' (check/run.py), said once.
+    p.add_argument("--webhook-wait", type=_positive, default=Options.webhook_wait, metavar="SECONDS",
+                   help="how long to wait for the delivery after the job completes (default: %(default)g)")
+    p.add_argument("--max-requests", type=_count, default=Options.max_requests, metavar="N",
+                   help="hard cap on the requests of the whole run (default: %(default)s)")
+    p.add_argument("--job-timeout", type=_positive, default=Options.job_timeout, metavar="SECONDS",
+                   help="how long to poll a job before calling it stuck (default: %(default)g)")
+    p.add_argument("--timeout", type=_positive, default=Options.timeout, metavar="SECONDS",
+                   help="timeout of each request (default: %(default)g)")
     p.add_argument("--version", action="version", version=f"doitong-mock {__version__}")
     return p
 

@@ -24,7 +24,7 @@ import httpx
 
 from .. import __version__
 from ..core.errors import RETRY_AFTER
-from ..core.limits import LIMIT_HEADER, RATELIMIT_FIELD, REMAINING_HEADER, RESET_HEADER
+from ..core.ratelimits import LIMIT_HEADER, RATELIMIT_FIELD, REMAINING_HEADER, RESET_HEADER
 
 USER_AGENT = f"doitong-mock-check/{__version__}"
 MAX_WAIT = 120.0
@@ -134,7 +134,7 @@ class Client:
         key: str,
         *,
         max_requests: int,
-        timeout: float = 30.0,
+        timeout: float,
         pacer: Pacer | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:

@@ -1,6 +1,6 @@
 """What the checker expects, read from what the mock itself serves: the SDL of
-`graphql/schema.graphql`, the OpenAPI document of `web/openapi.py`, the error classes of
-`core/errors.py`, the header names of `core/limits.py` and `core/webhooks.py`, the job states of
+`graphql/schema.graphql`, the OpenAPI document of `wire/openapi.py`, the error classes of
+`core/errors.py`, the header names of `core/ratelimits.py` and `core/webhooks.py`, the job states of
 `core/jobs.py`, and the bundled fixtures for the document's tables (prices, plans, the avatar and
 voice its snippets use). Nothing here is written twice, so the checker and the mock cannot drift
 from each other; only the list of what the mock adds for tests alone lives here.
@@ -23,7 +23,7 @@ from ..core.errors import RETRY_AFTER
 from ..core.fixtures import Fixtures, load_fixtures
 from ..core.inputs import JOB_TYPE
 from ..core.jobs import ACTIVE, COMPLETED, FINAL, STATUSES
-from ..core.limits import LIMIT_HEADER, POLICY_FIELD, RATELIMIT_FIELD, REMAINING_HEADER, RESET_HEADER
+from ..core.ratelimits import LIMIT_HEADER, POLICY_FIELD, RATELIMIT_FIELD, REMAINING_HEADER, RESET_HEADER
 from ..core.webhooks import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -79,7 +79,7 @@ def schema() -> GraphQLSchema:
 def openapi() -> dict[str, Any]:
     """The document the mock serves on its bundled fixtures (the base URL does not matter here)."""
     from ..core.fixtures import load_fixtures
-    from ..web.openapi import openapi as document
+    from ..wire.openapi import openapi as document
 
     return document(load_fixtures(), "")
 
@@ -122,7 +122,7 @@ def tier_for(duration: float) -> tuple[str, int, int] | None:
 def plan_limits(plan_id: str) -> dict[str, int | None] | None:
     """The document's limits for a plan it names (Free, Starter, Pro); None for Enterprise
     ("Custom") and plans it does not name."""
-    plan = fixtures().plans.plans.get(plan_id.lower())
+    plan = fixtures().plans.get(plan_id.lower())
     if plan is None or plan.requests_per_minute is None:
         return None
     return {

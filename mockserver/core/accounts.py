@@ -80,6 +80,11 @@ def api_key(headers: Mapping[str, str]) -> str | None:
     return bearer_token(headers.get("authorization"))
 
 
+def missing_key() -> Unauthenticated:
+    """A request without any key, where one is needed."""
+    return Unauthenticated("Missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+
+
 class Accounts:
     def __init__(
         self,
@@ -93,7 +98,7 @@ class Accounts:
         self._fake = fake
         self._on_ledger = on_ledger
         self.by_key: dict[str, Account] = {}
-        for item in fixtures.accounts.accounts:
+        for item in fixtures.accounts:
             self.add(self.from_fixture(item))
 
     def from_fixture(
@@ -109,7 +114,7 @@ class Accounts:
             name=item.name or self._fake().name(),
             email=item.email or self._fake().email(),
             plan_id=item.plan,
-            plan=self._fixtures.plans.plans[item.plan],
+            plan=self._fixtures.plans[item.plan],
             webhook_secret=item.webhook_secret,
             enabled=item.enabled,
             standard_webhooks=item.standard_webhooks,
@@ -128,7 +133,7 @@ class Accounts:
 
     def restore(self, record: AccountRecord, entries: list[LedgerEntry]) -> bool:
         """Take back an account from the state file; False if its plan no longer exists."""
-        plan = self._fixtures.plans.plans.get(record.plan)
+        plan = self._fixtures.plans.get(record.plan)
         if plan is None:
             logger.warning("state file: account %s has plan %r, which the fixtures no longer have; skipped",
                            record.key, record.plan)
@@ -148,9 +153,7 @@ class Accounts:
 
     def authenticate(self, key: str | None) -> Account:
         if key is None:
-            raise Unauthenticated(
-                "Missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
-            )
+            raise missing_key()
         account = self.by_key.get(key)
         if account is None:
             raise Unauthenticated("Invalid API key")

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .accounts import Account, Accounts
-from .limits import RateLimiter
+from .ratelimits import RateLimiter
 
 if TYPE_CHECKING:
-    from ..store.base import Store
+    from .persistence import Persistence
 
 
 @dataclass(slots=True)
@@ -29,16 +29,16 @@ class Caller:
 
 
 class Admission:
-    def __init__(self, accounts: Accounts, limiter: RateLimiter, store: Store) -> None:
+    def __init__(self, accounts: Accounts, limiter: RateLimiter, persistence: Persistence) -> None:
         self._accounts = accounts
         self._limiter = limiter
-        self._store = store
+        self._persistence = persistence
 
     def admit(self, key: str | None, idempotency_key: str | None = None) -> Caller:
         """Authenticate and count, or raise UNAUTHENTICATED, FORBIDDEN or RATE_LIMITED."""
         account = self._accounts.authenticate(key)
         self._limiter.count_request(account)
-        self._store.save_usage(account.key, self._limiter.raw_usage(account.key))
+        self._persistence.usage_changed(account.key, self._limiter.raw_usage(account.key))
         return Caller(account, idempotency_key)
 
     def headers(self, account: Account) -> dict[str, str]:

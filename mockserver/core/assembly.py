@@ -1,5 +1,7 @@
 """The composition root: an `Emulator` built from settings and fixtures, its parts wired in
-one place, and the state a store read back put into it."""
+one place (who tells whom of a change, in what order), and the state a store read back put into
+it. The rules themselves live in the modules named for them (`billing`, `persistence`, `limits`,
+`webhooks`, ...): this file only assembles."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .accounts import Accounts
 from .admission import Admission
+from .billing import Billing
 from .clock import Clock, Scheduler
 from .clocks import Clocks
 from .emulator import Emulator
@@ -15,17 +18,19 @@ from .events import Events
 from .faults import Faults
 from .fixtures import Fixtures
 from .idempotency import IdempotencyStore
-from .jobs import CANCELLED, COMPLETED, FAILED, Job, JobHooks, Jobs
+from .jobs import JobHooks, Jobs
 from .journal import Journal
-from .limits import RateLimiter
 from .media import MediaStore
+from .parts import Parts
+from .persistence import Persistence
+from .ratelimits import RateLimiter
 from .targets import configured_address
 from .updates import JobUpdates
-from .webhooks import Delivery, Webhooks, WebhookSettings
+from .webhooks import Webhooks, WebhookSettings
 
 if TYPE_CHECKING:
     from ..settings import Settings
-    from ..store.base import Snapshot, Store
+    from .store import Snapshot, Store
 
 
 class LazyFaker:
@@ -46,19 +51,22 @@ class LazyFaker:
 
 
 def build_emulator(
-    settings: Settings, fixtures: Fixtures, clock: Clock, store: Store, events: Events | None = None
-) -> Emulator:
-    """`events` is the runtime's bus, which outlives this emulator; without one it gets its own."""
+    settings: Settings,
+    fixtures: Fixtures,
+    clock: Clock,
+    store: Store,
+    events: Events | None = None,
+    snapshot: Snapshot | None = None,
+) -> tuple[Emulator, dict[str, int]]:
+    """A generation, and how much of `snapshot` (what a store read back) went into it. `events` is
+    the runtime's bus, which outlives this generation; without one it gets its own."""
     events = events if events is not None else Events()
     clocks = Clocks(Scheduler(clock))
     fake = LazyFaker(settings.seed)
     accounts = Accounts(clocks, fixtures, fake, on_ledger=events.ledger_entry)
+    persistence = Persistence(store, accounts.by_key.get)
+    billing = Billing(accounts.by_key.get)
     updates = JobUpdates()
-
-    def delivery_changed(delivery: Delivery) -> None:
-        store.save_delivery(delivery)
-        events.emit("delivery", delivery)
-
     media = MediaStore(fixtures, settings.render, settings.media_dir)
     webhooks = Webhooks(
         clocks,
@@ -71,79 +79,68 @@ def build_emulator(
         ),
         accounts.by_key.get,
         settings.seed,
-        on_change=delivery_changed,
-        on_forget=store.forget_delivery,
+        on_change=(persistence.delivery_changed, events.delivery_changed),
+        on_forget=persistence.delivery_dropped,
         server=configured_address(settings),
     )
-
-    def settle(job: Job, old: str) -> None:
-        account = accounts.by_key.get(job.account_key)
-        if account is None:
-            return
-        if job.status == COMPLETED:
-            account.ledger.charge(job.id)
-        elif job.status in (FAILED, CANCELLED):
-            account.ledger.release(job.id)
-
-    def persist(job: Job, old: str) -> None:
-        with store.batch():
-            store.save_job(job)
-            account = accounts.by_key.get(job.account_key)
-            if account is not None:
-                store.save_account(account)
-
     jobs = Jobs(
         clocks,
         fixtures.processing,
         settings.seed,
         settings.max_finished_jobs,
         hooks=JobHooks(
-            settle=settle,
-            persist=persist,
+            settle=billing.on_transition,
+            persist=persistence.job_moved,
             notify=(webhooks.on_transition, media.on_transition, updates.on_transition, events.job_changed),
         ),
-        forget=store.forget_job,
+        forget=persistence.job_dropped,
     )
     limiter = RateLimiter(clocks, jobs.active)
-    return Emulator(
+    parts = Parts(
         settings=settings,
         fixtures=fixtures,
         clock=clock,
         clocks=clocks,
-        store=store,
+        persistence=persistence,
         accounts=accounts,
+        billing=billing,
         limiter=limiter,
-        admission=Admission(accounts, limiter, store),
+        admission=Admission(accounts, limiter, persistence),
         jobs=jobs,
         webhooks=webhooks,
         media=media,
         updates=updates,
         idempotency=IdempotencyStore(
-            clocks, on_forget=store.forget_idempotency, max_per_account=settings.max_idempotency_keys
+            clocks,
+            on_keep=persistence.key_kept,
+            on_forget=persistence.key_dropped,
+            max_per_account=settings.max_idempotency_keys,
         ),
-        journal=Journal(settings.journal_size, on_record=lambda entry: events.emit("request", entry)),
+        journal=Journal(settings.journal_size, on_record=events.request_recorded),
         faults=Faults(),
         fake=fake,
         events=events,
     )
+    restored = _restore(parts, snapshot) if snapshot is not None else {"accounts": 0, "jobs": 0, "deliveries": 0}
+    persistence.generation_started(parts.life.generation)
+    return Emulator(parts), restored
 
 
-def restore(emulator: Emulator, snapshot: Snapshot) -> dict[str, int]:
-    """Put what a store read back into a freshly built emulator; returns how much there was."""
+def _restore(parts: Parts, snapshot: Snapshot) -> dict[str, int]:
+    """Put what a store read back into a freshly built generation; returns how much there was."""
     if snapshot.clock is not None:
-        emulator.clock.restore(snapshot.clock)
-    accounts = sum(emulator.accounts.restore(saved.record, saved.entries) for saved in snapshot.accounts)
+        parts.clock.restore(snapshot.clock)
+    accounts = sum(parts.accounts.restore(saved.record, saved.entries) for saved in snapshot.accounts)
     for key, usage in snapshot.usage.items():
-        emulator.limiter.restore(key, usage)
+        parts.limiter.restore(key, usage)
     for job in snapshot.jobs:
-        emulator.jobs.restore(job)
+        parts.jobs.restore(job)
     for account_key, key, record in sorted(snapshot.idempotency, key=lambda item: item[2].at):
         # The job as it is now if it is still kept, else as the key's record saved it.
-        job = emulator.jobs.by_id.get(record.job.id, record.job)
-        emulator.idempotency.restore(account_key, key, replace(record, job=job))
+        job = parts.jobs.find(record.job.id) or record.job
+        parts.idempotency.restore(account_key, key, replace(record, job=job))
     for delivery in snapshot.deliveries:
-        emulator.webhooks.restore(delivery)
+        parts.webhooks.restore(delivery)
     if snapshot.generation is not None:
-        emulator.generation = snapshot.generation
-    emulator.store.save_generation(emulator.generation)
+        parts.life.generation = snapshot.generation
     return {"accounts": accounts, "jobs": len(snapshot.jobs), "deliveries": len(snapshot.deliveries)}

@@ -20,44 +20,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..speed import INSTANT
+
 logger = logging.getLogger("mockserver.clock")
 
-INSTANT = math.inf
-# A factor outside these makes scheduled times overflow what a timestamp can say.
-MIN_SPEED = 0.001
-MAX_SPEED = 1_000_000.0
 # The latest time the clock may be advanced to (the year 3000): timestamps stay printable.
 LATEST = 32_503_680_000.0
-
-
-def parse_speed(value: str | float) -> float:
-    """`realtime` is 1, `instant` is infinite, anything else a positive factor."""
-    if isinstance(value, (int, float)):
-        speed = float(value)
-    else:
-        text = value.strip().lower()
-        if text in ("realtime", "real", "1x"):
-            return 1.0
-        if text == "instant":
-            return INSTANT
-        try:
-            speed = float(text.removesuffix("x"))
-        except ValueError:
-            raise ValueError(
-                f"speed must be 'realtime', 'instant' or a positive number, not {value!r}"
-            ) from None
-    if not MIN_SPEED <= speed <= MAX_SPEED:
-        raise ValueError(f"speed must be between {MIN_SPEED:g} and {MAX_SPEED:g} (or 'instant'), not {value!r}")
-    return speed
-
-
-def format_speed(speed: float) -> str:
-    if speed == INSTANT:
-        return "instant"
-    if speed == 1.0:
-        return "realtime"
-    return f"{speed:g}"
-
 
 @functools.lru_cache(maxsize=8192)
 def isoformat(ts: float | None) -> str | None:
@@ -181,6 +149,22 @@ class Scheduler:
 
     def scaled(self, seconds: float) -> float:
         return self.clock.scaled(seconds)
+
+    @property
+    def virtual(self) -> bool:
+        return self.clock.virtual
+
+    @property
+    def speed(self) -> float:
+        return self.clock.speed
+
+    @speed.setter
+    def speed(self, speed: float) -> None:
+        """For what is scheduled from now on."""
+        self.clock.speed = speed
+
+    def state(self) -> ClockState:
+        return self.clock.state()
 
     def call_at(self, due: float, callback: Callable[[float], None]) -> Timer:
         timer = Timer(due, next(self._seq), callback)

@@ -54,10 +54,13 @@ class Clocks:
         yield self.server
         yield from self._own.values()
 
-    def run_due(self) -> None:
-        """Catch every clock up: what fell due at its current time runs."""
-        for scheduler in self.all():
-            scheduler.run_due()
+    def catch_up(self, account_key: str | None = None) -> None:
+        """Run what fell due on the server's clock and the account's own, so a read never shows
+        stale state (a loop timer may not have fired yet)."""
+        self.server.run_due()
+        own = self._own.get(account_key) if account_key is not None else None
+        if own is not None:
+            own.run_due()
 
     def wake(self) -> None:
         for scheduler in self.all():

@@ -207,9 +207,6 @@ class InternalServerError(ApiError):
     code = "INTERNAL_SERVER_ERROR"
 
 
-def error_body(*errors: ApiError) -> dict[str, Any]:
-    return {"errors": [e.to_dict() for e in errors]}
-
 
 class FixturesInvalid(ApiError):
     status = 400

@@ -50,6 +50,14 @@ class Events:
         """Job hook: every transition is a `job` event."""
         self.emit("job", job)
 
+    def delivery_changed(self, delivery: Any) -> None:
+        """Delivery listener: every change of a delivery is a `delivery` event."""
+        self.emit("delivery", delivery)
+
+    def request_recorded(self, entry: Any) -> None:
+        """Journal listener: every recorded request is a `request` event."""
+        self.emit("request", entry)
+
     def ledger_entry(self, account_key: str, entry: Any) -> None:
         """Ledger listener: every entry is a `ledger` event."""
         self.emit("ledger", (account_key, entry))

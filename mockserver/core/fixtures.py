@@ -11,7 +11,7 @@ import json
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -224,14 +224,16 @@ _MODELS: dict[str, type[_Model]] = {
 
 @dataclass(frozen=True, eq=False)
 class Fixtures:
-    accounts: AccountsFile
-    plans: PlansFile
+    """What the fixture files hold, unwrapped: the lists and maps themselves, not the files."""
+
+    accounts: list[AccountFixture]
+    plans: dict[str, PlanFixture]
     pricing: PricingFile
-    avatars: AvatarsFile
-    voices: VoicesFile
+    avatars: list[AvatarFixture]
+    voices: list[VoiceFixture]
     processing: ProcessingFile
     provider: ProviderFile
-    scenarios: ScenariosFile
+    scenarios: list[ScenarioFixture]
     sources: dict[str, Path]
     avatar_by_id: dict[str, AvatarFixture] = field(default_factory=dict)
     voice_by_id: dict[str, VoiceFixture] = field(default_factory=dict)
@@ -240,7 +242,16 @@ class Fixtures:
         return (self.sources["avatars.yaml"].parent / avatar.portrait).resolve()
 
     def voices_for(self, language: str) -> list[VoiceFixture]:
-        return [v for v in self.voices.voices if language_matches(language, v.language)]
+        return [v for v in self.voices if language_matches(language, v.language)]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _as(model: BaseModel, kind: type[M]) -> M:
+    """A loaded file as the model its name says it is (`_MODELS`)."""
+    assert isinstance(model, kind)
+    return model
 
 
 def language_matches(requested: str, tag: str) -> bool:
@@ -291,45 +302,45 @@ def load_fixtures(directory: Path | str | None = None) -> Fixtures:
     sources = resolve_sources(Path(directory) if directory is not None else None)
     files = {name: _load_file(path) for name, path in sources.items()}
     fx = Fixtures(
-        accounts=files["accounts.yaml"],  # type: ignore[arg-type]
-        plans=files["plans.yaml"],  # type: ignore[arg-type]
-        pricing=files["pricing.yaml"],  # type: ignore[arg-type]
-        avatars=files["avatars.yaml"],  # type: ignore[arg-type]
-        voices=files["voices.yaml"],  # type: ignore[arg-type]
-        processing=files["processing.yaml"],  # type: ignore[arg-type]
-        provider=files["service.yaml"],  # type: ignore[arg-type]
-        scenarios=files["scenarios.yaml"],  # type: ignore[arg-type]
+        accounts=_as(files["accounts.yaml"], AccountsFile).accounts,
+        plans=_as(files["plans.yaml"], PlansFile).plans,
+        pricing=_as(files["pricing.yaml"], PricingFile),
+        avatars=_as(files["avatars.yaml"], AvatarsFile).avatars,
+        voices=_as(files["voices.yaml"], VoicesFile).voices,
+        processing=_as(files["processing.yaml"], ProcessingFile),
+        provider=_as(files["service.yaml"], ProviderFile),
+        scenarios=_as(files["scenarios.yaml"], ScenariosFile).scenarios,
         sources=sources,
     )
     _cross_check(fx)
-    fx.avatar_by_id.update({a.id: a for a in fx.avatars.avatars})
-    fx.voice_by_id.update({v.id: v for v in fx.voices.voices})
+    fx.avatar_by_id.update({a.id: a for a in fx.avatars})
+    fx.voice_by_id.update({v.id: v for v in fx.voices})
     return fx
 
 
 def _cross_check(fx: Fixtures) -> None:
     keys: set[str] = set()
-    for i, account in enumerate(fx.accounts.accounts):
+    for i, account in enumerate(fx.accounts):
         if account.key in keys:
             raise FixtureError(
                 fx.sources["accounts.yaml"], f"accounts[{i}].key", f"duplicate API key {account.key!r}"
             )
         keys.add(account.key)
-        if account.plan not in fx.plans.plans:
-            known = ", ".join(sorted(fx.plans.plans))
+        if account.plan not in fx.plans:
+            known = ", ".join(sorted(fx.plans))
             raise FixtureError(
                 fx.sources["accounts.yaml"],
                 f"accounts[{i}].plan",
                 f"unknown plan {account.plan!r} (plans.yaml defines: {known})",
             )
-    ids = {"avatars": [a.id for a in fx.avatars.avatars], "voices": [v.id for v in fx.voices.voices]}
+    ids = {"avatars": [a.id for a in fx.avatars], "voices": [v.id for v in fx.voices]}
     for kind, listed in ids.items():
         seen: set[str] = set()
         for i, item_id in enumerate(listed):
             if item_id in seen:
                 raise FixtureError(fx.sources[f"{kind}.yaml"], f"{kind}[{i}].id", f"duplicate id {item_id!r}")
             seen.add(item_id)
-    for i, avatar in enumerate(fx.avatars.avatars):
+    for i, avatar in enumerate(fx.avatars):
         problem = _portrait_problem(avatar.portrait, fx.portrait_path(avatar))
         if problem is not None:
             raise FixtureError(fx.sources["avatars.yaml"], f"avatars[{i}].portrait", problem)
@@ -365,8 +376,8 @@ def _portrait_problem(name: str, path: Path) -> str | None:
 def summary(fx: Fixtures) -> str:
     dirs = sorted({str(p.parent) for p in fx.sources.values()})
     return (
-        f"{len(fx.accounts.accounts)} accounts, {len(fx.plans.plans)} plans, "
-        f"{len(fx.avatars.avatars)} avatars, {len(fx.voices.voices)} voices, "
-        f"{len(fx.scenarios.scenarios)} scenarios "
+        f"{len(fx.accounts)} accounts, {len(fx.plans)} plans, "
+        f"{len(fx.avatars)} avatars, {len(fx.voices)} voices, "
+        f"{len(fx.scenarios)} scenarios "
         f"from {', '.join(dirs)}"
     )

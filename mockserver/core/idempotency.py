@@ -48,6 +48,7 @@ class IdempotencyStore:
     def __init__(
         self,
         clocks: Clocks,
+        on_keep: Callable[[str, str, Record], None],
         on_forget: Callable[[str, str], None],
         max_per_account: int,
         ttl: float = TTL,
@@ -56,6 +57,7 @@ class IdempotencyStore:
         self.ttl = ttl
         self.max_per_account = max_per_account
         self._records: dict[str, OrderedDict[str, Record]] = {}
+        self._on_keep = on_keep
         self._on_forget = on_forget
 
     def _prune(self, account_key: str, records: OrderedDict[str, Record]) -> None:
@@ -97,6 +99,7 @@ class IdempotencyStore:
     def remember(self, account_key: str, key: str, fingerprint: JobRequest, job: Job) -> Record:
         records = self._records.setdefault(account_key, OrderedDict())
         record = records[key] = Record(fingerprint, job, self._clocks.now(account_key))
+        self._on_keep(account_key, key, record)
         self._prune(account_key, records)
         return record
 

@@ -84,7 +84,7 @@ class JobPlan:
 
 def find_scenario(req: JobRequest, account_key: str, fx: Fixtures) -> ScenarioFixture | None:
     """The first scenario of `scenarios.yaml` whose every condition the request meets."""
-    for scenario in fx.scenarios.scenarios:
+    for scenario in fx.scenarios:
         m = scenario.match
         if m.text_contains is not None and m.text_contains not in (req.text or ""):
             continue
@@ -248,7 +248,7 @@ def plan_job(req: JobRequest, fx: Fixtures) -> JobPlan:
 
 def _default_voice(fx: Fixtures, language: str | None) -> str:
     matching = fx.voices_for(language) if language is not None else []
-    return (matching or fx.voices.voices)[0].id
+    return (matching or fx.voices)[0].id
 
 
 def _check_language(language: str, voice: str | None, fx: Fixtures) -> None:
@@ -260,7 +260,7 @@ def _check_language(language: str, voice: str | None, fx: Fixtures) -> None:
             )
         return
     if not fx.voices_for(language):
-        known = sorted({v.language for v in fx.voices.voices})
+        known = sorted({v.language for v in fx.voices})
         raise BadUserInput(
             f"unsupported language {language!r} (known: {_known(known)})", field="language"
         )

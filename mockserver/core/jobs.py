@@ -31,6 +31,10 @@ FINAL = frozenset((COMPLETED, FAILED, CANCELLED))
 
 ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 MAX_DROPPED_IDS = 100_000
+# A page of an account's jobs (REST `limit`, GraphQL `first`): this many unless asked, at most
+# MAX_PAGE_SIZE. The GraphQL schema states the same default (a test compares them).
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
 
 Hook = Callable[["Job", str], None]
 
@@ -346,6 +350,10 @@ class Jobs:
         self.active.pop(account_key, None)
         return jobs
 
+    def find(self, job_id: str) -> Job | None:
+        """Any account's job by id, if it is kept."""
+        return self.by_id.get(job_id)
+
     def earliest_end(self, account_key: str) -> float | None:
         """When the first of an account's jobs in flight is expected to finish."""
         jobs = self.by_account.get(account_key, {}).values()
@@ -403,8 +411,8 @@ class Jobs:
     def page(
         self, account_key: str, *, first: int, after: str | None, status: str | None
     ) -> Page:
-        if not 1 <= first <= 100:
-            raise BadUserInput("first must be between 1 and 100", field="first")
+        if not 1 <= first <= MAX_PAGE_SIZE:
+            raise BadUserInput(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")
         if status is not None and status not in STATUSES:
             raise BadUserInput(
                 f"unknown status {status!r} (known: {', '.join(STATUSES)})", field="status"

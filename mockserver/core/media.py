@@ -122,7 +122,7 @@ class MediaStore:
     def spec(self, job: Job) -> RenderSpec:
         req = job.plan.request
         fx = self.fixtures
-        avatar = fx.avatar_by_id.get(req.avatar_id or "") or fx.avatars.avatars[0]
+        avatar = fx.avatar_by_id.get(req.avatar_id or "") or fx.avatars[0]
         voice = fx.voice_by_id.get(req.voice or "")
         text = req.text or " ".join(["la"] * max(int(job.plan.duration * 2.5), 1))
         portrait = fx.portrait_path(avatar)

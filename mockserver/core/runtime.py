@@ -1,8 +1,9 @@
-"""The emulator now serving, and what outlives it: settings, fixtures, the clock and the store.
+"""Where a reset happens: the emulator now serving, and what outlives it (settings, fixtures,
+the server's clock, the store, the events bus).
 
 A reset or a fixture reload builds a fresh emulator, swaps it in, and then closes the old one:
-its timers and deliveries stop, and its open subscriptions complete. The surfaces look up
-`runtime.emulator` on every request, so none of them keeps a stale one.
+its timers and deliveries stop, and its open subscriptions complete. The surfaces look the
+emulator up on every request (its `api`, `control` and `observe`), so none keeps a stale one.
 """
 
 from __future__ import annotations
@@ -10,17 +11,20 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from .assembly import build_emulator, restore
+from .api import Api
+from .assembly import build_emulator
 from .clock import Clock
+from .control import Control
 from .emulator import Emulator
 from .errors import FixturesInvalid
 from .events import Events
 from .fixtures import FixtureError, Fixtures, load_fixtures
+from .observe import Observation
 from .targets import configured_address
 
 if TYPE_CHECKING:
     from ..settings import Settings
-    from ..store.base import Store
+    from .store import Store
 
 
 class Runtime:
@@ -32,15 +36,28 @@ class Runtime:
         # Outlives every emulator, so whoever follows the events (the /_mock/events stream) goes
         # on following across resets.
         self.events = Events()
-        self.emulator = build_emulator(settings, fixtures, self.clock, self.store, self.events)
         with self.store.batch():
             snapshot = self.store.load()
-            self.restored = restore(self.emulator, snapshot)
+            self.emulator, self.restored = build_emulator(
+                settings, fixtures, self.clock, self.store, self.events, snapshot
+            )
             if snapshot.clock is None:
                 # Kept from the start, not only once advanced: a virtual clock goes on after a
                 # restart from where it stood, not from the time the process started again.
                 self.store.save_clock(self.clock.state())
         self.address = configured_address(settings)
+
+    @property
+    def api(self) -> Api:
+        return self.emulator.api
+
+    @property
+    def control(self) -> Control:
+        return self.emulator.control
+
+    @property
+    def observe(self) -> Observation:
+        return self.emulator.observe
 
     def start(self) -> None:
         self.emulator.start()
@@ -49,8 +66,7 @@ class Runtime:
         """Back to the fixtures: accounts, jobs, limits, deliveries, journal, faults; the clock runs on."""
         old = self.emulator
         self.store.clear()
-        self.emulator = build_emulator(self.settings, self.fixtures, self.clock, self.store, self.events)
-        self.store.save_generation(self.emulator.generation)
+        self.emulator, _ = build_emulator(self.settings, self.fixtures, self.clock, self.store, self.events)
         self.emulator.start()
         await old.retire()
         self.events.emit("reset", reason)

@@ -452,7 +452,7 @@ class Webhooks:
         settings: WebhookSettings,
         account_for: Callable[[str], Account | None],
         seed: int | None,
-        on_change: Callable[[Delivery], None],
+        on_change: tuple[Callable[[Delivery], None], ...],
         on_forget: Callable[[Delivery], None],
         server: ServerAddress,
     ) -> None:
@@ -520,7 +520,8 @@ class Webhooks:
             self._schedule(delivery, delivery.next_attempt_at or self._clocks.now(delivery.account_key))
 
     def _changed(self, delivery: Delivery) -> None:
-        self._on_change(delivery)
+        for listener in self._on_change:  # persistence first: nothing is announced before it is kept
+            listener(delivery)
         for watcher in self._watchers.pop(delivery.id, ()):
             if not watcher.done():
                 watcher.set_result(None)
@@ -844,12 +845,6 @@ class Webhooks:
                 older = True
         chosen.reverse()
         return Logged(chosen, total, chosen[0].id if older and chosen else None)
-
-    async def drain(self, timeout: float = 30.0) -> None:
-        """Wait until no attempt is running (tests read the delivery log after it)."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while self._tasks and asyncio.get_running_loop().time() < deadline:
-            await asyncio.wait(set(self._tasks), timeout=max(deadline - asyncio.get_running_loop().time(), 0))
 
     async def close(self, final: bool) -> None:
         """Stop the attempts running now; with `final`, retry none any more either (a reset

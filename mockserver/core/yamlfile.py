@@ -125,35 +125,8 @@ class _Open:
 
 
 def _check_events(text: str) -> None:
-    stack: list[_Open] = []
-    anchors: dict[str, tuple[int, int]] = {}  # anchor: (values it stands for, its levels of nesting)
-    values = 0
-
-    def here() -> Key:
-        return stack[-1].child() if stack else ()
-
-    def add(count: int, depth: int) -> None:
-        """A value of `count` values and `depth` levels at the current place."""
-        nonlocal values
-        values += count
-        if values > MAX_VALUES:
-            raise YamlFileError(
-                key_path(here()), f"holds more than {MAX_VALUES:,} values (an alias counts as all it stands for)"
-            )
-        if len(stack) + depth > MAX_DEPTH:
-            raise YamlFileError(key_path(here()), f"is nested more than {MAX_DEPTH} levels deep")
-        if stack:
-            top = stack[-1]
-            top.depth = max(top.depth, depth)
-
-    def done() -> None:
-        """A value is complete: its mapping expects a key, its sequence the next item."""
-        if stack:
-            if stack[-1].mapping:
-                stack[-1].pending_key = None
-            else:
-                stack[-1].index += 1
-
+    """One pass over the file's events, before anything is built from it (see `_EventPass`)."""
+    check = _EventPass()
     events = yaml.parse(text, Loader=_Loader)
     while True:
         try:
@@ -162,46 +135,90 @@ def _check_events(text: str) -> None:
             return
         except yaml.YAMLError as exc:
             reason = _invalid(exc)
-            raise YamlFileError(key_path(here()) if "nested" in reason else "", reason) from None
+            raise YamlFileError(key_path(check.here()) if "nested" in reason else "", reason) from None
+        check.take(event)
+
+
+class _EventPass:
+    """Counts values (an alias as all it stands for) and levels of nesting, and refuses a key
+    given twice, a key that is not plain text and an alias inside its own anchor."""
+
+    def __init__(self) -> None:
+        self.stack: list[_Open] = []
+        self.anchors: dict[str, tuple[int, int]] = {}  # anchor: (values it stands for, its levels)
+        self.values = 0
+
+    def here(self) -> Key:
+        return self.stack[-1].child() if self.stack else ()
+
+    def take(self, event: yaml.Event) -> None:
         if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            level = stack.pop()
-            if level.anchor is not None:
-                anchors[level.anchor] = (values - level.values_before, level.depth + 1)
-            if stack:
-                stack[-1].depth = max(stack[-1].depth, level.depth + 1)
-            done()
-            continue
-        if not isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            continue
-        top = stack[-1] if stack else None
-        if top is not None and top.mapping and top.pending_key is None:
-            if not isinstance(event, yaml.ScalarEvent):
-                raise YamlFileError(key_path(top.key), "has a key that is not plain text")
-            line = event.start_mark.line + 1 if event.start_mark is not None else 0
-            if event.value in top.keys:
-                raise YamlFileError(
-                    key_path((*top.key, event.value)),
-                    f"is given twice (lines {top.keys[event.value]} and {line}): a key may appear once",
-                )
-            top.keys[event.value] = line
-            top.pending_key = event.value
-            if event.anchor is not None:
-                anchors[event.anchor] = (1, 0)
-            continue
-        if isinstance(event, yaml.AliasEvent):
-            if event.anchor in anchors:
-                add(*anchors[event.anchor])
-            elif any(level.anchor == event.anchor for level in stack):
-                raise YamlFileError(key_path(here()), f"refers to *{event.anchor}, which contains it")
-            done()  # (an undefined alias: the loader says so)
-        elif isinstance(event, yaml.ScalarEvent):
-            add(1, 0)
-            if event.anchor is not None:
-                anchors[event.anchor] = (1, 0)
-            done()
-        else:
-            add(1, 1)
-            stack.append(_Open(here(), isinstance(event, yaml.MappingStartEvent), event.anchor, values - 1))
+            self._end()
+        elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            top = self.stack[-1] if self.stack else None
+            if top is not None and top.mapping and top.pending_key is None:
+                self._key(top, event)
+            elif isinstance(event, yaml.AliasEvent):
+                self._alias(event)
+            elif isinstance(event, yaml.ScalarEvent):
+                self._add(1, 0)
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = (1, 0)
+                self._done()
+            else:
+                self._add(1, 1)
+                opened = _Open(self.here(), isinstance(event, yaml.MappingStartEvent), event.anchor, self.values - 1)
+                self.stack.append(opened)
+
+    def _end(self) -> None:
+        level = self.stack.pop()
+        if level.anchor is not None:
+            self.anchors[level.anchor] = (self.values - level.values_before, level.depth + 1)
+        if self.stack:
+            self.stack[-1].depth = max(self.stack[-1].depth, level.depth + 1)
+        self._done()
+
+    def _key(self, top: _Open, event: yaml.Event) -> None:
+        if not isinstance(event, yaml.ScalarEvent):
+            raise YamlFileError(key_path(top.key), "has a key that is not plain text")
+        line = event.start_mark.line + 1 if event.start_mark is not None else 0
+        if event.value in top.keys:
+            raise YamlFileError(
+                key_path((*top.key, event.value)),
+                f"is given twice (lines {top.keys[event.value]} and {line}): a key may appear once",
+            )
+        top.keys[event.value] = line
+        top.pending_key = event.value
+        if event.anchor is not None:
+            self.anchors[event.anchor] = (1, 0)
+
+    def _alias(self, event: yaml.AliasEvent) -> None:
+        if event.anchor in self.anchors:
+            self._add(*self.anchors[event.anchor])
+        elif any(level.anchor == event.anchor for level in self.stack):
+            raise YamlFileError(key_path(self.here()), f"refers to *{event.anchor}, which contains it")
+        self._done()  # (an undefined alias: the loader says so)
+
+    def _add(self, count: int, depth: int) -> None:
+        """A value of `count` values and `depth` levels at the current place."""
+        self.values += count
+        if self.values > MAX_VALUES:
+            raise YamlFileError(
+                key_path(self.here()), f"holds more than {MAX_VALUES:,} values (an alias counts as all it stands for)"
+            )
+        if len(self.stack) + depth > MAX_DEPTH:
+            raise YamlFileError(key_path(self.here()), f"is nested more than {MAX_DEPTH} levels deep")
+        if self.stack:
+            top = self.stack[-1]
+            top.depth = max(top.depth, depth)
+
+    def _done(self) -> None:
+        """A value is complete: its mapping expects a key, its sequence the next item."""
+        if self.stack:
+            if self.stack[-1].mapping:
+                self.stack[-1].pending_key = None
+            else:
+                self.stack[-1].index += 1
 
 
 _NOT_PLAIN = {

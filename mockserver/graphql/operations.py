@@ -6,6 +6,7 @@ The journal records them and faults match on them.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from graphql.language import FieldNode
@@ -27,6 +28,14 @@ def names_in_body(body: bytes) -> frozenset[str]:
     """Every operation's names in a request body, best effort (an unparsable body has none)."""
     try:
         data = json.loads(body)
+    except ValueError:
+        return frozenset()
+    return names_in(data)
+
+
+def names_in(data: Any) -> frozenset[str]:
+    """Every operation's names in a request's payload (`query`, `operationName`), best effort."""
+    try:
         names = {data["operationName"]} if isinstance(data.get("operationName"), str) else set()
         document = parse(data["query"], max_tokens=MAX_TOKENS)
     except (ValueError, TypeError, KeyError, AttributeError, GraphQLError, RecursionError):

@@ -1,5 +1,5 @@
-"""Thin resolvers: each turns its arguments into one call of the emulator and answers with the
-same wire shapes as REST (`web.views`)."""
+"""Thin resolvers: each turns its arguments into one call of the emulated API (`core.api.Api`)
+and answers with the same wire shapes as REST (`wire.views`)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from typing import Any
 from ariadne import MutationType, ObjectType, QueryType, SubscriptionType
 from graphql import GraphQLResolveInfo
 
+from ..core.api import ENTRIES
 from ..core.inputs import from_flat, from_generate
-from ..core.jobs import encode_cursor
-from ..web import views
-from .endpoint import Context
+from ..core.jobs import PAGE_SIZE, Job, encode_cursor
+from ..core.ledger import MAX_ENTRIES
+from ..wire import views
+from .context import Context
 
 query = QueryType()
 mutation = MutationType()
@@ -27,24 +29,26 @@ def _ctx(info: GraphQLResolveInfo[Any]) -> Context:
     return context
 
 
-def _view(ctx: Context, job: Any) -> dict[str, Any]:
-    return views.job_view(job, ctx.emulator.now(job.account_key))
+def _view(ctx: Context, job: Job) -> dict[str, Any]:
+    return views.job_view(job, ctx.api.now(job))
 
 
 @query.field("avatar")
 @query.field("generation")
 def resolve_job(_: Any, info: GraphQLResolveInfo[Any], id: str) -> dict[str, Any]:
     ctx = _ctx(info)
-    return _view(ctx, ctx.emulator.job(ctx.account, id))
+    api = ctx.api
+    return _view(ctx, api.job(ctx.account, id))
 
 
 @query.field("generations")
 def resolve_generations(
-    _: Any, info: GraphQLResolveInfo[Any], first: int | None = 20, after: str | None = None, status: str | None = None
+    _: Any, info: GraphQLResolveInfo[Any], first: int | None = PAGE_SIZE, after: str | None = None,
+    status: str | None = None,
 ) -> dict[str, Any]:
     ctx = _ctx(info)
-    first = 20 if first is None else first  # an explicit null means the default
-    page = ctx.emulator.list_jobs(ctx.account, first=first, after=after, status=status)
+    api = ctx.api
+    page = api.jobs(ctx.account, first=PAGE_SIZE if first is None else first, after=after, status=status)
     nodes = [_view(ctx, job) for job in page.jobs]
     return {
         "edges": [{"cursor": encode_cursor(j.seq), "node": n} for j, n in zip(page.jobs, nodes, strict=True)],
@@ -57,24 +61,28 @@ def resolve_generations(
 @query.field("account")
 def resolve_account(_: Any, info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
     ctx = _ctx(info)
-    return views.account_view(ctx.emulator, ctx.account, entries=1000)
+    api = ctx.api
+    return views.account_view(api.account(ctx.account, entries=MAX_ENTRIES))
 
 
 @credits.field("entries")
-def resolve_entries(obj: dict[str, Any], _: GraphQLResolveInfo[Any], last: int | None = 20) -> list[Any]:
+def resolve_entries(obj: dict[str, Any], _: GraphQLResolveInfo[Any], last: int | None = ENTRIES) -> list[Any]:
     entries: list[Any] = obj["entries"]
-    return entries[: max(20 if last is None else last, 0)]
+    return entries[: max(ENTRIES if last is None else last, 0)]
 
 
 @generation.field("deliveries")
 def resolve_deliveries(obj: dict[str, Any], info: GraphQLResolveInfo[Any]) -> list[dict[str, Any]]:
-    return [views.delivery_view(d) for d in _ctx(info).emulator.deliveries(job_id=obj["id"])]
+    ctx = _ctx(info)
+    api = ctx.api
+    return [views.delivery_view(d) for d in api.deliveries(ctx.account, obj["id"])]
 
 
 @query.field("catalog")
 def resolve_catalog(_: Any, info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
     ctx = _ctx(info)
-    return views.catalog_view(ctx.emulator.fixtures, ctx.base_url)
+    api = ctx.api
+    return views.catalog_view(api.catalog(), ctx.base_url)
 
 
 @catalog.field("voices")
@@ -82,7 +90,8 @@ def resolve_voices(obj: dict[str, Any], info: GraphQLResolveInfo[Any], language:
     voices: list[dict[str, Any]] = obj["voices"]
     if language is None:
         return voices
-    matching = {v.id for v in _ctx(info).emulator.fixtures.voices_for(language)}
+    api = _ctx(info).api
+    matching = {v.id for v in api.voices(language)}
     return [v for v in voices if v["id"] in matching]
 
 
@@ -90,7 +99,8 @@ def resolve_voices(obj: dict[str, Any], info: GraphQLResolveInfo[Any], language:
 def resolve_estimate(
     _: Any, info: GraphQLResolveInfo[Any], text: str | None = None, audioUrl: str | None = None
 ) -> dict[str, Any]:
-    return views.estimate_view(_ctx(info).emulator.estimate(text, audioUrl))
+    api = _ctx(info).api
+    return views.estimate_view(api.estimate(text, audioUrl))
 
 
 @mutation.field("generate")
@@ -108,15 +118,16 @@ def resolve_generate_avatar(_: Any, info: GraphQLResolveInfo[Any], input: dict[s
 @mutation.field("cancelGeneration")
 def resolve_cancel(_: Any, info: GraphQLResolveInfo[Any], id: str) -> dict[str, Any]:
     ctx = _ctx(info)
-    return _view(ctx, ctx.emulator.cancel(ctx.account, id))
+    api = ctx.api
+    return _view(ctx, api.cancel(ctx.account, id))
 
 
 @subscription.source("generationUpdated")
 async def watch_generation(_: Any, info: GraphQLResolveInfo[Any], id: str) -> AsyncGenerator[dict[str, Any], None]:
     ctx = _ctx(info)
-    emulator = ctx.emulator
-    job = emulator.job(ctx.account, id)
-    async for view in emulator.watch(job, lambda j: _view(ctx, j)):
+    api = ctx.api
+    job = api.job(ctx.account, id)
+    async for view in api.watch(job, lambda j: _view(ctx, j)):
         yield view
 
 

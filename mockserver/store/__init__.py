@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..core.store import Store
     from ..settings import Settings
-    from .base import Store
 
 
 def open_store(settings: Settings) -> Store:

@@ -9,9 +9,9 @@ from ..core.accounts import Account
 from ..core.clock import ClockState
 from ..core.idempotency import Record
 from ..core.jobs import Job
-from ..core.limits import Usage
+from ..core.ratelimits import Usage
+from ..core.store import Snapshot
 from ..core.webhooks import Delivery
-from .base import Snapshot
 
 
 class NullStore:

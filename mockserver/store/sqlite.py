@@ -24,9 +24,9 @@ from ..core.clock import ClockState
 from ..core.idempotency import Record
 from ..core.jobs import Job
 from ..core.ledger import MAX_ENTRIES, LedgerEntry
-from ..core.limits import Usage
+from ..core.ratelimits import Usage
+from ..core.store import SavedAccount, Snapshot
 from ..core.webhooks import Delivery
-from .base import SavedAccount, Snapshot
 from .codecs import decode, encode
 
 VERSION = 2

@@ -259,17 +259,17 @@ class AsyncDoitongMock(_Control):
     def __init__(
         self, app: Any, plan: str | None = None, credits: int | None = None, *, clock: ClockKind = "own"
     ) -> None:
-        from ..web.views import control_account_view
+        from ..wire.views import control_account_view
 
         self.app = app
         self.runtime = app.state.runtime
         self.graphql_url = f"{self.base_url}/graphql"
         self.transport = httpx.ASGITransport(app=app)
         self.clock_kind = clock
-        emulator = self.runtime.emulator
-        account = emulator.create_account(**_given(plan=plan, credits=credits), own_clock=clock == "own")
-        self.api_key = account.key
-        self.account = control_account_view(emulator, account)
+        control = self.runtime.control
+        read = control.create_account(**_given(plan=plan, credits=credits), own_clock=clock == "own")
+        self.api_key = read.key
+        self.account = control_account_view(read)
 
     def client(self, **kwargs: Any) -> httpx.AsyncClient:
         """An httpx client wired to the in-process app."""

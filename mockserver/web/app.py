@@ -23,18 +23,19 @@ from ..core.feed import Feed
 from ..core.fixtures import Fixtures, load_fixtures
 from ..core.runtime import Runtime
 from ..graphql.documents import Documents
-from ..graphql.endpoint import GraphQLEndpoint
-from ..graphql.media_type import GraphQLMediaType
 from ..graphql.schema import build_schema
-from ..graphql.websocket import websocket_app
 from ..settings import Settings
 from ..store import open_store
-from . import control, inspector, media, rest, views
+from ..wire import views
+from ..wire.openapi import WebhookTargets, openapi
+from . import control, inspector, media, rest
 from .errors import api_error, http_error, server_error
 from .gate import Gate
+from .graphql_http import GraphQLEndpoint
+from .graphql_media_type import GraphQLMediaType
+from .graphql_ws import websocket_app
 from .middleware import FrontDoor
-from .openapi import WebhookTargets, openapi
-from .requests import base_url, emulator_of, here
+from .requests import base_url, control_of, here, runtime_of
 from .responses import JSONResponse
 
 STATIC = Path(__file__).with_name("static")
@@ -50,14 +51,14 @@ async def favicon(request: Request) -> Response:
 
 
 async def healthz(request: Request) -> Response:
-    emulator = emulator_of(request)
-    return JSONResponse({"status": "ok", "clock": views.clock_view(emulator.clock), "generation": emulator.generation})
+    control = control_of(request)
+    return JSONResponse({"status": "ok", "clock": views.clock_view(control.clock()), "generation": control.generation})
 
 
 async def openapi_json(request: Request) -> Response:
-    emulator = emulator_of(request)
-    targets = WebhookTargets(here(request).address, emulator.settings.webhook_allow)
-    return JSONResponse(openapi(emulator.fixtures, base_url(request), targets))
+    runtime = runtime_of(request)
+    targets = WebhookTargets(here(request).address, runtime.settings.webhook_allow)
+    return JSONResponse(openapi(runtime.fixtures, base_url(request), targets))
 
 
 def create_app(settings: Settings | None = None, fixtures: Fixtures | None = None) -> Starlette:

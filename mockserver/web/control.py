@@ -20,7 +20,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..core.accounts import bearer_token
-from ..core.emulator import MAX_SETTLE_WAIT, SETTLE_WAIT, THROWAWAY_CREDITS, THROWAWAY_PLAN
+from ..core.control import ENTRIES, MAX_SETTLE_WAIT, SETTLE_WAIT, THROWAWAY_CREDITS, THROWAWAY_PLAN
 from ..core.errors import BadUserInput, Forbidden, Unauthenticated
 from ..core.fixtures import summary
 from ..core.inputs import MAX_NAME
@@ -28,11 +28,12 @@ from ..core.journal import STATUS_PATTERN, RecordedRequest
 from ..core.ledger import MAX_CREDITS
 from ..core.runtime import Runtime
 from ..core.targets import CONTROL_PREFIX
-from . import inspector, views
+from ..wire import views
+from . import inspector
 from .jsonbody import parse_body, read_json
 from .middleware import cors_middleware
 from .replay import replay
-from .requests import emulator_of, int_param, runtime_of
+from .requests import control_of, int_param, observe_of, runtime_of
 from .responses import JSONResponse
 from .routing import route
 
@@ -146,7 +147,7 @@ class AdminOnly:
         token = self.runtime.settings.admin_token
         if token is not None and not _authorized(headers, token):
             raise Unauthenticated("The control API needs the admin token: send 'X-Admin-Token: <token>'")
-        self.runtime.emulator.catch_up()
+        self.runtime.control.catch_up()
         await self.app(scope, receive, send)
 
 
@@ -170,22 +171,21 @@ async def index(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
-    runtime = runtime_of(request)
-    emulator = runtime.emulator
-    counts = emulator.counts()
+    control = runtime_of(request).control
+    counts = control.counts()
     return answer({
         "status": "ok",
         "ready": True,
-        "clock": views.clock_view(emulator.clock),
-        "fixtures": summary(emulator.fixtures),
+        "clock": views.clock_view(control.clock()),
+        "fixtures": summary(control.fixtures),
         "jobs": counts.jobs,
         "jobsInFlight": counts.jobs_in_flight,
         "deliveries": counts.deliveries,
         "deliveriesFailed": counts.deliveries_failed,
         "journal": counts.journal,
         "faults": counts.faults,
-        "accounts": len(emulator.accounts.by_key),
-        "generation": emulator.generation,
+        "accounts": counts.accounts,
+        "generation": control.generation,
         "eventStreams": len(request.app.state.feed),
     })
 
@@ -202,8 +202,7 @@ async def reload_fixtures(request: Request) -> Response:
 
 async def create_account(request: Request) -> Response:
     body = await _body(request, NewAccount)
-    emulator = emulator_of(request)
-    account = emulator.create_account(
+    read = control_of(request).create_account(
         plan=body.plan,
         credits=body.credits,
         key=body.key,
@@ -212,31 +211,29 @@ async def create_account(request: Request) -> Response:
         standard_webhooks=body.standardWebhooks,
         own_clock=body.clock == "own",
     )
-    return answer(views.control_account_view(emulator, account), 201)
+    return answer(views.control_account_view(read), 201)
 
 
 async def list_accounts(request: Request) -> Response:
-    emulator = emulator_of(request)
-    entries = int_param(request, "entries", 0)
+    control = control_of(request)
+    reads = control.accounts(int_param(request, "entries", 0))
     return answer({
-        "accounts": [views.control_account_view(emulator, a, entries) for a in emulator.all_accounts()],
-        "plans": [views.plan_view(plan_id, plan) for plan_id, plan in emulator.fixtures.plans.plans.items()],
+        "accounts": [views.control_account_view(read) for read in reads],
+        "plans": [views.plan_view(plan_id, plan) for plan_id, plan in control.plans().items()],
     })
 
 
 async def get_account(request: Request) -> Response:
-    emulator = emulator_of(request)
-    account = emulator.account(request.path_params["key"])
-    return answer(views.control_account_view(emulator, account, int_param(request, "entries", 50)))
+    read = control_of(request).account(request.path_params["key"], int_param(request, "entries", ENTRIES))
+    return answer(views.control_account_view(read))
 
 
 async def update_account(request: Request) -> Response:
     body = await _body(request, AccountUpdate)
-    emulator = emulator_of(request)
-    account = emulator.update_account(
+    read = control_of(request).update_account(
         request.path_params["key"], credits=body.credits, plan=body.plan, enabled=body.enabled
     )
-    return answer(views.control_account_view(emulator, account))
+    return answer(views.control_account_view(read))
 
 
 def _clock_owner(request: Request) -> str | None:
@@ -248,47 +245,44 @@ def _clock_owner(request: Request) -> str | None:
 
 async def delete_account(request: Request) -> Response:
     key = request.path_params["key"]
-    emulator_of(request).delete_account(key)
+    control_of(request).delete_account(key)
     return answer({"deleted": key})
 
 
 async def get_clock(request: Request) -> Response:
-    return answer(views.control_clock_view(emulator_of(request), _clock_owner(request)))
+    return answer(views.control_clock_view(control_of(request).clock(_clock_owner(request))))
 
 
 async def advance_clock(request: Request) -> Response:
     body = await _body(request, Advance)
-    emulator = emulator_of(request)
+    control = control_of(request)
     owner = _clock_owner(request)
     if body.next == (body.seconds is not None):
         raise BadUserInput('send either {"seconds": N} or {"next": true}', field="seconds")
     if body.next:
-        ran = await emulator.advance_to_next(owner, body.timeout)
+        ran = await control.advance_to_next(owner, body.timeout)
     else:
-        ran = await emulator.advance(body.seconds or 0.0, owner, body.timeout)
-    return answer(views.clock_moved_view(emulator, owner, ran))
+        ran = await control.advance(body.seconds or 0.0, owner, body.timeout)
+    return answer(views.clock_moved_view(control.clock(owner), ran))
 
 
 async def settle_clock(request: Request) -> Response:
     body = await _body(request, Settle)
-    emulator = emulator_of(request)
+    control = control_of(request)
     owner = _clock_owner(request)
-    ran = await emulator.settle(owner, body.timeout)
-    return answer(views.clock_moved_view(emulator, owner, ran))
+    ran = await control.settle(owner, body.timeout)
+    return answer(views.clock_moved_view(control.clock(owner), ran))
 
 
 async def update_clock(request: Request) -> Response:
     body = await _body(request, ClockUpdate)
-    emulator = emulator_of(request)
-    owner = _clock_owner(request)
-    emulator.set_speed(body.speed, owner)
-    return answer(views.control_clock_view(emulator, owner))
+    return answer(views.control_clock_view(control_of(request).set_speed(body.speed, _clock_owner(request))))
 
 
 def _job_answer(request: Request, status: str, code: str | None = None, message: str | None = None) -> Response:
-    emulator = emulator_of(request)
-    job = emulator.move_job(request.path_params["job_id"], status, code, message)
-    return answer(views.job_view(job, emulator.now(job.account_key)))
+    control = control_of(request)
+    job = control.move_job(request.path_params["job_id"], status, code, message)
+    return answer(views.job_view(job, control.now(job)))
 
 
 def _limit(request: Request, default: int | None, most: int = 10_000) -> int | None:
@@ -308,9 +302,9 @@ def _listed(q: Any, name: str) -> list[str] | None:
 
 async def list_jobs(request: Request) -> Response:
     q = request.query_params
-    emulator = emulator_of(request)
+    control = control_of(request)
     statuses = _listed(q, "status")
-    found = emulator.jobs.search(
+    found = control.jobs(
         account_key=q.get("account") or None,
         statuses=frozenset(statuses) if statuses else None,
         text=q.get("text") or None,
@@ -318,16 +312,14 @@ async def list_jobs(request: Request) -> Response:
         limit=_limit(request, 500) or 500,
     )
     return answer({
-        "jobs": [views.control_job_view(j, emulator.now(j.account_key)) for j in found.jobs],
+        "jobs": [views.control_job_view(j, control.now(j)) for j in found.jobs],
         "total": found.total,
         "next": found.next,
     })
 
 
 async def get_job(request: Request) -> Response:
-    emulator = emulator_of(request)
-    job = emulator.any_job(request.path_params["job_id"])
-    return answer(views.control_job_detail_view(emulator, job))
+    return answer(views.control_job_detail_view(control_of(request).job(request.path_params["job_id"])))
 
 
 async def complete_job(request: Request) -> Response:
@@ -348,7 +340,7 @@ async def add_fault(request: Request) -> Response:
     body = await _body(request, NewFault)
     if body.status is None and not body.latency:
         raise BadUserInput("a fault needs a status, a latency or both", field="status")
-    fault = emulator_of(request).add_fault(
+    fault = control_of(request).add_fault(
         remaining=body.count,
         status=body.status,
         given_code=body.code,
@@ -361,15 +353,15 @@ async def add_fault(request: Request) -> Response:
 
 
 async def list_faults(request: Request) -> Response:
-    return answer({"faults": [views.fault_view(f) for f in emulator_of(request).faults.list()]})
+    return answer({"faults": [views.fault_view(f) for f in control_of(request).faults()]})
 
 
 async def clear_faults(request: Request) -> Response:
-    return answer({"removed": emulator_of(request).clear_faults()})
+    return answer({"removed": control_of(request).clear_faults()})
 
 
 async def remove_fault(request: Request) -> Response:
-    emulator_of(request).remove_fault(request.path_params["fault_id"])
+    control_of(request).remove_fault(request.path_params["fault_id"])
     return answer({"removed": 1})
 
 
@@ -411,7 +403,7 @@ def _flag(q: Any, name: str) -> bool | None:
 
 async def list_requests(request: Request) -> Response:
     q = request.query_params
-    found = emulator_of(request).requests(
+    found = observe_of(request).requests(
         key=q.get("key") or None,
         method=q.get("method") or None,
         path=q.get("path") or None,
@@ -433,7 +425,7 @@ def _entry(request: Request) -> RecordedRequest:
     raw = request.path_params["request_id"]
     if not raw.isdigit():
         raise BadUserInput("a request id is a number", field="id")
-    return emulator_of(request).recorded(int(raw))
+    return observe_of(request).request(int(raw))
 
 
 async def get_request(request: Request) -> Response:
@@ -447,12 +439,12 @@ async def replay_request(request: Request) -> Response:
 
 
 async def clear_requests(request: Request) -> Response:
-    return answer({"removed": emulator_of(request).clear_requests()})
+    return answer({"removed": observe_of(request).clear_requests()})
 
 
 async def list_deliveries(request: Request) -> Response:
     q = request.query_params
-    found = emulator_of(request).webhooks.search(
+    found = observe_of(request).deliveries(
         job_id=q.get("job") or None,
         account_key=q.get("account") or None,
         state=q.get("state") or None,
@@ -468,7 +460,7 @@ async def list_deliveries(request: Request) -> Response:
 
 
 async def job_deliveries(request: Request) -> Response:
-    deliveries = emulator_of(request).deliveries(job_id=request.path_params["job_id"])
+    deliveries = observe_of(request).job_deliveries(request.path_params["job_id"])
     return answer({"deliveries": [views.delivery_view(d) for d in deliveries]})
 
 
@@ -479,15 +471,15 @@ MAX_DELIVERY_WAIT = 60.0
 async def get_delivery(request: Request) -> Response:
     """One delivery; with `?attempts=N&wait=S`, once N of its attempts are recorded (or after S
     seconds, as it is then): a receiver that got attempt N reads its outcome this way."""
-    emulator = emulator_of(request)
+    observe = observe_of(request)
     delivery_id = request.path_params["delivery_id"]
     attempts = _optional_int(request, "attempts")
     if attempts is None:
-        return answer(views.delivery_view(emulator.delivery(delivery_id)))
+        return answer(views.delivery_view(observe.delivery(delivery_id)))
     wait = _float_param(request, "wait", 0.0)
     if not 0 <= wait <= MAX_DELIVERY_WAIT:
         raise BadUserInput(f"wait must be between 0 and {MAX_DELIVERY_WAIT:g} seconds", field="wait")
-    delivery = await emulator.wait_for_delivery(delivery_id, attempts, wait)
+    delivery = await observe.wait_for_delivery(delivery_id, attempts, wait)
     return answer(views.delivery_view(delivery))
 
 
@@ -502,7 +494,7 @@ def _float_param(request: Request, name: str, default: float) -> float:
 
 
 async def resend_delivery(request: Request) -> Response:
-    delivery = await emulator_of(request).resend(request.path_params["delivery_id"])
+    delivery = await control_of(request).resend(request.path_params["delivery_id"])
     return answer(views.delivery_view(delivery))
 
 

@@ -1,9 +1,6 @@
-"""The one place an `ApiError` becomes an HTTP response in the document's error format.
-
-`api_error` is registered with Starlette for `ApiError`, so routes and the request gates only
-raise; Starlette's own 404s and 405s and any unexpected exception are answered in the same
-format by the other two handlers here.
-"""
+"""Starlette's handlers write out the error envelope (`wire.envelope`): routes and the request
+gates only raise an `ApiError`; Starlette's own 404s and 405s and any unexpected exception are
+answered in the same format."""
 
 from __future__ import annotations
 
@@ -13,16 +10,19 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..core.errors import ApiError, InternalServerError, MethodNotAllowed, NotFound, error_body
-from .responses import JSONResponse
+from ..core.errors import ApiError, InternalServerError, MethodNotAllowed, NotFound
+from ..wire.envelope import JSON, SERVER_ERROR_MESSAGE, Envelope, envelope
 
 logger = logging.getLogger("mockserver")
 
-SERVER_ERROR_MESSAGE = "Internal server error, please retry"
+
+def written(answer: Envelope, media_type: str = JSON) -> Response:
+    """An envelope as a Starlette response."""
+    return Response(answer.encoded(), status_code=answer.status, headers=answer.headers, media_type=media_type)
 
 
-def error_response(error: ApiError) -> JSONResponse:
-    return JSONResponse(error_body(error), status_code=error.status, headers=error.headers)
+def error_response(error: ApiError) -> Response:
+    return written(envelope([error]))
 
 
 async def api_error(request: Request, exc: Exception) -> Response:

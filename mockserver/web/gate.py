@@ -1,5 +1,6 @@
-"""What stands in front of the API and media routes, as one route middleware: injected faults,
-then the admission step (authenticate, count, rate-limit headers, idempotency) for the API.
+"""What stands in front of the API and media routes, as one route middleware: the one
+admission step every surface takes (`core.api.Api.admit`: an injected fault, else authenticate
+and count), then the rate-limit headers and `Idempotent-Replayed` on the answer.
 
 It runs inside Starlette's exception handling, so it refuses a request by raising an `ApiError`,
 answered like any other by `web.errors`. Every answer to an admitted request, success or error,
@@ -15,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core.accounts import api_key
 from ..core.admission import Caller
-from ..core.emulator import Emulator
+from ..core.api import Api
 from ..core.errors import ApiError, RequestTimeout
 from ..core.faults import RequestInfo
 from ..core.runtime import Runtime
@@ -43,29 +44,35 @@ class Gate:
         self.anonymous = anonymous
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        emulator = self.runtime.emulator
-        if scope["type"] != "http" or not (self.admit or emulator.faults):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        emulator = self.runtime.emulator
+        api = emulator.api
         headers = first_headers(scope, WANTED)
         key = api_key(headers)
-        if emulator.faults:
-            receive = await self._inject_fault(emulator, scope, receive, key)
-        if not self.admit:
-            await self.app(scope, receive, send)
-            return
+        operations: frozenset[str] = frozenset()
+        if self.surface == "graphql" and api.faults_need_operation:
+            receive, operations = await self._operations(receive)
+        request = RequestInfo(scope["method"], scope["path"], self.surface, key, operations)
         state = scope.setdefault("state", {})
         state["emulator"] = emulator
-        if key is None and self.anonymous:
-            state["caller"] = None
+        admitted = await api.admit(
+            request, headers.get("idempotency-key"), anonymous=self.anonymous, counted=self.admit
+        )
+        if admitted.fault is not None:
+            state["fault"] = admitted.fault.id
+        if admitted.refusal is not None:
+            raise admitted.refusal
+        caller = admitted.caller
+        state["caller"] = caller
+        if caller is None:
             await self.app(scope, receive, send)
             return
-        caller = emulator.admit(key, headers.get("idempotency-key"))
-        state["caller"] = caller
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
-                extra = _headers(emulator, caller)
+                extra = _headers(api, caller)
                 if extra:
                     message["headers"] = [
                         *message.get("headers", ()),
@@ -77,30 +84,19 @@ class Gate:
             await self.app(scope, receive, sending)
         except (ApiError, HTTPException) as exc:
             # Answered further out (a 404 or 405 of the router, say): it leaves with the headers too.
-            exc.headers = {**(exc.headers or {}), **_headers(emulator, caller)}
+            exc.headers = {**(exc.headers or {}), **_headers(api, caller)}
             raise
 
-    async def _inject_fault(self, emulator: Emulator, scope: Scope, receive: Receive, key: str | None) -> Receive:
-        """The next N matching requests get the injected fault's error (raised) or latency."""
-        operations: frozenset[str] = frozenset()
-        if self.surface == "graphql" and emulator.faults.needs_operation:
-            timeout = self.runtime.settings.client_timeout
-            try:
-                async with asyncio.timeout(timeout):
-                    body, receive = await _buffer(receive, MAX_BODY)
-            except TimeoutError:
-                raise RequestTimeout(f"the request body did not arrive within {timeout:g} s") from None
-            operations = names_in_body(body)
-        fault = emulator.take_fault(RequestInfo(scope["method"], scope["path"], self.surface, key, operations))
-        if fault is None:
-            return receive
-        scope.setdefault("state", {})["fault"] = fault.id
-        if fault.latency:
-            await asyncio.sleep(fault.latency)
-        error = fault.error()
-        if error is not None:
-            raise error
-        return receive
+    async def _operations(self, receive: Receive) -> tuple[Receive, frozenset[str]]:
+        """A fault may match on the GraphQL operation: the body is read now (replayed to the
+        app), within the client timeout."""
+        timeout = self.runtime.settings.client_timeout
+        try:
+            async with asyncio.timeout(timeout):
+                body, receive = await _buffer(receive, MAX_BODY)
+        except TimeoutError:
+            raise RequestTimeout(f"the request body did not arrive within {timeout:g} s") from None
+        return receive, names_in_body(body)
 
 
 async def _buffer(receive: Receive, limit: int) -> tuple[bytes, Receive]:
@@ -125,8 +121,8 @@ async def _buffer(receive: Receive, limit: int) -> tuple[bytes, Receive]:
     return bytes(body), replay
 
 
-def _headers(emulator: Emulator, caller: Caller) -> dict[str, str]:
-    headers = emulator.rate_headers(caller.account)
+def _headers(api: Api, caller: Caller) -> dict[str, str]:
+    headers = api.rate_headers(caller.account)
     if caller.replayed:
         headers["Idempotent-Replayed"] = "true"
     return headers

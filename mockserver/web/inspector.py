@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from .. import __version__
 from ..core.errors import BadUserInput, NotFound
 from ..core.feed import Feed, Follower, Message
 from ..core.runtime import Runtime
-from . import views
+from ..wire import views
 from .requests import ENDLESS_STREAM
 from .routing import route
 
@@ -53,36 +54,42 @@ CSP = (
 # The event stream
 
 
-def event_encoder(runtime: Runtime) -> Any:
+def event_encoder(runtime: Runtime) -> Callable[[str, Any], dict[str, Any] | None]:
     """What each kind of event carries on the stream, as the control API shows the same things."""
 
+    def account(subject: Any) -> dict[str, Any] | None:
+        if isinstance(subject, str):
+            return {"account": {"key": subject, "deleted": True}}
+        try:
+            return {"account": views.control_account_view(runtime.control.account(subject.key, entries=0))}
+        except NotFound:
+            return None  # gone since (a reset in between): the stream's `reset` says so
+
+    def fault(subject: Any) -> dict[str, Any]:
+        return {
+            "fault": views.fault_view(subject) if subject is not None else None,
+            "faults": [views.fault_view(f) for f in runtime.control.faults()],
+        }
+
+    def ledger(subject: Any) -> dict[str, Any]:
+        key, entry = subject
+        return {"account": key, "entry": views.ledger_entry_view(entry)}
+
+    kinds: dict[str, Callable[[Any], dict[str, Any] | None]] = {
+        "request": lambda subject: {"request": views.request_brief_view(subject)},
+        "job": lambda subject: {"job": views.control_job_view(subject, runtime.control.now(subject))},
+        "delivery": lambda subject: {"delivery": views.delivery_view(subject)},
+        "ledger": ledger,
+        "account": account,
+        "clock": lambda _: {"clock": views.control_clock_view(runtime.control.clock())},
+        "fault": fault,
+        "journal": lambda subject: {"removed": subject},
+        "reset": lambda subject: {"reason": subject},
+    }
+
     def encode(kind: str, subject: Any) -> dict[str, Any] | None:
-        emulator = runtime.emulator
-        if kind == "request":
-            return {"request": views.request_brief_view(subject)}
-        if kind == "job":
-            return {"job": views.control_job_view(subject, emulator.now(subject.account_key))}
-        if kind == "delivery":
-            return {"delivery": views.delivery_view(subject)}
-        if kind == "ledger":
-            key, entry = subject
-            return {"account": key, "entry": views.ledger_entry_view(entry)}
-        if kind == "account":
-            if isinstance(subject, str):
-                return {"account": {"key": subject, "deleted": True}}
-            return {"account": views.control_account_view(emulator, subject, entries=0)}
-        if kind == "clock":
-            return {"clock": views.control_clock_view(emulator)}
-        if kind == "fault":
-            return {
-                "fault": views.fault_view(subject) if subject is not None else None,
-                "faults": [views.fault_view(f) for f in emulator.faults.list()],
-            }
-        if kind == "journal":
-            return {"removed": subject}
-        if kind == "reset":
-            return {"reason": subject}
-        return None
+        encoder = kinds.get(kind)
+        return encoder(subject) if encoder is not None else None
 
     return encode
 
@@ -158,7 +165,7 @@ async def event_stream(request: Request) -> Response:
     feed: Feed = request.app.state.feed
     hello = {
         "version": __version__,
-        "clock": views.control_clock_view(runtime.emulator),
+        "clock": views.control_clock_view(runtime.control.clock()),
         "kinds": sorted(kinds) if kinds is not None else list(KINDS),
         "adminToken": runtime.settings.admin_token is not None,
     }

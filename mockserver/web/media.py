@@ -11,8 +11,8 @@ from starlette.responses import FileResponse, MalformedRangeHeader, Response
 from starlette.responses import RangeNotSatisfiable as UnsatisfiableRange
 from starlette.routing import Route
 
-from ..core.errors import BadUserInput, NotFound, RangeNotSatisfiable
-from .requests import emulator_of
+from ..core.errors import BadUserInput, RangeNotSatisfiable
+from .requests import api_of
 from .routing import route
 
 
@@ -40,18 +40,14 @@ def file_response(request: Request, path: Path, media_type: str, filename: str |
 
 async def output(request: Request) -> Response:
     """Output URLs work like a CDN's: no key needed, unguessable ids."""
-    emulator = emulator_of(request)
+    api = api_of(request)
     job_id = request.path_params["job_id"]
-    path = await emulator.media.file_for(emulator.completed_job(job_id))
+    path = await api.video(api.output(job_id))
     return file_response(request, path, "video/mp4", filename=f"{job_id}.mp4")
 
 
 async def portrait(request: Request) -> Response:
-    fixtures = emulator_of(request).fixtures
-    avatar = fixtures.avatar_by_id.get(request.path_params["avatar_id"])
-    if avatar is None:
-        raise NotFound(f"no avatar {request.path_params['avatar_id']!r}")
-    path = fixtures.portrait_path(avatar)
+    path = api_of(request).portrait(request.path_params["avatar_id"])
     media_type = "image/png" if path.suffix.lower() == ".png" else "image/jpeg"
     return file_response(request, path, media_type)
 

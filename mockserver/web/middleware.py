@@ -84,7 +84,7 @@ class FrontDoor:
             return
         started = time.perf_counter()
         key = api_key(headers)
-        at = self.runtime.emulator.now(key)  # on the account's own clock, if it has one
+        at = self.runtime.observe.now(key)  # on the account's own clock, if it has one
         state = scope.setdefault("state", {})
         body = Capture()
         status = 500
@@ -110,7 +110,7 @@ class FrontDoor:
             await inner(scope, receiving, sending)
         finally:
             if not state.get(OWN_PAGE):
-                state[RECORDED] = self.runtime.emulator.journal.record(
+                state[RECORDED] = self.runtime.observe.record(
                     at=at,
                     method=scope["method"],
                     path=scope["path"],

@@ -22,15 +22,15 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib.util
-import json
 from http import HTTPStatus
 from typing import Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from ..core.errors import ApiError, BadUserInput, HeadersTooLarge, RequestTimeout, error_body
+from ..core.errors import ApiError, BadUserInput, HeadersTooLarge, RequestTimeout
 from ..settings import Settings
+from ..wire.envelope import JSON, envelope
 from .requests import ENDLESS_STREAM
 
 MAX_HEAD_BYTES = 32 * 1024
@@ -124,10 +124,13 @@ class Guards:
     def _send_error(self, error: ApiError) -> None:
         """Write the error as a whole response on the raw connection, then close it."""
         self._cancel_head_timer()
-        body = json.dumps(error_body(error), separators=(",", ":")).encode()
+        answer = envelope([error])
+        body = answer.encoded()
+        headers = {name: value for name, value in answer.headers.items() if name.lower() != "connection"}
+        extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         head = (
-            f"HTTP/1.1 {error.status} {HTTPStatus(error.status).phrase}\r\n"
-            f"content-type: application/json\r\ncontent-length: {len(body)}\r\nconnection: close\r\n\r\n"
+            f"HTTP/1.1 {answer.status} {HTTPStatus(answer.status).phrase}\r\n"
+            f"content-type: {JSON}\r\ncontent-length: {len(body)}\r\n{extra}connection: close\r\n\r\n"
         ).encode()
         self.transport.write(head + body)
         self.transport.close()

@@ -1,5 +1,6 @@
-"""What a route reads from a request besides its body: the emulator now serving, the admitted
-caller, the base URL of the links it answers with, and integer query parameters."""
+"""What a route reads from a request besides its body: the doors of the emulator now serving
+(`api_of`, `control_of`, `observe_of`), the admitted caller, the base URL of the links it
+answers with, and integer query parameters."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from starlette.requests import HTTPConnection
 from starlette.types import Scope
 
 from ..core.admission import Caller
-from ..core.emulator import Emulator, Here
+from ..core.api import Api, Here
+from ..core.control import Control
+from ..core.emulator import Emulator
 from ..core.errors import BadUserInput
+from ..core.observe import Observation
 from ..core.runtime import Runtime
 
 # Set in a request's scope state by a response that streams until the client leaves (the event
@@ -40,6 +44,18 @@ def emulator_of(conn: HTTPConnection) -> Emulator:
     generation no one reads."""
     emulator: Emulator | None = conn.scope.get("state", {}).get("emulator")
     return emulator if emulator is not None else runtime_of(conn).emulator
+
+
+def api_of(conn: HTTPConnection) -> Api:
+    return emulator_of(conn).api
+
+
+def control_of(conn: HTTPConnection) -> Control:
+    return emulator_of(conn).control
+
+
+def observe_of(conn: HTTPConnection) -> Observation:
+    return emulator_of(conn).observe
 
 
 def caller_of(conn: HTTPConnection) -> Caller:

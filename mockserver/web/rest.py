@@ -11,11 +11,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..core.api import ENTRIES
 from ..core.inputs import from_flat
-from . import views
-from .bodies import AvatarBody, EstimateBody
+from ..core.jobs import PAGE_SIZE
+from ..wire import views
+from ..wire.bodies import AvatarBody, EstimateBody
 from .jsonbody import parse_body, read_json
-from .requests import base_url, caller_of, emulator_of, here, int_param
+from .requests import api_of, base_url, caller_of, here, int_param
 from .responses import JSONResponse
 from .routing import route
 
@@ -25,37 +27,36 @@ def data(payload: dict[str, Any]) -> Response:
 
 
 async def create_avatar(request: Request) -> Response:
-    emulator = emulator_of(request)
+    api = api_of(request)
     body = await read_json(request)
     parse_body(AvatarBody, body)  # strict: the JSON object that passed is exactly what it holds
-    job = emulator.submit(caller_of(request), from_flat(body), here(request))
+    job = api.submit(caller_of(request), from_flat(body), here(request))
     request.state.job_id = job.id  # the journal links the request to the job it made
-    return data({"avatar": views.job_view(job, emulator.now(job.account_key))})
+    return data({"avatar": views.job_view(job, api.now(job))})
 
 
 async def get_avatar(request: Request) -> Response:
-    emulator = emulator_of(request)
-    job = emulator.job(caller_of(request).account, request.path_params["job_id"])
-    return data({"avatar": views.job_view(job, emulator.now(job.account_key))})
+    api = api_of(request)
+    job = api.job(caller_of(request).account, request.path_params["job_id"])
+    return data({"avatar": views.job_view(job, api.now(job))})
 
 
 async def cancel_avatar(request: Request) -> Response:
-    emulator = emulator_of(request)
-    job = emulator.cancel(caller_of(request).account, request.path_params["job_id"])
-    return data({"avatar": views.job_view(job, emulator.now(job.account_key))})
+    api = api_of(request)
+    job = api.cancel(caller_of(request).account, request.path_params["job_id"])
+    return data({"avatar": views.job_view(job, api.now(job))})
 
 
 async def list_avatars(request: Request) -> Response:
-    emulator = emulator_of(request)
-    page = emulator.list_jobs(
+    api = api_of(request)
+    page = api.jobs(
         caller_of(request).account,
-        first=int_param(request, "limit", 20),
+        first=int_param(request, "limit", PAGE_SIZE),
         after=request.query_params.get("cursor") or None,
         status=request.query_params.get("status"),
     )
-    now = emulator.now(caller_of(request).account.key)
     return data({
-        "avatars": [views.job_view(job, now) for job in page.jobs],
+        "avatars": [views.job_view(job, api.now(job)) for job in page.jobs],
         "pageInfo": views.page_info(page),
         "totalCount": page.total,
         "cursors": views.cursors(page),
@@ -63,17 +64,17 @@ async def list_avatars(request: Request) -> Response:
 
 
 async def get_account(request: Request) -> Response:
-    account = views.account_view(emulator_of(request), caller_of(request).account, int_param(request, "entries", 20))
-    return data({"account": account})
+    read = api_of(request).account(caller_of(request).account, int_param(request, "entries", ENTRIES))
+    return data({"account": views.account_view(read)})
 
 
 async def get_catalog(request: Request) -> Response:
-    return data(views.catalog_view(emulator_of(request).fixtures, base_url(request)))
+    return data(views.catalog_view(api_of(request).catalog(), base_url(request)))
 
 
 async def estimate(request: Request) -> Response:
     body = parse_body(EstimateBody, await read_json(request))
-    price = emulator_of(request).estimate(body.text, body.audioUrl)
+    price = api_of(request).estimate(body.text, body.audioUrl)
     return data({"estimate": views.estimate_view(price)})
 
 

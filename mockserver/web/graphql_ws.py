@@ -11,7 +11,7 @@ The API key comes in `connection_init`'s payload (`{"Authorization": "Bearer KEY
 counted, or refused with the error it would get over HTTP) and the same document preparation
 (parse, limits, validation: GRAPHQL_PARSE_FAILED and GRAPHQL_VALIDATION_FAILED as over HTTP).
 Every operation, its end and every refused connection go into the request journal
-(`socket_log`).
+(`graphql_ws_log`).
 """
 
 from __future__ import annotations
@@ -30,11 +30,16 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from ..core.accounts import api_key
 from ..core.errors import ApiError, BadUserInput, TooManySubscriptions
+from ..core.faults import RequestInfo
 from ..core.runtime import Runtime
-from .documents import Documents
-from .endpoint import Context, format_error
-from .operations import joined, operation_names
-from .socket_log import SOCKET_LOG, Journaled
+from ..graphql.context import Context
+from ..graphql.documents import Documents
+from ..graphql.errors import format_error
+from ..graphql.operations import joined, names_in, operation_names
+from ..wire.envelope import JSON, envelope, item
+from .graphql_ws_log import SOCKET_LOG, Journaled
+from .middleware import VARY_ORIGIN
+from .requests import here
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -63,8 +68,11 @@ MAX_OPERATIONS_PER_SOCKET = 50
 
 
 class Operations:
-    """What both protocols do before Ariadne runs an operation: the admission step for the key
-    the connection was opened with, then the document prepared as HTTP prepares it."""
+    """What both protocols do before Ariadne runs an operation: the one admission step every
+    surface takes (`core.api.Api.admit`: an injected fault for the `graphql` surface, else the
+    key the connection was opened with authenticated and counted), then the document prepared as
+    HTTP prepares it. `connection_init` only authenticates: it is no operation, so it is neither
+    counted nor met by a fault."""
 
     def __init__(self, runtime: Runtime, documents: Documents) -> None:
         self.runtime = runtime
@@ -72,21 +80,27 @@ class Operations:
 
     def authenticate(self, websocket: WebSocket, payload: Any) -> None:
         key = _key(websocket, payload)
+        api = self.runtime.api
         try:
-            self.runtime.emulator.accounts.authenticate(key)
+            api.authenticate(key)
         except ApiError as error:
             websocket.scope["state"][SOCKET_LOG].refused_connection(key, error)
             raise
         websocket.scope.setdefault("state", {})["api_key"] = key
 
-    def admit(self, websocket: WebSocket, data: Any, operation_id: str, live: int) -> list[dict[str, Any]]:
+    async def admit(self, websocket: WebSocket, data: Any, operation_id: str, live: int) -> list[dict[str, Any]]:
         """Errors to answer the operation with, in the document's format; none to let it run.
         Either way the journal gets the operation. `live`: the socket's operations running now."""
         state = websocket.scope["state"]
+        api = self.runtime.api
+        key = state["api_key"]
         errors: list[ApiError] = []
         operation = None
         try:
-            state["caller"] = self.runtime.emulator.admit(state["api_key"])
+            admitted = await api.admit(RequestInfo("WS", "/graphql", "graphql", key, names_in(data)))
+            if admitted.refusal is not None:
+                raise admitted.refusal
+            state["caller"] = caller = admitted.caller
             if live >= MAX_OPERATIONS_PER_SOCKET:
                 raise TooManySubscriptions(
                     f"This connection already runs {MAX_OPERATIONS_PER_SOCKET} operations: complete some, "
@@ -105,13 +119,13 @@ class Operations:
             found = get_operation_ast(prepared.document, name if isinstance(name, str) else None) if (
                 prepared.document is not None) else None
             operation = joined(operation_names(found)) if found is not None else None
-            if found is not None and found.operation == OperationType.SUBSCRIPTION and not errors:
+            if found is not None and found.operation == OperationType.SUBSCRIPTION and not errors and caller:
                 try:
-                    self.runtime.emulator.check_watch_room(state["caller"].account)
+                    api.check_watch_room(caller.account)
                 except ApiError as error:
                     errors.append(error)
-        state[SOCKET_LOG].subscribed(operation_id, data, state.get("api_key"), operation, errors)
-        return [error.to_dict() for error in errors]
+        state[SOCKET_LOG].subscribed(operation_id, data, key, operation, errors)
+        return [item(error) for error in errors]
 
 
 class _SocketGone(BaseException):
@@ -180,7 +194,7 @@ class TransportWSHandler(QuietObservers, GraphQLTransportWSHandler):
         self, websocket: WebSocket, data: Any, operation_id: str, client_context: Any
     ) -> None:
         if client_context.connection_acknowledged:
-            errors = self.operations.admit(websocket, data, operation_id, len(client_context.operations))
+            errors = await self.operations.admit(websocket, data, operation_id, len(client_context.operations))
             if errors:
                 await websocket.send_json({"type": "error", "id": operation_id, "payload": errors})
                 return
@@ -244,7 +258,7 @@ class LegacyWSHandler(QuietObservers, GraphQLWSHandler):
     async def process_single_message(
         self, websocket: WebSocket, data: Any, operation_id: str, operations: dict[str, Any]
     ) -> None:
-        errors = self.operations.admit(websocket, data, operation_id, len(operations))
+        errors = await self.operations.admit(websocket, data, operation_id, len(operations))
         if errors:
             await websocket.send_json({"type": self.GQL_ERROR, "id": operation_id, "payload": errors[0]})
             return
@@ -314,10 +328,11 @@ class Subprotocols:
         if offered and "websocket.http.response" in scope.get("extensions", {}):
             # Accepting without a protocol would fail the handshake in browsers, which then say
             # nothing: a plain 400 before the upgrade says why.
-            body = json.dumps(refusal.to_dict())
-            await send({"type": "websocket.http.response.start", "status": 400,
-                        "headers": [(b"content-type", b"application/json")]})
-            await send({"type": "websocket.http.response.body", "body": body.encode()})
+            answer = envelope([refusal])
+            headers = [(b"content-type", JSON.encode()), VARY_ORIGIN,
+                       *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items())]
+            await send({"type": "websocket.http.response.start", "status": answer.status, "headers": headers})
+            await send({"type": "websocket.http.response.body", "body": answer.encoded()})
             return
         await send({"type": "websocket.accept"})
         await send({"type": "websocket.close", "code": NOT_ACCEPTABLE, "reason": NOT_ACCEPTABLE_REASON})
@@ -325,7 +340,7 @@ class Subprotocols:
 
 def websocket_app(runtime: Runtime, schema: GraphQLSchema, documents: Documents) -> ASGIApp:
     def context(websocket: WebSocket, data: Any) -> Context:
-        return Context(runtime.emulator, websocket.scope["state"]["caller"], websocket)
+        return Context(runtime.api, websocket.scope["state"]["caller"], here(websocket))
 
     def error_formatter(error: GraphQLError, debug: bool = False) -> dict[str, Any]:
         return format_error(error, debug)[1]

@@ -190,9 +190,9 @@ def _webhook_url(schema: dict[str, Any], targets: WebhookTargets | None) -> None
 def _voice_and_language(props: dict[str, Any], fixtures: Fixtures) -> list[dict[str, Any]]:
     """`language` must suit the voice (or, without one, some voice): one branch per language."""
     by_tag: dict[str, list[str]] = {}
-    for voice in fixtures.voices.voices:
+    for voice in fixtures.voices:
         by_tag.setdefault(voice.language, []).append(voice.id)
-    _string(props["voice"], enum=[v.id for v in fixtures.voices.voices])
+    _string(props["voice"], enum=[v.id for v in fixtures.voices])
     _string(props["language"], pattern=grammar.language_pattern(list(by_tag)))
     props["language"]["description"] += "; it must suit the voice (or, without a voice, one of the catalogue's)"
     return [
@@ -207,7 +207,7 @@ def _avatar_request(fixtures: Fixtures, targets: WebhookTargets | None) -> dict[
     props = schema["properties"]
     provider = fixtures.provider
     _string(props["service"], enum=[provider.name])
-    _string(props["avatarId"], enum=[a.id for a in fixtures.avatars.avatars])
+    _string(props["avatarId"], enum=[a.id for a in fixtures.avatars])
     _string(props["version"], enum=list(provider.versions))
     _string(props["aspectRatio"], enum=list(provider.aspect_ratios))
     _string(props["resolution"], enum=list(provider.resolutions))
@@ -224,7 +224,7 @@ def _avatar_request(fixtures: Fixtures, targets: WebhookTargets | None) -> dict[
 def minimal_body(fixtures: Fixtures) -> dict[str, str]:
     """The shortest request the document's snippets make: service, text, avatar and voice."""
     return {"service": fixtures.provider.name, "text": "Hello, welcome to our platform!",
-            "avatarId": fixtures.avatars.avatars[0].id, "voice": fixtures.voices.voices[0].id}
+            "avatarId": fixtures.avatars[0].id, "voice": fixtures.voices[0].id}
 
 
 def _estimate_request(fixtures: Fixtures) -> dict[str, Any]:

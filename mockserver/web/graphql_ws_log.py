@@ -82,7 +82,7 @@ class SocketLog:
                 body: bytes = b"", body_size: int = 0, operation: str | None = None,
                 response: Any = None) -> None:
         raw_response, response_size = _encoded(response) if response is not None else (b"", 0)
-        self.runtime.emulator.journal.record(
+        self.runtime.observe.record(
             at=at, method=method, path=PATH, query=self.query, surface=SURFACE, operation=operation, key=key,
             status=status, latency_ms=latency_ms, raw_body=body, fault=None,
             raw_headers=tuple(self.scope.get("headers", ())),
@@ -91,14 +91,14 @@ class SocketLog:
         )
 
     def refused_connection(self, key: str | None, error: ApiError) -> None:
-        self._record("CONNECT", at=self.runtime.emulator.now(key), key=key, status=error.status, latency_ms=0.0,
+        self._record("CONNECT", at=self.runtime.observe.now(key), key=key, status=error.status, latency_ms=0.0,
                      response={"errors": [error.to_dict()]})
 
     def subscribed(self, operation_id: str, data: Any, key: str | None, operation: str | None,
                    errors: list[ApiError]) -> None:
         """An operation the client started: running (no errors), or refused with `errors`."""
         body, size = _encoded(data)
-        at = self.runtime.emulator.now(key)  # on the account's own clock, if it has one
+        at = self.runtime.observe.now(key)  # on the account's own clock, if it has one
         if errors:
             self._record("SUBSCRIBE", at=at, key=key, status=errors[0].status, latency_ms=0.0, body=body,
                          body_size=size, operation=operation, response={"errors": [e.to_dict() for e in errors]})
@@ -139,7 +139,7 @@ class SocketLog:
         running = self.running.pop(operation_id, None)
         if running is None:
             return
-        self._record("COMPLETE", at=self.runtime.emulator.now(running.key), key=running.key, status=running.status,
+        self._record("COMPLETE", at=self.runtime.observe.now(running.key), key=running.key, status=running.status,
                      latency_ms=(time.perf_counter() - running.started) * 1000, body=running.body,
                      body_size=running.body_size, operation=running.operation,
                      response={"endedBy": by, "messages": running.messages, "last": running.last})

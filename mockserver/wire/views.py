@@ -9,17 +9,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..core.accounts import Account
-from ..core.clock import Clock, format_speed, isoformat
-from ..core.emulator import Emulator
+from ..core.clock import isoformat
 from ..core.faults import Fault
 from ..core.fixtures import Fixtures, PlanFixture
 from ..core.inputs import Estimate
-from ..core.jobs import COMPLETED, FAILED, FINAL, PROCESSING, QUEUED, Job, Page, encode_cursor
+from ..core.jobs import FINAL, Job, Page, encode_cursor
 from ..core.journal import RecordedRequest, plain
 from ..core.ledger import LedgerEntry
-from ..core.limits import DAY, MINUTE
+from ..core.reads import AccountRead, ClockRead, JobDetail
 from ..core.webhooks import Attempt, Delivery
+from ..speed import format_speed
 
 
 def job_view(job: Job, now: float) -> dict[str, Any]:
@@ -80,42 +79,40 @@ def ledger_entry_view(entry: LedgerEntry) -> dict[str, Any]:
     }
 
 
-def account_view(emulator: Emulator, account: Account, entries: int = 20) -> dict[str, Any]:
-    ledger = account.ledger
-    plan = account.plan
-    usage = emulator.limiter.peek(account)
+def account_view(read: AccountRead) -> dict[str, Any]:
+    credits, usage = read.credits, read.usage
     return {
-        "id": account.id,
-        "name": account.name,
-        "email": account.email,
-        "plan": plan_view(account.plan_id, plan),
+        "id": read.id,
+        "name": read.name,
+        "email": read.email,
+        "plan": plan_view(read.plan_id, read.plan),
         "credits": {
-            "balance": ledger.balance,
-            "available": ledger.available,
-            "held": ledger.held,
-            "charged": ledger.charged,
-            "entries": [ledger_entry_view(e) for e in ledger.recent(entries)],
+            "balance": credits.balance,
+            "available": credits.available,
+            "held": credits.held,
+            "charged": credits.charged,
+            "entries": [ledger_entry_view(e) for e in credits.entries],
         },
-        "enabled": account.enabled,
+        "enabled": read.enabled,
         "usage": {
-            "requestsThisMinute": usage.window_count,
-            "minuteResetsAt": isoformat(usage.window_start + MINUTE),
-            "jobsToday": usage.day_count,
-            "dayResetsAt": isoformat((usage.day + 1) * DAY),
-            "activeJobs": emulator.limiter.active_jobs(account.key),
+            "requestsThisMinute": usage.requests_this_minute,
+            "minuteResetsAt": isoformat(usage.minute_resets_at),
+            "jobsToday": usage.jobs_today,
+            "dayResetsAt": isoformat(usage.day_resets_at),
+            "activeJobs": usage.active_jobs,
         },
     }
 
 
-def control_account_view(emulator: Emulator, account: Account, entries: int = 50) -> dict[str, Any]:
+def control_account_view(read: AccountRead) -> dict[str, Any]:
     """The control API's view: the account as its owner sees it, plus what tests need to use it."""
     return {
-        **account_view(emulator, account, entries=entries),
-        "key": account.key,
-        "webhookSecret": account.webhook_secret,
-        "standardWebhooks": account.standard_webhooks,
-        "ephemeral": account.ephemeral,
-        "clock": control_clock_view(emulator, account.key),
+        **account_view(read),
+        "key": read.key,
+        "webhookSecret": read.webhook_secret,
+        "standardWebhooks": read.standard_webhooks,
+        "ephemeral": read.ephemeral,
+        "clock": control_clock_view(read.clock),
     }
 
 
@@ -140,11 +137,11 @@ def catalog_view(fixtures: Fixtures, base_url: str) -> dict[str, Any]:
                 "style": a.style,
                 "portraitUrl": f"{base_url}/avatars/{a.id}/portrait",
             }
-            for a in fixtures.avatars.avatars
+            for a in fixtures.avatars
         ],
         "voices": [
             {"id": v.id, "name": v.name, "language": v.language, "gender": v.gender}
-            for v in fixtures.voices.voices
+            for v in fixtures.voices
         ],
     }
 
@@ -244,33 +241,31 @@ def estimate_view(price: Estimate) -> dict[str, Any]:
     return {"duration": price.duration, "credits": price.credits, "tier": price.tier}
 
 
-def clock_view(clock: Clock) -> dict[str, Any]:
-    now = clock.now()
-    return {"now": now, "iso": isoformat(now), "mode": clock.mode, "speed": format_speed(clock.speed)}
-
-
-def control_clock_view(emulator: Emulator, account_key: str | None = None) -> dict[str, Any]:
-    """A clock (the server's, or the one the account follows), whether it is the account's own,
-    and when its next scheduled event (job transition, webhook retry) is due."""
-    time = emulator.time_of(account_key)
-    view = clock_view(time.clock)
-    due = time.next_due()
+def clock_view(clock: ClockRead) -> dict[str, Any]:
     return {
-        **view,
-        "own": time is not emulator.clocks.server,
-        "nextDueAt": isoformat(due),
-        "nextDueIn": None if due is None else round(max(due - view["now"], 0.0), 3),
+        "now": clock.now,
+        "iso": isoformat(clock.now),
+        "mode": "virtual" if clock.virtual else "real",
+        "speed": format_speed(clock.speed),
     }
 
 
-def clock_moved_view(emulator: Emulator, account_key: str | None, ran: int) -> dict[str, Any]:
+def control_clock_view(clock: ClockRead) -> dict[str, Any]:
+    """A clock (the server's, or the one an account follows), whether it is the account's own,
+    and when its next scheduled event (job transition, webhook retry) is due."""
+    due = clock.next_due
+    return {
+        **clock_view(clock),
+        "own": clock.own,
+        "nextDueAt": isoformat(due),
+        "nextDueIn": None if due is None else round(max(due - clock.now, 0.0), 3),
+    }
+
+
+def clock_moved_view(clock: ClockRead, ran: int) -> dict[str, Any]:
     """After an advance or a settle: the clock, how many timers ran, and how many webhook
     attempts are still in flight (past the wait, they go on in the background)."""
-    return {
-        **control_clock_view(emulator, account_key),
-        "ran": ran,
-        "inFlight": emulator.time_of(account_key).in_flight,
-    }
+    return {**control_clock_view(clock), "ran": ran, "inFlight": clock.in_flight}
 
 
 # The inspector's views of jobs: any account's, with what the control API and the page show.
@@ -290,34 +285,11 @@ def control_job_view(job: Job, now: float) -> dict[str, Any]:
     }
 
 
-def job_timeline(job: Job, clock: Clock) -> list[dict[str, Any]]:
-    """What happened to the job and when, on its account's clock; what is still to come is
-    `planned` (it moves if the clock's speed changes or someone steps in)."""
-    steps: list[dict[str, Any]] = [{"status": QUEUED, "at": isoformat(job.created_at), "planned": False}]
-    if job.started_at is not None:
-        steps.append({"status": PROCESSING, "at": isoformat(job.started_at), "planned": False})
-    elif job.status == QUEUED and job.starts_at is not None:
-        steps.append({"status": PROCESSING, "at": isoformat(job.starts_at), "planned": True})
-    if job.status in FINAL:
-        steps.append({"status": job.status, "at": isoformat(job.finished_at), "planned": False})
-    elif job.ends_at is not None or job.status == QUEUED:
-        scenario = job.plan.scenario
-        final = FAILED if scenario is not None and scenario.fail is not None else COMPLETED
-        if job.ends_at is not None:
-            ends = job.ends_at
-        else:  # still queued: it will process for its processing time, scaled when it starts
-            ends = (job.starts_at or job.created_at) + clock.scaled(job.processing_seconds)
-        steps.append({"status": final, "at": isoformat(ends), "planned": True})
-    return steps
-
-
-def control_job_detail_view(emulator: Emulator, job: Job) -> dict[str, Any]:
+def control_job_detail_view(detail: JobDetail) -> dict[str, Any]:
     """One job with its timeline, its credits' ledger entries and its webhook deliveries."""
-    account = emulator.accounts.by_key.get(job.account_key)
-    entries = [e for e in account.ledger.entries if e.job_id == job.id] if account is not None else []
     return {
-        **control_job_view(job, emulator.now(job.account_key)),
-        "timeline": job_timeline(job, emulator.time_of(job.account_key).clock),
-        "ledger": [ledger_entry_view(e) for e in entries],
-        "deliveries": [delivery_view(d) for d in emulator.deliveries(job_id=job.id)],
+        **control_job_view(detail.job, detail.now),
+        "timeline": [{"status": s.status, "at": isoformat(s.at), "planned": s.planned} for s in detail.timeline],
+        "ledger": [ledger_entry_view(e) for e in detail.ledger],
+        "deliveries": [delivery_view(d) for d in detail.deliveries],
     }

@@ -1,4 +1,6 @@
-"""The one interface the emulator writes its state through, and what is read back at start-up.
+"""The one interface the core writes its state through (a `Store`: `store.NullStore`, or
+`store.SqliteStore` for --state-file; the composition root picks), and what is read back at
+start-up. The core knows this protocol only, never a store.
 
 Every method is called on the event loop thread, between awaits, as the state changes: a
 store never sees half of a change. `batch()` groups the writes of one operation.
@@ -10,13 +12,13 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..core.accounts import Account, AccountRecord
-from ..core.clock import ClockState
-from ..core.idempotency import Record
-from ..core.jobs import Job
-from ..core.ledger import LedgerEntry
-from ..core.limits import Usage
-from ..core.webhooks import Delivery
+from .accounts import Account, AccountRecord
+from .clock import ClockState
+from .idempotency import Record
+from .jobs import Job
+from .ledger import LedgerEntry
+from .ratelimits import Usage
+from .webhooks import Delivery
 
 
 @dataclass
