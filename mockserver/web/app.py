@@ -22,8 +22,6 @@ from ..core.errors import ApiError
 from ..core.feed import Feed
 from ..core.fixtures import Fixtures, load_fixtures
 from ..core.runtime import Runtime
-from ..graphql.documents import Documents
-from ..graphql.schema import build_schema
 from ..settings import Settings
 from ..store import open_store
 from ..wire import views
@@ -31,9 +29,8 @@ from ..wire.openapi import WebhookTargets, openapi
 from . import control, inspector, media, rest
 from .errors import api_error, http_error, server_error
 from .gate import Gate
-from .graphql_http import GraphQLEndpoint
 from .graphql_media_type import GraphQLMediaType
-from .graphql_ws import websocket_app
+from .graphql_side import GraphQLSide
 from .middleware import FrontDoor
 from .requests import base_url, control_of, here, runtime_of
 from .responses import JSONResponse
@@ -64,9 +61,7 @@ async def openapi_json(request: Request) -> Response:
 def create_app(settings: Settings | None = None, fixtures: Fixtures | None = None) -> Starlette:
     settings = settings or Settings()
     runtime = Runtime(settings, fixtures or load_fixtures(settings.fixtures), open_store(settings))
-    schema = build_schema()
-    documents = Documents(schema)
-    graphql = GraphQLEndpoint(runtime, schema, documents)
+    graphql = GraphQLSide(runtime)
     feed = Feed(runtime.events, inspector.event_encoder(runtime))
 
     def gates(surface: str, admit: bool = True, anonymous: bool = False) -> list[Middleware]:
@@ -75,6 +70,7 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.start()
+        graphql.start_building()
         yield
         feed.close()
         await runtime.close()
@@ -88,7 +84,7 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
                 methods=["GET", "POST"],
                 middleware=[Middleware(GraphQLMediaType), *gates("graphql", anonymous=True)],
             ),
-            WebSocketRoute("/graphql", websocket_app(runtime, schema, documents)),
+            WebSocketRoute("/graphql", graphql.websocket),
             Route("/", demo, methods=["GET"]),
             Route("/favicon.ico", favicon, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),

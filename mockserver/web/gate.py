@@ -20,7 +20,6 @@ from ..core.api import Api
 from ..core.errors import ApiError, RequestTimeout
 from ..core.faults import RequestInfo
 from ..core.runtime import Runtime
-from ..graphql.operations import names_in_body
 from .jsonbody import MAX_BODY
 from .requests import first_headers
 
@@ -90,6 +89,8 @@ class Gate:
     async def _operations(self, receive: Receive) -> tuple[Receive, frozenset[str]]:
         """A fault may match on the GraphQL operation: the body is read now (replayed to the
         app), within the client timeout."""
+        from ..graphql.operations import names_in_body  # graphql-core: loaded off the start-up path
+
         timeout = self.runtime.settings.client_timeout
         try:
             async with asyncio.timeout(timeout):
