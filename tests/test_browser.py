@@ -36,24 +36,31 @@ def server(server_factory, tmp_path_factory):
     return server_factory("--speed", "1", "--fixtures", str(fixtures), "--media-dir", str(fixtures / "media"))
 
 
-@pytest.fixture
-def page(tmp_path):
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for the module (launching costs seconds); each test opens contexts of its own."""
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1100, "height": 900})
-        page = context.new_page()
-        page.outside = []  # type: ignore[attr-defined]
-
-        def guard(route):
-            if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
-                route.continue_()
-            else:
-                page.outside.append(route.request.url)  # type: ignore[attr-defined]
-                route.abort()
-
-        page.route("**/*", guard)
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.outside = []  # type: ignore[attr-defined]
+
+    def guard(route):
+        if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            page.outside.append(route.request.url)  # type: ignore[attr-defined]
+            route.abort()
+
+    page.route("**/*", guard)
+    yield page
+    context.close()
 
 
 @pytest.fixture
@@ -216,14 +223,6 @@ def test_demo_page_fits_a_phone(server, page, shots):
     assert page.locator("#player").bounding_box()["width"] <= 390
     page.screenshot(path=str(shots / "demo-11-phone-completed.png"), full_page=True)
 
-
-
-@pytest.fixture
-def browser():
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def demo(browser, server, scheme: str = "light", width: int = 1100, context=None):
@@ -470,7 +469,7 @@ def other_origin():
     origin.close()
 
 
-def test_media_loaded_by_img_and_video_can_then_be_fetched_from_another_origin(server, other_origin, tmp_path):
+def test_media_loaded_by_img_and_video_can_then_be_fetched_from_another_origin(server, other_origin, browser, tmp_path):
     """An <img>/<video> request has no Origin, so its answer has no CORS headers; the browser
     caches it. A later fetch() of the same URL from a page must not be served that cached answer
     (it would fail CORS): every answer says `Vary: Origin`. No request interception here, since
@@ -483,24 +482,23 @@ def test_media_loaded_by_img_and_video_can_then_be_fetched_from_another_origin(s
     other_origin.html = f"""<!doctype html><title>another origin</title>
         <img id="portrait" src="{portrait}" width="96" height="96">
         <video id="video" src="{job["url"]}" muted preload="auto" width="160"></video>"""
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page()
-        page.goto(other_origin.url)
-        page.wait_for_function("document.getElementById('portrait').complete && document.getElementById('portrait').naturalWidth > 0")
-        page.wait_for_function("document.getElementById('video').readyState >= 2", timeout=30_000)
-        page.screenshot(path=str(tmp_path / "other-origin.png"))
-        fetched = page.evaluate("""async (urls) => {
-            const out = {};
-            for (const url of urls) {
-                try {
-                    const r = await fetch(url);
-                    out[url] = {ok: r.ok, size: (await r.arrayBuffer()).byteLength};
-                } catch (e) { out[url] = {error: String(e)}; }
-            }
-            return out;
-        }""", [portrait, job["url"]])
-        browser.close()
+    context = browser.new_context()  # a cache of its own
+    page = context.new_page()
+    page.goto(other_origin.url)
+    page.wait_for_function("document.getElementById('portrait').complete && document.getElementById('portrait').naturalWidth > 0")
+    page.wait_for_function("document.getElementById('video').readyState >= 2", timeout=30_000)
+    page.screenshot(path=str(tmp_path / "other-origin.png"))
+    fetched = page.evaluate("""async (urls) => {
+        const out = {};
+        for (const url of urls) {
+            try {
+                const r = await fetch(url);
+                out[url] = {ok: r.ok, size: (await r.arrayBuffer()).byteLength};
+            } catch (e) { out[url] = {error: String(e)}; }
+        }
+        return out;
+    }""", [portrait, job["url"]])
+    context.close()
     sizes = {portrait: len(httpx.get(portrait).content), job["url"]: len(httpx.get(job["url"]).content)}
     for url, result in fetched.items():
         assert result == {"ok": True, "size": sizes[url]}, (url, result)  # a CORS failure is a TypeError

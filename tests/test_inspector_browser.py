@@ -49,8 +49,9 @@ def server(server_factory, fixtures_dir):
                           "--webhook-attempts", "1", "--fixtures", str(fixtures_dir))
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium for the module (launching costs seconds); each test opens contexts of its own."""
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
