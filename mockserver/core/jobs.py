@@ -82,8 +82,9 @@ class Job:
     stopped_progress: float = 0.0
     error: dict[str, str] | None = None
     timer: Timer | None = field(default=None, repr=False, metadata={"transient": True})
-    # The surfaces' wire shape of the job once it is final (it never changes again), made once.
-    frozen_view: dict[str, Any] | None = field(default=None, repr=False, metadata={"transient": True})
+    # The surfaces' wire shape of the job once it is final (it never changes again), made once;
+    # `wire.views` names its type, which the core cannot.
+    frozen_view: Any = field(default=None, repr=False, metadata={"transient": True})
 
     @property
     def output_url(self) -> str | None:
