@@ -86,6 +86,17 @@ def test_clock_read_advance_and_speed(http, account):
     assert http.post("/_mock/clock/advance", json={"seconds": -5}).status_code == 400
 
 
+def test_an_empty_body_where_a_field_is_required_is_a_400_naming_it(http, account):
+    """An empty body takes every default; where a field has none, the answer says which is missing."""
+    made = submit(http, account["key"])
+    for method, path, field in (("PATCH", "/_mock/clock", "speed"), ("POST", f"/_mock/jobs/{made['id']}/state", "status")):
+        r = http.request(method, path)
+        assert r.status_code == 400, (path, r.text)
+        error = r.json()["errors"][0]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
+        assert error["message"] == f"missing required field {field!r}"
+
+
 def test_complete_fail_and_move_jobs_now(http, account):
     key = account["key"]
     a, b, c = (submit(http, key)["id"] for _ in range(3))

@@ -6,9 +6,9 @@ says an event carries is what the stream sends.
 
 from __future__ import annotations
 
+import types
 import typing
 from collections.abc import Mapping
-import types
 from typing import Any, Literal, Union, get_args, get_origin
 
 from typing_extensions import TypeAliasType
@@ -17,8 +17,8 @@ from ..core.accounts import Account
 from ..core.errors import NotFound
 from ..core.faults import Fault
 from ..core.feed import LAGGED, Lagged
-from ..core.journal import RecordedRequest
 from ..core.jobs import Job
+from ..core.journal import RecordedRequest
 from ..core.ledger import LedgerEntry
 from ..core.runtime import ResetReason, Runtime
 from ..core.webhooks import Delivery

@@ -10,10 +10,10 @@ declare (`additionalProperties: false`).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired
 
 from pydantic import ConfigDict, with_config
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 from ..core.jobs import JobStatus
 from ..core.journal import Surface

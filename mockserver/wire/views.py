@@ -8,7 +8,6 @@ surface.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from ..core.clock import isoformat
 from ..core.faults import Fault
