@@ -26,9 +26,9 @@ from ..graphql.documents import Documents
 from ..graphql.schema import build_schema
 from ..settings import Settings
 from ..store import open_store
-from ..wire import views
+from ..wire import events, views
 from ..wire.openapi import WebhookTargets, openapi
-from . import control, inspector, media, rest
+from . import control, media, rest
 from .errors import api_error, http_error, server_error
 from .gate import Gate
 from .graphql_http import GraphQLEndpoint
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
     schema = build_schema()
     documents = Documents(schema)
     graphql = GraphQLEndpoint(runtime, schema, documents)
-    feed = Feed(runtime.events, inspector.event_encoder(runtime))
+    feed = Feed(runtime.events, events.Encoder(runtime))
 
     def gates(surface: str, admit: bool = True, anonymous: bool = False) -> list[Middleware]:
         return [Middleware(Gate, runtime=runtime, surface=surface, admit=admit, anonymous=anonymous)]
@@ -96,7 +96,6 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
             Route("/openapi.json", openapi_json, methods=["GET"]),
             *media.routes(gates("media", admit=False)),
             *control.routes(runtime),
-            *inspector.ui_routes(),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[Middleware(FrontDoor, runtime=runtime)],

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, TypeAdapter, with_config
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 from pydantic_core import CoreSchema
-from typing_extensions import TypedDict
+from typing_extensions import TypedDict, is_typeddict
 
 from .. import __version__
 from ..core import errors
@@ -60,7 +60,7 @@ class Operation:
 class _Schemas(GenerateJsonSchema):
     """pydantic's schemas without a title on every field (a class keeps its own)."""
 
-    def field_title_should_be_set(self, schema: CoreSchema) -> bool:  # type: ignore[override]
+    def field_title_should_be_set(self, schema: CoreSchema) -> bool:
         return False
 
 
@@ -151,7 +151,7 @@ def _shape_classes() -> dict[str, type]:
     found: dict[str, type] = {}
     for module in (shapes, events):
         for value in vars(module).values():
-            if isinstance(value, type) and typing.is_typeddict(value):
+            if isinstance(value, type) and is_typeddict(value):
                 found[value.__name__] = value
     return found
 
@@ -165,7 +165,7 @@ def _inherit_descriptions(components: dict[str, Any]) -> None:
         for base in getattr(cls, "__orig_bases__", ()):
             schema = components.get(getattr(base, "__name__", ""), {})
             text = schema.get("properties", {}).get(field, {}).get("description")
-            if text is None and typing.is_typeddict(base):
+            if text is None and is_typeddict(base):
                 text = described(base, field)
             if text is not None:
                 return str(text)
@@ -285,7 +285,7 @@ def _error_codes(op: Operation, token: bool) -> dict[int, list[str]]:
         implied.append(errors.Unauthenticated)
     if op.body is not None:
         implied += [errors.BadUserInput, errors.PayloadTooLarge, errors.RequestTimeout]
-    if op.query is not None or op.path_params:
+    if op.query is not None or any(tp is not str for _, tp in op.path_params):
         implied.append(errors.BadUserInput)
     if op.admin and op.method not in SAFE_METHODS:
         implied.append(errors.ServiceUnavailable)  # a reset while the change was in flight
