@@ -76,8 +76,7 @@ def endpoint(op: Op) -> Endpoint:
         if query is not None:
             given["query"] = parse_query(query, request.query_params)
         if body is not None:
-            data = await read_json(request, allow_empty=True)
-            given["body"] = parse_body(body, {} if data is None else data)
+            given["body"] = parse_body(body, await read_json(request, absent=dict))
         answer = await op.handler(request, **given)
         if op.raw is not None:
             response: Response = answer
