@@ -250,7 +250,8 @@ async def settle_clock(request: Request, body: SettleBody) -> shapes.ClockMoved:
 
 
 async def settle_account_clock(request: Request, key: str, body: SettleBody) -> shapes.ClockMoved:
-    """Wait until nothing is due at an account's own clock's time and no webhook attempt it started is in flight"""
+    """Wait until nothing is due at the time of the clock the account follows and no webhook
+    attempt it started is in flight"""
     return await _settle(request, body, key)
 
 
@@ -450,7 +451,7 @@ def table() -> Table:
             "get": Op(get_account_clock, errors=NO_ACCOUNT), "patch": Op(update_account_clock, errors=OWN_CLOCK),
         }),
         ("/accounts/{key}/clock/advance", True, {"post": Op(advance_account_clock, errors=OWN_CLOCK)}),
-        ("/accounts/{key}/clock/settle", True, {"post": Op(settle_account_clock, errors=OWN_CLOCK)}),
+        ("/accounts/{key}/clock/settle", True, {"post": Op(settle_account_clock, errors=NO_ACCOUNT)}),
         ("/clock", True, {"get": Op(get_clock), "patch": Op(update_clock)}),
         ("/clock/advance", True, {"post": Op(advance_clock)}),
         ("/clock/settle", True, {"post": Op(settle_clock)}),

@@ -9,7 +9,6 @@ It imports no web framework; the web layer hands it the operations.
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -252,7 +251,7 @@ def _path_parameter(name: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 def _query_parameters(model: dict[str, Any]) -> list[dict[str, Any]]:
     """A parameter per field of a query model: never null (not given is not sent), a list
-    comma-separated."""
+    comma-separated, an empty value taken as not given (`allowEmptyValue`: a form's blank field)."""
     required = set(model.get("required", ()))
     found = []
     for name, prop in model["properties"].items():
@@ -261,6 +260,8 @@ def _query_parameters(model: dict[str, Any]) -> list[dict[str, Any]]:
         parameter: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": schema}
         if description:
             parameter["description"] = description
+        if name not in required:
+            parameter["allowEmptyValue"] = True
         if schema.get("type") == "array":
             parameter |= {"style": "form", "explode": False}
         found.append(parameter)

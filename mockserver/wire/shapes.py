@@ -33,10 +33,13 @@ class Shape(TypedDict):
 # Errors: every surface's, in the document's format (`envelope` makes them)
 
 
+@with_config(ConfigDict(extra="allow", use_attribute_docstrings=True))
 class ErrorExtensions(TypedDict):
-    """`code` says what went wrong; some errors add more (`field`, `limit`, `retryAfter`, ...)."""
+    """`code` says what went wrong; some errors add more (`limit`, `retryAfter`, ...)."""
 
     code: str
+    field: NotRequired[str]
+    """The field, parameter or header that is wrong."""
 
 
 class ApiError(Shape):
