@@ -108,9 +108,12 @@ class FaultMatch(_Body):
 class NewFaultBody(_Body):
     """`POST /_mock/faults`: a status, a latency or both."""
 
-    model_config = ConfigDict(json_schema_extra={"anyOf": [
+    # Said as one of two exclusive cases (a status; or none, and a latency) rather than as "any
+    # of", which generators (openapi-typescript) turn into a type that takes either alone.
+    model_config = ConfigDict(json_schema_extra={"oneOf": [
         {"required": ["status"], "properties": {"status": {"type": "integer"}}},
-        {"required": ["latency"], "properties": {"latency": {"exclusiveMinimum": 0}}},
+        {"required": ["latency"], "properties": {"latency": {"type": "number", "exclusiveMinimum": 0},
+                                                 "status": {"type": "null"}}},
     ]})
 
     status: Annotated[int, Field(ge=400, le=599)] | None = None
