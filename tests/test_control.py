@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -84,6 +85,43 @@ def test_clock_read_advance_and_speed(http, account):
     assert http.patch("/_mock/clock", json={"speed": "realtime"}).json()["speed"] == "realtime"
     assert http.patch("/_mock/clock", json={"speed": "warp"}).status_code == 400
     assert http.post("/_mock/clock/advance", json={"seconds": -5}).status_code == 400
+
+
+def test_an_empty_body_where_a_field_is_required_is_a_400_naming_it(http, account):
+    """An empty body takes every default; where a field has none, the answer says which is missing."""
+    made = submit(http, account["key"])
+    for method, path, field in (("PATCH", "/_mock/clock", "speed"), ("POST", f"/_mock/jobs/{made['id']}/state", "status")):
+        r = http.request(method, path)
+        assert r.status_code == 400, (path, r.text)
+        error = r.json()["errors"][0]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
+        assert error["message"] == f"missing required field {field!r}"
+
+
+def test_a_json_body_that_is_not_an_object_is_a_400_on_every_control_route_that_takes_one(http):
+    """`null`, a list, a number, a string or a boolean is no body the control API takes (no body at
+    all still takes every default): a 400 saying what came instead, on every route the document
+    says takes a body."""
+    document = http.get("/_mock/openapi.json").json()
+    taking = [(method.upper(), re.sub(r"{\w+}", "1", path)) for path, item in document["paths"].items()
+              for method, op in item.items() if isinstance(op, dict) and "requestBody" in op]
+    assert len(taking) >= 10, taking
+    json_type = {"null": "null", "[]": "an array", "[{}]": "an array", "7": "a number", "-1.5": "a number",
+                 '"{}"': "a string", "true": "a boolean", "false": "a boolean"}
+    for method, path in taking:
+        for text, kind in json_type.items():
+            r = http.request(method, path, content=text, headers={"Content-Type": "application/json"})
+            assert r.status_code == 400, (method, path, text, r.status_code, r.text)
+            error = r.json()["errors"][0]
+            assert error["extensions"] == {"code": "BAD_USER_INPUT"}, (method, path, text)
+            assert error["message"] == f"request body must be a JSON object, not {kind}", (method, path, text)
+    r = http.post("/_mock/faults", json={"status": 503, "match": [None]})
+    assert r.status_code == 400 and r.json()["errors"][0] == {
+        "message": "field 'match' must be a JSON object, not an array", "extensions": {"code": "BAD_USER_INPUT", "field": "match"},
+    }
+    created = http.post("/_mock/accounts")
+    assert created.status_code == 201 and created.json()["credits"]["available"] == 10_000
+    assert created.json()["clock"]["own"] is False
 
 
 def test_complete_fail_and_move_jobs_now(http, account):

@@ -1,4 +1,6 @@
-"""The TypeScript package `doitong-mock` (clients/js) as its users get it: built from its sources
+"""The TypeScript package `doitong-mock` (clients/js) as its users get it: its wire types generated
+from the control API's own document (the committed document must be what the server serves, and
+the committed types what the generator makes of it), built from its sources
 with the npm registry's TypeScript (the build the repository ships must be exactly that), its own
 tests run by Node's test runner against a real server, `tsc --strict` over a typed usage with
 calls that must not compile, installed from the repository path as the README says, its browser
@@ -7,6 +9,7 @@ tsc and the runners write goes to a temporary copy of the layout, never into the
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import os
@@ -18,9 +21,12 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 
+from mockserver import Settings, create_app
 from mockserver.core.signing import sign
+from mockserver.web import control_document
 
 from helpers import REPO, LiveServer
 
@@ -63,19 +69,29 @@ def node() -> None:
 
 
 @pytest.fixture(scope="module")
-def tree(node, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def installed(node, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's clients/js and examples/ copied side by side into a temporary folder
-    (the examples depend on `file:../../clients/js`), the package built there afresh."""
+    (the examples depend on `file:../../clients/js`), the package's dev dependencies installed."""
     root = tmp_path_factory.mktemp("js")
     skip = shutil.ignore_patterns("node_modules", "lib", "test-results", "playwright-report")
     shutil.copytree(JS, root / "clients" / "js", ignore=skip)
     for example in ("playwright", "vitest"):
         shutil.copytree(EXAMPLES / example, root / "examples" / example, ignore=skip)
-    package = root / "clients" / "js"
-    npm_install(["ci"], package)  # typescript and @types/node, as the lock file pins them
-    built = run(["npm", "run", "build"], package)
-    assert built.returncode == 0, built.stdout + built.stderr
+    npm_install(["ci"], root / "clients" / "js")  # typescript, @types/node, openapi-typescript, as the lock file pins them
     return root
+
+
+@pytest.fixture(scope="module")
+def build(installed) -> subprocess.CompletedProcess[str]:
+    """`npm run build`: tsc under the package's tsconfig (strict) over src/, generated types included."""
+    return run(["npm", "run", "build"], installed / "clients" / "js")
+
+
+@pytest.fixture(scope="module")
+def tree(installed, build) -> Path:
+    """The copy, with the package built there afresh."""
+    assert build.returncode == 0, UNTYPED + build.stdout + build.stderr
+    return installed
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +101,58 @@ def server(server_factory) -> LiveServer:
 
 def files(directory: Path) -> dict[str, bytes]:
     return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+DOCUMENT = JS / "openapi" / "control.json"
+GENERATED = JS / "src" / "generated" / "control.ts"
+REWRITE_DOCUMENT = "python -m mockserver.web.control_document clients/js/openapi/control.json"
+REGENERATE = "`npm run generate` then `npm run build` in clients/js"
+UNTYPED = (
+    "the package does not type-check (tsc --strict, its tsconfig) against its generated wire types "
+    f"(src/generated/control.ts): fix the package or the server's declarations, whichever is wrong; after a "
+    f"server change, `{REWRITE_DOCUMENT}` and {REGENERATE}\n"
+)
+
+
+def differences(committed: str, fresh: str, name: str) -> str:
+    lines = difflib.unified_diff(committed.splitlines(), fresh.splitlines(), f"{name} (committed)", f"{name} (fresh)", lineterm="")
+    return "\n".join(list(lines)[:60])
+
+
+@pytest.mark.anyio
+async def test_the_committed_control_api_document_is_what_the_server_serves():
+    settings = Settings()  # as `doitong-mock` starts without options, at its own address
+    transport = httpx.ASGITransport(app=create_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url=f"http://{settings.host}:{settings.port}") as client:
+        served = (await client.get("/_mock/openapi.json")).json()
+    committed = DOCUMENT.read_text(encoding="utf-8")
+    fresh = control_document.text(served)
+    if committed != fresh:
+        pytest.fail(f"clients/js/openapi/control.json is not what the server serves: run `{REWRITE_DOCUMENT}`, then "
+                    f"{REGENERATE}, and commit what changed\n" + differences(committed, fresh, "control.json"))
+
+
+def test_the_committed_wire_types_are_what_the_generator_makes_of_the_document(installed, tmp_path):
+    """`npm run generate`, as package.json says it, over the committed document, in a place of
+    its own (the package's copy stays as the other tests build it)."""
+    package = installed / "clients" / "js"
+    for name in ("package.json", "openapi"):
+        (shutil.copytree if (package / name).is_dir() else shutil.copy)(package / name, tmp_path / name)
+    (tmp_path / "node_modules").symlink_to(package / "node_modules")
+    (tmp_path / "src" / "generated").mkdir(parents=True)
+    generated = run(["npm", "run", "generate"], tmp_path, timeout=120)
+    assert generated.returncode == 0, generated.stdout + generated.stderr
+    fresh = (tmp_path / "src" / "generated" / "control.ts").read_text(encoding="utf-8")
+    committed = GENERATED.read_text(encoding="utf-8")
+    if committed != fresh:
+        pytest.fail(f"clients/js/src/generated/control.ts is not what openapi-typescript makes of openapi/control.json: "
+                    f"run {REGENERATE}, and commit what changed\n" + differences(committed, fresh, "control.ts"))
+
+
+def test_the_package_type_checks_strictly_against_its_generated_types(installed, build):
+    config = json.loads((installed / "clients" / "js" / "tsconfig.json").read_text())
+    assert config["compilerOptions"]["strict"] is True and config["include"] == ["src"]
+    assert build.returncode == 0, UNTYPED + build.stdout + build.stderr
 
 
 def test_the_shipped_build_is_what_its_sources_compile_to(tree):

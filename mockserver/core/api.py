@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from .accounts import Account
 from .admission import Caller
@@ -21,7 +20,7 @@ from .jobs import COMPLETED, Job, Page
 from .parts import Parts
 from .reads import AccountRead, account_read
 from .targets import ServerAddress, check_webhook_url
-from .updates import PROGRESS_TICK
+from .updates import PROGRESS_TICK, View
 from .webhooks import Delivery
 
 # Ledger entries an account read shows unless asked for another number.
@@ -197,7 +196,7 @@ class Api:
         """A subscription is about to start: refused now if the account holds all it may."""
         self._updates.check_room(account.key)
 
-    def watch(self, job: Job, view: Callable[[Job], dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
+    def watch(self, job: Job, view: Callable[[Job], View]) -> AsyncIterator[View]:
         """A live subscription to the job: its views as they change (see `updates`)."""
         time = self._clocks.of(job.account_key)
         return self._updates.watch(

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from ..speed import INSTANT
 
@@ -27,11 +27,17 @@ logger = logging.getLogger("mockserver.clock")
 # The latest time the clock may be advanced to (the year 3000): timestamps stay printable.
 LATEST = 32_503_680_000.0
 
-@functools.lru_cache(maxsize=8192)
+@overload
+def isoformat(ts: float) -> str: ...
+@overload
+def isoformat(ts: float | None) -> str | None: ...
 def isoformat(ts: float | None) -> str | None:
     """RFC 3339 in UTC with a trailing Z, as in the document's examples."""
-    if ts is None:
-        return None
+    return None if ts is None else _isoformat(ts)
+
+
+@functools.lru_cache(maxsize=8192)
+def _isoformat(ts: float) -> str:
     dt = datetime.fromtimestamp(ts, tz=UTC)
     return dt.isoformat(timespec="milliseconds" if dt.microsecond else "seconds")[:-6] + "Z"
 

@@ -14,7 +14,7 @@ from .clock import LATEST, Scheduler
 from .errors import BadUserInput, Conflict, NotFound, TooManyAccounts
 from .faults import Fault
 from .fixtures import AccountFixture, Fixtures, PlanFixture
-from .jobs import ACTIVE, CANCELLED, COMPLETED, FAILED, FINAL, PROCESSING, QUEUED, STATUSES, Found, Job
+from .jobs import ACTIVE, CANCELLED, COMPLETED, FAILED, FINAL, PROCESSING, QUEUED, STATUSES, Found, Job, JobStatus
 from .ledger import MAX_CREDITS
 from .parts import Parts
 from .reads import AccountRead, ClockRead, Counts, JobDetail, Step, account_read, clock_read
@@ -302,7 +302,7 @@ class Control:
             steps.append(Step(job.status, job.finished_at, False))
         elif job.ends_at is not None or job.status == QUEUED:
             scenario = job.plan.scenario
-            final = FAILED if scenario is not None and scenario.fail is not None else COMPLETED
+            final: JobStatus = FAILED if scenario is not None and scenario.fail is not None else COMPLETED
             if job.ends_at is not None:
                 ends = job.ends_at
             else:  # still queued: it will process for its processing time, scaled when it starts

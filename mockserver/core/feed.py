@@ -15,16 +15,27 @@ import itertools
 import json
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import ConfigDict, with_config
+from typing_extensions import TypedDict
 
 from .events import Events
 
 QUEUE_SIZE = 1000
 LAGGED = "lagged"
 
-Encoder = Callable[[str, Any], dict[str, Any] | None]
+Encoder = Callable[[str, Any], Mapping[str, object] | None]
+
+
+@with_config(ConfigDict(extra="forbid", use_attribute_docstrings=True))
+class Lagged(TypedDict):
+    """This follower fell behind: read the state afresh."""
+
+    dropped: int
+    """How many events it missed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +93,7 @@ class Follower:
             return None
         if self.dropped:
             dropped, self.dropped = self.dropped, 0
-            return Message(self._feed.seq, LAGGED, json.dumps({"dropped": dropped}))
+            return Message(self._feed.seq, LAGGED, json.dumps(Lagged(dropped=dropped)))
         return self._queue.popleft()
 
     def close(self) -> None:

@@ -12,7 +12,9 @@ import re
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, Literal, get_args
+
+from typing_extensions import TypeAliasType
 
 from .clock import Scheduler, Timer
 from .clocks import Clocks
@@ -20,12 +22,14 @@ from .errors import BadUserInput, Conflict, JobAlreadyFinished, JobDropped, NotF
 from .fixtures import ProcessingFile
 from .inputs import JobPlan
 
-QUEUED = "queued"
-PROCESSING = "processing"
-COMPLETED = "completed"
-FAILED = "failed"
-CANCELLED = "cancelled"
-STATUSES = (QUEUED, PROCESSING, COMPLETED, FAILED, CANCELLED)
+# A named alias: the control API's document (and the TypeScript types made from it) call it so.
+JobStatus = TypeAliasType("JobStatus", Literal["queued", "processing", "completed", "failed", "cancelled"])
+QUEUED: Final = "queued"
+PROCESSING: Final = "processing"
+COMPLETED: Final = "completed"
+FAILED: Final = "failed"
+CANCELLED: Final = "cancelled"
+STATUSES: tuple[JobStatus, ...] = get_args(JobStatus.__value__)
 ACTIVE = frozenset((QUEUED, PROCESSING))
 FINAL = frozenset((COMPLETED, FAILED, CANCELLED))
 
@@ -70,7 +74,7 @@ class Job:
     base_url: str
     created_at: float
     processing_seconds: float
-    status: str = QUEUED
+    status: JobStatus = QUEUED
     starts_at: float | None = None
     started_at: float | None = None
     ends_at: float | None = None
@@ -78,8 +82,9 @@ class Job:
     stopped_progress: float = 0.0
     error: dict[str, str] | None = None
     timer: Timer | None = field(default=None, repr=False, metadata={"transient": True})
-    # The surfaces' wire shape of the job once it is final (it never changes again), made once.
-    frozen_view: dict[str, Any] | None = field(default=None, repr=False, metadata={"transient": True})
+    # The surfaces' wire shape of the job once it is final (it never changes again), made once;
+    # `wire.views` names its type, which the core cannot.
+    frozen_view: Any = field(default=None, repr=False, metadata={"transient": True})
 
     @property
     def output_url(self) -> str | None:
@@ -246,7 +251,7 @@ class Jobs:
             seconds *= 1.0 + self._time_rng.uniform(-p.jitter, p.jitter)
         return round(seconds, 3)
 
-    def _set(self, job: Job, status: str, at: float) -> None:
+    def _set(self, job: Job, status: JobStatus, at: float) -> None:
         old = job.status
         if old in FINAL:
             return

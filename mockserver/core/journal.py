@@ -9,11 +9,15 @@ import re
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Reversible
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+from typing_extensions import TypeAliasType
 
 from .patterns import path_matches
 
 MAX_BODY = 16 * 1024
+# Where a request came in: the REST API, GraphQL over HTTP or a WebSocket, media, or elsewhere.
+Surface = TypeAliasType("Surface", Literal["graphql", "rest", "media", "websocket", "other"])
 # Headers whose values are credentials: the journal keeps them masked.
 SECRET_HEADERS = frozenset(
     ("authorization", "proxy-authorization", "x-api-key", "x-admin-token", "cookie", "set-cookie")
@@ -35,7 +39,7 @@ class RecordedRequest:
     method: str
     path: str
     query: str
-    surface: str
+    surface: Surface
     operation: str | None
     key: str | None
     status: int

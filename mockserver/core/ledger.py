@@ -9,10 +9,14 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
+
+from typing_extensions import TypeAliasType
 
 from .errors import InsufficientCredits
 
 MAX_ENTRIES = 1000
+LedgerKind = TypeAliasType("LedgerKind", Literal["initial", "grant", "adjust", "hold", "charge", "release"])
 # Every credit figure is a GraphQL Int (32 bits, signed), so no balance may pass it: fixtures, the
 # control API and the ledger all keep to it.
 MAX_CREDITS = 2**31 - 1
@@ -21,7 +25,7 @@ MAX_CREDITS = 2**31 - 1
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
     at: float
-    kind: str
+    kind: LedgerKind
     amount: int
     job_id: str | None
     available: int
@@ -63,7 +67,7 @@ class Ledger:
     def holds(self) -> dict[str, int]:
         return dict(self._holds)
 
-    def _record(self, kind: str, amount: int, job_id: str | None) -> None:
+    def _record(self, kind: LedgerKind, amount: int, job_id: str | None) -> None:
         entry = LedgerEntry(self._now(), kind, amount, job_id, self.available, self.held)
         self.entries.append(entry)
         self.count += 1
@@ -82,7 +86,7 @@ class Ledger:
         self.entries.extend(entries)
         self.count = state.count
 
-    def grant(self, amount: int, kind: str = "grant") -> None:
+    def grant(self, amount: int, kind: LedgerKind = "grant") -> None:
         self.available += amount
         self.granted += amount
         self._record(kind, amount, None)

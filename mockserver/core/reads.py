@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .accounts import Account
 from .clock import Scheduler
 from .fixtures import PlanFixture
-from .jobs import Job
+from .jobs import Job, JobStatus
 from .ledger import LedgerEntry
 from .ratelimits import DAY, MINUTE
 from .webhooks import Delivery
@@ -74,7 +74,7 @@ class AccountRead:
 class Step:
     """A job's status and when it was reached, or is expected to be (`planned`)."""
 
-    status: str
+    status: JobStatus
     at: float | None
     planned: bool
 

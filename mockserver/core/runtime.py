@@ -9,7 +9,7 @@ emulator up on every request (its `api`, `control` and `observe`), so none keeps
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from .api import Api
 from .assembly import build_emulator
@@ -21,6 +21,9 @@ from .events import Events
 from .fixtures import FixtureError, Fixtures, load_fixtures
 from .observe import Observation
 from .targets import configured_address
+
+# Why the state went back to the fixtures: a reset, or a reload of the fixture files.
+ResetReason = Literal["reset", "reload"]
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -62,7 +65,7 @@ class Runtime:
     def start(self) -> None:
         self.emulator.start()
 
-    async def reset(self, reason: str = "reset") -> Emulator:
+    async def reset(self, reason: ResetReason = "reset") -> Emulator:
         """Back to the fixtures: accounts, jobs, limits, deliveries, journal, faults; the clock runs on."""
         old = self.emulator
         self.store.clear()

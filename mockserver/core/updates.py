@@ -9,14 +9,16 @@ watch sleeps until a transition or an advance wakes it and costs nothing meanwhi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import TypeVar
 
 from .errors import TooManySubscriptions
 from .jobs import FINAL, Job
 
 PROGRESS_TICK = 0.5
 MAX_WATCHES_PER_ACCOUNT = 100
+# A job's view, as the surface that watches shows it: its status and progress are compared.
+View = TypeVar("View", bound=Mapping[str, object])
 
 
 class JobUpdates:
@@ -43,10 +45,10 @@ class JobUpdates:
     def watch(
         self,
         job: Job,
-        view: Callable[[Job], dict[str, Any]],
+        view: Callable[[Job], View],
         catch_up: Callable[[], None],
         tick: float | None,
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncIterator[View]:
         """The job now, then on every change of status or progress, ending with its final state
         (or as soon as the updates are closed). `tick`: how often to look at progress between
         wake-ups (None: only when woken, for a virtual clock). Refused at once (before anything
@@ -65,10 +67,10 @@ class JobUpdates:
     async def _follow(
         self,
         job: Job,
-        view: Callable[[Job], dict[str, Any]],
+        view: Callable[[Job], View],
         catch_up: Callable[[], None],
         tick: float | None,
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncIterator[View]:
         account = job.account_key
         self.check_room(account)  # again: another watch may have started since
         self._per_account[account] = self._per_account.get(account, 0) + 1

@@ -25,7 +25,9 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NamedTuple, TypeVar, get_args
+
+from typing_extensions import TypeAliasType
 
 from .. import __version__
 from .clock import Timer, isoformat
@@ -49,8 +51,11 @@ MAX_KNOWN_DESTINATIONS = 10_000
 # short answer leaves the connection fit for the next attempt), never inflated; the rest is dropped.
 MAX_ANSWER_BYTES = 4096
 K = TypeVar("K")
-PENDING, DELIVERED, FAILED_DELIVERY = "pending", "delivered", "failed"
-STATES = (PENDING, DELIVERED, FAILED_DELIVERY)
+DeliveryState = TypeAliasType("DeliveryState", Literal["pending", "delivered", "failed"])
+PENDING: Final = "pending"
+DELIVERED: Final = "delivered"
+FAILED_DELIVERY: Final = "failed"
+STATES: tuple[DeliveryState, ...] = get_args(DeliveryState.__value__)
 
 # The headers of every attempt (`doitong-mock check` expects these names).
 SIGNATURE_HEADER = "X-Doitong-Signature"
@@ -107,7 +112,7 @@ class Delivery:
     secret: str
     standard: bool
     created_at: float
-    state: str = PENDING
+    state: DeliveryState = PENDING
     attempts: list[Attempt] = field(default_factory=list)
     next_attempt_at: float | None = None
     timer: Timer | None = field(default=None, metadata={"transient": True})
@@ -741,7 +746,7 @@ class Webhooks:
         # answered must not push the retry out of the span it advanced over.
         self._schedule(delivery, at + self._clocks.of(delivery.account_key).scaled(self.retry_delay(automatic)))
 
-    def _finish(self, delivery: Delivery, state: str) -> None:
+    def _finish(self, delivery: Delivery, state: DeliveryState) -> None:
         delivery.state = state
         share = self._shares.get(delivery.account_key)
         if share is not None:

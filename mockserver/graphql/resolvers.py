@@ -13,7 +13,7 @@ from ..core.api import ENTRIES
 from ..core.inputs import from_flat, from_generate
 from ..core.jobs import PAGE_SIZE, Job, encode_cursor
 from ..core.ledger import MAX_ENTRIES
-from ..wire import views
+from ..wire import shapes, views
 from .context import Context
 
 query = QueryType()
@@ -29,13 +29,13 @@ def _ctx(info: GraphQLResolveInfo[Any]) -> Context:
     return context
 
 
-def _view(ctx: Context, job: Job) -> dict[str, Any]:
+def _view(ctx: Context, job: Job) -> shapes.Job:
     return views.job_view(job, ctx.api.now(job))
 
 
 @query.field("avatar")
 @query.field("generation")
-def resolve_job(_: Any, info: GraphQLResolveInfo[Any], id: str) -> dict[str, Any]:
+def resolve_job(_: Any, info: GraphQLResolveInfo[Any], id: str) -> shapes.Job:
     ctx = _ctx(info)
     api = ctx.api
     return _view(ctx, api.job(ctx.account, id))
@@ -59,7 +59,7 @@ def resolve_generations(
 
 
 @query.field("account")
-def resolve_account(_: Any, info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
+def resolve_account(_: Any, info: GraphQLResolveInfo[Any]) -> shapes.Account:
     ctx = _ctx(info)
     api = ctx.api
     return views.account_view(api.account(ctx.account, entries=MAX_ENTRIES))
@@ -72,14 +72,14 @@ def resolve_entries(obj: dict[str, Any], _: GraphQLResolveInfo[Any], last: int |
 
 
 @generation.field("deliveries")
-def resolve_deliveries(obj: dict[str, Any], info: GraphQLResolveInfo[Any]) -> list[dict[str, Any]]:
+def resolve_deliveries(obj: dict[str, Any], info: GraphQLResolveInfo[Any]) -> list[shapes.Delivery]:
     ctx = _ctx(info)
     api = ctx.api
     return [views.delivery_view(d) for d in api.deliveries(ctx.account, obj["id"])]
 
 
 @query.field("catalog")
-def resolve_catalog(_: Any, info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
+def resolve_catalog(_: Any, info: GraphQLResolveInfo[Any]) -> shapes.Catalog:
     ctx = _ctx(info)
     api = ctx.api
     return views.catalog_view(api.catalog(), ctx.base_url)
@@ -98,32 +98,32 @@ def resolve_voices(obj: dict[str, Any], info: GraphQLResolveInfo[Any], language:
 @query.field("estimateCost")
 def resolve_estimate(
     _: Any, info: GraphQLResolveInfo[Any], text: str | None = None, audioUrl: str | None = None
-) -> dict[str, Any]:
+) -> shapes.Estimate:
     api = _ctx(info).api
     return views.estimate_view(api.estimate(text, audioUrl))
 
 
 @mutation.field("generate")
-def resolve_generate(_: Any, info: GraphQLResolveInfo[Any], input: dict[str, Any]) -> dict[str, Any]:
+def resolve_generate(_: Any, info: GraphQLResolveInfo[Any], input: dict[str, Any]) -> shapes.Job:
     ctx = _ctx(info)
     return _view(ctx, ctx.submit(from_generate(input)))
 
 
 @mutation.field("generateAvatar")
-def resolve_generate_avatar(_: Any, info: GraphQLResolveInfo[Any], input: dict[str, Any]) -> dict[str, Any]:
+def resolve_generate_avatar(_: Any, info: GraphQLResolveInfo[Any], input: dict[str, Any]) -> shapes.Job:
     ctx = _ctx(info)
     return _view(ctx, ctx.submit(from_flat(input)))
 
 
 @mutation.field("cancelGeneration")
-def resolve_cancel(_: Any, info: GraphQLResolveInfo[Any], id: str) -> dict[str, Any]:
+def resolve_cancel(_: Any, info: GraphQLResolveInfo[Any], id: str) -> shapes.Job:
     ctx = _ctx(info)
     api = ctx.api
     return _view(ctx, api.cancel(ctx.account, id))
 
 
 @subscription.source("generationUpdated")
-async def watch_generation(_: Any, info: GraphQLResolveInfo[Any], id: str) -> AsyncGenerator[dict[str, Any], None]:
+async def watch_generation(_: Any, info: GraphQLResolveInfo[Any], id: str) -> AsyncGenerator[shapes.Job, None]:
     ctx = _ctx(info)
     api = ctx.api
     job = api.job(ctx.account, id)

@@ -12,7 +12,7 @@ process through httpx's ASGI transport, with the same methods as coroutines.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import httpx
@@ -33,7 +33,7 @@ class _Control:
     """The control API as methods. `_call` sends one request; `_then` maps its result."""
 
     api_key: str
-    account: dict[str, Any]
+    account: Mapping[str, Any]
     clock_kind: ClockKind
 
     def _call(

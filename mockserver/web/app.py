@@ -24,9 +24,9 @@ from ..core.fixtures import Fixtures, load_fixtures
 from ..core.runtime import Runtime
 from ..settings import Settings
 from ..store import open_store
-from ..wire import views
+from ..wire import events, views
 from ..wire.openapi import WebhookTargets, openapi
-from . import control, inspector, media, rest
+from . import control, media, rest
 from .errors import api_error, http_error, server_error
 from .gate import Gate
 from .graphql_media_type import GraphQLMediaType
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
     settings = settings or Settings()
     runtime = Runtime(settings, fixtures or load_fixtures(settings.fixtures), open_store(settings))
     graphql = GraphQLSide(runtime)
-    feed = Feed(runtime.events, inspector.event_encoder(runtime))
+    feed = Feed(runtime.events, events.Encoder(runtime))
 
     def gates(surface: str, admit: bool = True, anonymous: bool = False) -> list[Middleware]:
         return [Middleware(Gate, runtime=runtime, surface=surface, admit=admit, anonymous=anonymous)]
@@ -92,7 +92,6 @@ def create_app(settings: Settings | None = None, fixtures: Fixtures | None = Non
             Route("/openapi.json", openapi_json, methods=["GET"]),
             *media.routes(gates("media", admit=False)),
             *control.routes(runtime),
-            *inspector.ui_routes(),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[Middleware(FrontDoor, runtime=runtime)],

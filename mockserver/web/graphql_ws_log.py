@@ -21,7 +21,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,7 +29,7 @@ from ..core.errors import ApiError, status_of
 from ..core.journal import MAX_BODY, mask
 from ..core.runtime import Runtime
 
-SURFACE = "websocket"
+SURFACE: Final = "websocket"
 PATH = "/graphql"
 SOCKET_LOG = "socket_log"  # the connection's SocketLog, in its scope's state
 # Messages that end an operation, by whom they come from.

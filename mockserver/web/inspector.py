@@ -11,28 +11,27 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
-from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from .. import __version__
-from ..core.errors import BadUserInput, NotFound
+from ..core.errors import NotFound
 from ..core.feed import Feed, Follower, Message
 from ..core.runtime import Runtime
-from ..wire import views
+from ..wire import events
+from ..wire.control_openapi import EVENT_STREAM, Raw
+from ..wire.control_requests import EventsQuery
+from .operations import Op
 from .requests import ENDLESS_STREAM
-from .routing import route
 
 UI_DIR = Path(__file__).with_name("inspector_page")
 UI_PREFIX = "/_mock/ui"
 HEARTBEAT = 15.0  # seconds between comments on an idle stream, so dead connections show
 RETRY_MS = 1000  # how soon an EventSource reconnects
-KINDS = ("request", "journal", "job", "delivery", "ledger", "account", "clock", "fault", "reset")
 MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -54,46 +53,6 @@ CSP = (
 # The event stream
 
 
-def event_encoder(runtime: Runtime) -> Callable[[str, Any], dict[str, Any] | None]:
-    """What each kind of event carries on the stream, as the control API shows the same things."""
-
-    def account(subject: Any) -> dict[str, Any] | None:
-        if isinstance(subject, str):
-            return {"account": {"key": subject, "deleted": True}}
-        try:
-            return {"account": views.control_account_view(runtime.control.account(subject.key, entries=0))}
-        except NotFound:
-            return None  # gone since (a reset in between): the stream's `reset` says so
-
-    def fault(subject: Any) -> dict[str, Any]:
-        return {
-            "fault": views.fault_view(subject) if subject is not None else None,
-            "faults": [views.fault_view(f) for f in runtime.control.faults()],
-        }
-
-    def ledger(subject: Any) -> dict[str, Any]:
-        key, entry = subject
-        return {"account": key, "entry": views.ledger_entry_view(entry)}
-
-    kinds: dict[str, Callable[[Any], dict[str, Any] | None]] = {
-        "request": lambda subject: {"request": views.request_brief_view(subject)},
-        "job": lambda subject: {"job": views.control_job_view(subject, runtime.control.now(subject))},
-        "delivery": lambda subject: {"delivery": views.delivery_view(subject)},
-        "ledger": ledger,
-        "account": account,
-        "clock": lambda _: {"clock": views.control_clock_view(runtime.control.clock())},
-        "fault": fault,
-        "journal": lambda subject: {"removed": subject},
-        "reset": lambda subject: {"reason": subject},
-    }
-
-    def encode(kind: str, subject: Any) -> dict[str, Any] | None:
-        encoder = kinds.get(kind)
-        return encoder(subject) if encoder is not None else None
-
-    return encode
-
-
 def frame(seq: int, kind: str, data: str) -> bytes:
     """One server-sent event (the data is one line of JSON)."""
     return f"id: {seq}\nevent: {kind}\ndata: {data}\n\n".encode()
@@ -105,7 +64,7 @@ class EventStream(Response):
 
     media_type = "text/event-stream"
 
-    def __init__(self, feed: Feed, kinds: frozenset[str] | None, hello: dict[str, Any]) -> None:
+    def __init__(self, feed: Feed, kinds: frozenset[str] | None, hello: Mapping[str, object]) -> None:
         self.feed = feed
         self.kinds = kinds
         self.hello = hello
@@ -146,30 +105,20 @@ async def _body(send: Send, chunk: bytes) -> None:
     await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
 
-def _json(data: dict[str, Any]) -> str:
+def _json(data: Mapping[str, object]) -> str:
     return json.dumps(data, separators=(",", ":"))
 
 
-async def event_stream(request: Request) -> Response:
-    """GET /_mock/events[?kinds=job,delivery]: what changes, as server-sent events."""
-    raw = request.query_params.get("kinds")
-    kinds: frozenset[str] | None = None
-    if raw:
-        kinds = frozenset(k.strip() for k in raw.split(",") if k.strip())
-        unknown = kinds - set(KINDS)
-        if unknown:
-            raise BadUserInput(
-                f"unknown event kinds {', '.join(sorted(unknown))} (known: {', '.join(KINDS)})", field="kinds"
-            )
+async def event_stream(request: Request, query: EventsQuery) -> Response:
+    """What changes in the mock, as server-sent events (each `data` one line of JSON)
+
+    `hello` comes first on every connection, `lagged` when this client fell behind; `kinds`
+    narrows the rest.
+    """
+    kinds = frozenset(query.kinds) if query.kinds else None
     runtime: Runtime = request.app.state.runtime
     feed: Feed = request.app.state.feed
-    hello = {
-        "version": __version__,
-        "clock": views.control_clock_view(runtime.control.clock()),
-        "kinds": sorted(kinds) if kinds is not None else list(KINDS),
-        "adminToken": runtime.settings.admin_token is not None,
-    }
-    return EventStream(feed, kinds, hello)
+    return EventStream(feed, kinds, events.hello(runtime, __version__, kinds))
 
 
 # The page
@@ -182,26 +131,30 @@ def _ui_files() -> dict[str, Path]:
     }
 
 
-def ui_routes() -> list[Route]:
+def table() -> list[tuple[str, bool, dict[str, Op]]]:
+    """The event stream, which needs the admin token like all of /_mock, and the page's files,
+    which do not (everything the page reads does)."""
     files = _ui_files()
 
-    async def redirect(request: Request) -> Response:
+    async def inspector_page(request: Request) -> Response:
+        """The inspector page (at /_mock/ui/)"""
         return RedirectResponse(UI_PREFIX + "/", status_code=307)
 
-    async def page_file(request: Request) -> Response:
-        name = request.path_params["path"] or "index.html"
-        path = files.get(name)
-        if path is None:
-            raise NotFound(f"no file {name!r} in the inspector")
+    async def inspector_file(request: Request, path: str) -> Response:
+        """A file of the inspector page (its files need no token; everything it reads does)"""
+        found = files.get(path or "index.html")
+        if found is None:
+            raise NotFound(f"no file {path!r} in the inspector")
         headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
-        if path.suffix == ".html":
+        if found.suffix == ".html":
             headers["Content-Security-Policy"] = CSP
             # Its own origin only: the journal leaves out the videos the page itself plays.
             headers["Referrer-Policy"] = "same-origin"
-        return FileResponse(path, media_type=MEDIA_TYPES.get(path.suffix), headers=headers)
+        return FileResponse(found, media_type=MEDIA_TYPES.get(found.suffix), headers=headers)
 
+    media = tuple(sorted({m.split(";")[0] for m in MEDIA_TYPES.values()}))
     return [
-        route(UI_PREFIX, get=redirect),
-        route(UI_PREFIX + "/{path:path}", get=page_file),
+        ("/events", True, {"get": Op(event_stream, raw=Raw(200, (EVENT_STREAM,), "Events until the client leaves"))}),
+        ("/ui", False, {"get": Op(inspector_page, raw=Raw(307, (), "To /_mock/ui/"))}),
+        ("/ui/{path:path}", False, {"get": Op(inspector_file, errors=(NotFound,), raw=Raw(200, media, "The file"))}),
     ]
-

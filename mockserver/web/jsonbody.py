@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -18,15 +19,16 @@ MAX_BODY = 1024 * 1024
 BODY_HEADERS = frozenset({b"content-length", b"content-type"})
 
 
-async def read_json(request: Request, max_bytes: int = MAX_BODY, allow_empty: bool = False) -> Any:
-    """The parsed JSON body; with `allow_empty`, None for a request with no body at all."""
+async def read_json(request: Request, max_bytes: int = MAX_BODY, absent: Callable[[], Any] | None = None) -> Any:
+    """The parsed JSON body; with `absent`, what it makes for a request with no body at all (a
+    body of JSON `null` is a body, not its absence)."""
     headers = first_headers(request.scope, BODY_HEADERS)
     length, ctype = headers.get("content-length"), headers.get("content-type")
     if length is not None and length.isdecimal() and int(length) > max_bytes:
         raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
     body = await _read_body(request, max_bytes)
-    if allow_empty and not body:
-        return None
+    if absent is not None and not body:
+        return absent()
     media = ctype.split(";", 1)[0].strip().lower() if ctype else ""
     if media != "application/json" and not media.endswith("+json"):
         got = f"got {ctype!r}" if ctype else "none was sent"
@@ -76,17 +78,25 @@ def _describe(error: ErrorDetails) -> BadUserInput:
         return BadUserInput(f"unknown field {loc!r}", field=loc)
     if kind == "missing":
         return BadUserInput(f"missing required field {loc!r}", field=loc)
-    if kind == "model_type":
-        return BadUserInput("request body must be a JSON object")
+    if kind in ("model_type", "dict_type"):
+        return BadUserInput(f"field {loc!r} must be a JSON object, not {json_kind(error['input'])}", field=loc)
     return BadUserInput(f"field {loc!r}: {error['msg']}", field=loc or None)
 
 
 M = TypeVar("M", bound=BaseModel)
 
 
+def json_kind(value: Any) -> str:
+    """What a parsed JSON value is, as a message names it."""
+    if value is None:
+        return "null"
+    kinds = ((bool, "a boolean"), (int | float, "a number"), (str, "a string"), (list, "an array"), (dict, "an object"))
+    return next(name for kind, name in kinds if isinstance(value, kind))
+
+
 def parse_body(model: type[M], data: Any) -> M:
     if not isinstance(data, dict):
-        raise BadUserInput("request body must be a JSON object")
+        raise BadUserInput(f"request body must be a JSON object, not {json_kind(data)}")
     check_strings(data)
     try:
         return model.model_validate(data)

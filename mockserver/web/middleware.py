@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core.accounts import api_key
 from ..core.errors import Forbidden
-from ..core.journal import MAX_BODY, RawHeaders, content_type, is_textual
+from ..core.journal import MAX_BODY, RawHeaders, Surface, content_type, is_textual
 from ..core.runtime import Runtime
 from ..settings import Settings
 from .errors import error_response
@@ -38,7 +38,7 @@ EXPOSED_HEADERS = [
 ]
 
 
-def surface_of(path: str) -> str:
+def surface_of(path: str) -> Surface:
     if path == "/graphql":
         return "graphql"
     if path == "/v1" or path.startswith("/v1/"):

@@ -6,6 +6,7 @@ and adds the rate-limit headers to whatever they answer; a route only does its o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -22,7 +23,7 @@ from .responses import JSONResponse
 from .routing import route
 
 
-def data(payload: dict[str, Any]) -> Response:
+def data(payload: Mapping[str, Any]) -> Response:
     return JSONResponse({"data": payload})
 
 

@@ -1,4 +1,5 @@
-"""Wire shapes: the emulator's objects as the REST, GraphQL and control surfaces send them.
+"""Wire views: the emulator's objects as the REST, GraphQL and control surfaces send them, each
+built as exactly its shape in `shapes` (mypy --strict checks every key and value).
 
 GraphQL's default resolvers read the same dicts, so a field has one name and one value on every
 surface.
@@ -7,7 +8,6 @@ surface.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from ..core.clock import isoformat
 from ..core.faults import Fault
@@ -19,15 +19,19 @@ from ..core.ledger import LedgerEntry
 from ..core.reads import AccountRead, ClockRead, JobDetail
 from ..core.webhooks import Attempt, Delivery
 from ..speed import format_speed
+from . import shapes
 
 
-def job_view(job: Job, now: float) -> dict[str, Any]:
+def job_view(job: Job, now: float) -> shapes.Job:
     """A finished job never changes again, so its view is made once; callers only read it."""
     if job.frozen_view is not None:
-        return job.frozen_view
-    req = job.plan.request
+        frozen: shapes.Job = job.frozen_view
+        return frozen
+    plan = job.plan
+    req = plan.request
     url = job.output_url
-    view = {
+    error = job.error
+    view: shapes.Job = {
         "id": job.id,
         "status": job.status,
         "type": req.type,
@@ -35,15 +39,15 @@ def job_view(job: Job, now: float) -> dict[str, Any]:
         "service": req.provider,
         "url": url,
         "videoUrl": url,
-        "metadata": job.metadata,
-        "creditCost": job.plan.credit_cost,
+        "metadata": {"duration": plan.duration, "width": plan.width, "height": plan.height},
+        "creditCost": plan.credit_cost,
         "createdAt": isoformat(job.created_at),
         "startedAt": isoformat(job.started_at),
         "completedAt": isoformat(job.finished_at),
         "progress": job.progress(now),
-        "duration": job.plan.duration,
+        "duration": plan.duration,
         "webhookUrl": req.webhook_url,
-        "error": job.error,
+        "error": None if error is None else {"code": error["code"], "message": error["message"]},
         "text": req.text,
         "avatarId": req.avatar_id,
         "imageUrl": req.image_url,
@@ -59,7 +63,7 @@ def job_view(job: Job, now: float) -> dict[str, Any]:
     return view
 
 
-def page_info(page: Page) -> dict[str, Any]:
+def page_info(page: Page) -> shapes.PageInfo:
     return {"hasNextPage": page.has_next, "endCursor": page.end_cursor}
 
 
@@ -67,7 +71,7 @@ def cursors(page: Page) -> list[str]:
     return [encode_cursor(j.seq) for j in page.jobs]
 
 
-def ledger_entry_view(entry: LedgerEntry) -> dict[str, Any]:
+def ledger_entry_view(entry: LedgerEntry) -> shapes.LedgerEntry:
     return {
         "at": isoformat(entry.at),
         "kind": entry.kind,
@@ -79,7 +83,7 @@ def ledger_entry_view(entry: LedgerEntry) -> dict[str, Any]:
     }
 
 
-def account_view(read: AccountRead) -> dict[str, Any]:
+def account_view(read: AccountRead) -> shapes.Account:
     credits, usage = read.credits, read.usage
     return {
         "id": read.id,
@@ -104,7 +108,7 @@ def account_view(read: AccountRead) -> dict[str, Any]:
     }
 
 
-def control_account_view(read: AccountRead) -> dict[str, Any]:
+def control_account_view(read: AccountRead) -> shapes.AccountInfo:
     """The control API's view: the account as its owner sees it, plus what tests need to use it."""
     return {
         **account_view(read),
@@ -116,7 +120,7 @@ def control_account_view(read: AccountRead) -> dict[str, Any]:
     }
 
 
-def plan_view(plan_id: str, plan: PlanFixture) -> dict[str, Any]:
+def plan_view(plan_id: str, plan: PlanFixture) -> shapes.Plan:
     return {
         "id": plan_id,
         "name": plan.name,
@@ -126,7 +130,7 @@ def plan_view(plan_id: str, plan: PlanFixture) -> dict[str, Any]:
     }
 
 
-def catalog_view(fixtures: Fixtures, base_url: str) -> dict[str, Any]:
+def catalog_view(fixtures: Fixtures, base_url: str) -> shapes.Catalog:
     return {
         "avatars": [
             {
@@ -146,7 +150,7 @@ def catalog_view(fixtures: Fixtures, base_url: str) -> dict[str, Any]:
     }
 
 
-def attempt_view(attempt: Attempt) -> dict[str, Any]:
+def attempt_view(attempt: Attempt) -> shapes.Attempt:
     return {
         "number": attempt.number,
         "at": isoformat(attempt.at),
@@ -159,7 +163,7 @@ def attempt_view(attempt: Attempt) -> dict[str, Any]:
     }
 
 
-def delivery_view(delivery: Delivery) -> dict[str, Any]:
+def delivery_view(delivery: Delivery) -> shapes.Delivery:
     """`body` is the exact text POSTed (what the signature is over); `payload` is it parsed."""
     body = delivery.body.decode("utf-8", "replace")
     return {
@@ -177,7 +181,7 @@ def delivery_view(delivery: Delivery) -> dict[str, Any]:
     }
 
 
-def fault_view(fault: Fault) -> dict[str, Any]:
+def fault_view(fault: Fault) -> shapes.Fault:
     return {
         "id": fault.id,
         "remaining": fault.remaining,
@@ -197,7 +201,7 @@ def fault_view(fault: Fault) -> dict[str, Any]:
     }
 
 
-def request_brief_view(entry: RecordedRequest) -> dict[str, Any]:
+def request_brief_view(entry: RecordedRequest) -> shapes.RequestBrief:
     """A journal entry without headers and bodies: a row of a list."""
     return {
         "id": entry.id,
@@ -216,7 +220,7 @@ def request_brief_view(entry: RecordedRequest) -> dict[str, Any]:
     }
 
 
-def request_view(entry: RecordedRequest, unmasked: bool = False) -> dict[str, Any]:
+def request_view(entry: RecordedRequest, unmasked: bool = False) -> shapes.RecordedRequest:
     """A journal entry: what was received (headers with credentials masked, unless asked) and
     answered. Bodies are kept up to MAX_BODY bytes: `bodyTruncated` says when one was cut, and
     `bodySize` is its whole size."""
@@ -226,10 +230,10 @@ def request_view(entry: RecordedRequest, unmasked: bool = False) -> dict[str, An
         "body": entry.body,
         "bodySize": entry.body_size,
         "bodyTruncated": entry.body_truncated,
-        "headers": [list(pair) for pair in headers],
+        "headers": [(name, value) for name, value in headers],
         "response": {
             "status": entry.status,
-            "headers": [list(pair) for pair in entry.response_headers],
+            "headers": [(name, value) for name, value in entry.response_headers],
             "body": entry.response_body,
             "bodySize": entry.response_size,
             "bodyTruncated": entry.response_truncated,
@@ -237,11 +241,11 @@ def request_view(entry: RecordedRequest, unmasked: bool = False) -> dict[str, An
     }
 
 
-def estimate_view(price: Estimate) -> dict[str, Any]:
+def estimate_view(price: Estimate) -> shapes.Estimate:
     return {"duration": price.duration, "credits": price.credits, "tier": price.tier}
 
 
-def clock_view(clock: ClockRead) -> dict[str, Any]:
+def clock_view(clock: ClockRead) -> shapes.PlainClock:
     return {
         "now": clock.now,
         "iso": isoformat(clock.now),
@@ -250,7 +254,7 @@ def clock_view(clock: ClockRead) -> dict[str, Any]:
     }
 
 
-def control_clock_view(clock: ClockRead) -> dict[str, Any]:
+def control_clock_view(clock: ClockRead) -> shapes.Clock:
     """A clock (the server's, or the one an account follows), whether it is the account's own,
     and when its next scheduled event (job transition, webhook retry) is due."""
     due = clock.next_due
@@ -262,7 +266,7 @@ def control_clock_view(clock: ClockRead) -> dict[str, Any]:
     }
 
 
-def clock_moved_view(clock: ClockRead, ran: int) -> dict[str, Any]:
+def clock_moved_view(clock: ClockRead, ran: int) -> shapes.ClockMoved:
     """After an advance or a settle: the clock, how many timers ran, and how many webhook
     attempts are still in flight (past the wait, they go on in the background)."""
     return {**control_clock_view(clock), "ran": ran, "inFlight": clock.in_flight}
@@ -271,7 +275,7 @@ def clock_moved_view(clock: ClockRead, ran: int) -> dict[str, Any]:
 # The inspector's views of jobs: any account's, with what the control API and the page show.
 
 
-def control_job_view(job: Job, now: float) -> dict[str, Any]:
+def control_job_view(job: Job, now: float) -> shapes.ControlJob:
     """A job as its owner sees it, plus its account, its planned times, tier and scenario."""
     scenario = job.plan.scenario
     return {
@@ -285,7 +289,7 @@ def control_job_view(job: Job, now: float) -> dict[str, Any]:
     }
 
 
-def control_job_detail_view(detail: JobDetail) -> dict[str, Any]:
+def control_job_detail_view(detail: JobDetail) -> shapes.JobDetail:
     """One job with its timeline, its credits' ledger entries and its webhook deliveries."""
     return {
         **control_job_view(detail.job, detail.now),

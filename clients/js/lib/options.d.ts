@@ -1,57 +1,28 @@
 /**
  * What callers pass to the handles' methods: the control API's bodies and queries, shaped for a
- * test (arrays, dates and booleans where the wire takes comma-separated text and 1 or 0). These
- * are the package's own API: they stay when the wire types of api.ts are generated.
+ * test (a value or several, dates, booleans, where the wire takes comma-separated text and 1 or
+ * 0). The filters are the operations' query parameters as the generated types say them, with
+ * only those shapes changed, so a parameter the server renames or drops goes from here too.
  */
-import type { ClockKind, DeliveryState, FaultMatch, JobStatus, NewAccountBody, NewFaultBody, Surface } from './api.js';
+import type { ClockKind, FaultMatch, JobStatus, NewAccountBody, NewFaultBody, QueryOf } from './api.js';
 /** A clock's speed: `realtime`, `instant` or a factor (0.001 to 1,000,000). */
 export type Speed = 'realtime' | 'instant' | number | `${number}`;
 /** Query of `GET /_mock/jobs`. */
-export interface JobFilters {
-    account?: string;
+export interface JobFilters extends Omit<QueryOf<'listJobs'>, 'status'> {
     /** One status or several. */
     status?: JobStatus | JobStatus[];
-    /** Searched in the id, account key, status, text, avatar, voice, scenario, error and URLs. */
-    text?: string;
-    /** A job's `seq`: the page just older than it. */
-    before?: number;
-    limit?: number;
 }
-/** Query of `GET /_mock/requests`. */
-export interface RequestFilters {
-    key?: string;
-    method?: string;
-    /** A path; ending in `*` it is a prefix. */
-    path?: string;
+/** Query of `GET /_mock/requests` (`brief` is not one: `requests()` answers entries in full). */
+export interface RequestFilters extends Omit<QueryOf<'listRequests'>, 'status' | 'since' | 'brief'> {
     /** Codes and classes, one or several: `404`, `'4xx'`, `['4xx', '5xx']`. */
     status?: number | string | (number | string)[];
-    operation?: string;
-    surface?: Surface;
     /** Unix seconds, an ISO 8601 time or a Date. */
     since?: number | string | Date;
-    /** Searched in paths, operations, keys and both bodies. */
-    text?: string;
-    /** The request that made the job and every one that names it. */
-    job?: string;
-    /** true: only the requests a fault answered; false: the others. */
-    fault?: boolean;
-    before?: number;
-    limit?: number;
 }
 /** Query of `GET /_mock/deliveries`. */
-export interface DeliveryFilters {
-    job?: string;
-    account?: string;
-    state?: DeliveryState;
-    text?: string;
-    before?: string;
-    limit?: number;
-}
+export type DeliveryFilters = QueryOf<'listDeliveries'>;
 /** Query of `GET /_mock/deliveries/{id}`: wait until `attempts` are recorded, at most `wait` seconds. */
-export interface DeliveryWait {
-    attempts?: number;
-    wait?: number;
-}
+export type DeliveryWait = QueryOf<'getDelivery'>;
 /** How long an advance or a settle may wait for the webhook attempts it starts. */
 export interface WaitOptions {
     /** Real seconds to wait for webhook attempts in all (the mock's default: 60). */

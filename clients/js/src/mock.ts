@@ -13,6 +13,7 @@ import type {
   EventKind,
   Fault,
   FaultList,
+  FullRequestList,
   Health,
   Job,
   JobDetail,
@@ -22,8 +23,8 @@ import type {
   NewAccountBody,
   RecordedRequest,
   Removed,
-  RequestList,
   ResetResult,
+  SettleBody,
 } from './api.js';
 import { Account } from './account.js';
 import { type EventsOptions, type MockEvent, readEvents } from './events.js';
@@ -137,10 +138,10 @@ export class DoitongMock {
   }
 
   /** @internal An advance or a settle: the call waits as long as the mock may, and a margin. */
-  clockCall(path: string, body: AdvanceBody, options: WaitOptions): Promise<ClockMoved> {
+  clockCall(path: string, body: AdvanceBody | SettleBody, options: WaitOptions): Promise<ClockMoved> {
     const waits = options.timeout === undefined ? {} : { timeout: options.timeout };
     return this.transport.call('POST', path, {
-      body: { ...body, ...waits } satisfies AdvanceBody,
+      body: { ...body, ...waits } satisfies AdvanceBody | SettleBody,
       timeoutMs: ((options.timeout ?? ADVANCE_WAIT_S) + CALL_MARGIN_S) * 1000,
     });
   }
@@ -201,7 +202,7 @@ export class DoitongMock {
   /** Journal entries, oldest first: the newest `limit` (1000) that match the filters. */
   async requests(filters: RequestFilters = {}): Promise<RecordedRequest[]> {
     const query: Record<string, QueryValue> = { limit: 1000, ...filters };
-    return (await this.transport.call<RequestList>('GET', '/_mock/requests', { query })).requests;
+    return (await this.transport.call<FullRequestList>('GET', '/_mock/requests', { query })).requests;
   }
 
   /** Clear the journal; returns how many entries it held. */

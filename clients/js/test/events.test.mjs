@@ -63,5 +63,6 @@ test('an unknown kind is refused with the API error', async () => {
   const refused = await mock.events({ kinds: ['jobs'] }).next().catch((e) => e);
   assert.ok(refused instanceof ControlApiError);
   assert.equal(refused.code, 'BAD_USER_INPUT');
-  assert.match(refused.message, /unknown event kinds jobs/);
+  assert.match(refused.message, /query parameter 'kinds': .*'job'.* \(got 'jobs'\)/);
+  assert.equal(refused.extensions.field, 'kinds');
 });
