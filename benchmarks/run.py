@@ -560,7 +560,7 @@ def user_suite(tests: int, rounds: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="2 rounds of 3 s load runs and 3 start-ups instead of 3 of 5 s and 7")
+    parser.add_argument("--quick", action="store_true", help="2 rounds of 3 s load runs and 3 start-ups instead of 3 of 5 s and 11")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -569,7 +569,7 @@ def main() -> None:
           f"{time.strftime('%Y-%m-%d %H:%M')}", flush=True)
     jar = wiremock_jar()
     try:
-        startup_times(jar, 3 if args.quick else 7)
+        startup_times(jar, 3 if args.quick else 11)
         plugin_import(5 if args.quick else 15)
         user_suite(50 if args.quick else 150, 1 if args.quick else 3)
         memory(throughput(jar, seconds, 2 if args.quick else 3), seconds)

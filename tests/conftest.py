@@ -31,6 +31,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[WORK_TREE] = _work_tree()
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """xdist schedules by node id: two tests with one id would run once between them."""
+    seen: set[str] = set()
+    repeated = sorted({item.nodeid for item in session.items if item.nodeid in seen or seen.add(item.nodeid)})
+    if repeated:
+        raise pytest.UsageError("tests share a node id, so xdist would run one of each: " + ", ".join(repeated[:5]))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Nothing a test writes may land in the work tree: the run fails if `git status` changed."""
     if hasattr(session.config, "workerinput"):
