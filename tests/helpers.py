@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -178,27 +179,35 @@ class Exited:
     peak_rss_mb: float
 
 
+# Starts the command given after the cap and the report file, with its address space capped, and
+# writes the command's own peak resident size to the report. A child's peak counts the memory of
+# the process it was forked from, so the command is started from this small process, not from the
+# test's (a pytest worker that has run a browser test is itself past 200 MB).
+_LAUNCHER = """
+import os, resource, sys
+cap, report, *argv = sys.argv[1:]
+resource.setrlimit(resource.RLIMIT_AS, (int(cap), int(cap)))
+pid = os.posix_spawn(argv[0], argv, os.environ)
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as f:
+    f.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status) & 0xFF)
+"""
+
+
 def run_to_exit(args: list[str], cwd: Path, timeout: float = 60, memory_cap_mb: int = 1024) -> Exited:
-    """Run `python -m mockserver ARGS` until it exits; its peak resident size is its own (wait4),
-    and its address space is capped, so a run-away on old code fails the test instead of the machine."""
-    import resource
-
-    def cap() -> None:
-        limit = memory_cap_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    out = cwd / f"exited-{time.monotonic_ns()}.log"
+    """Run `python -m mockserver ARGS` until it exits; its peak resident size is its own, and its
+    address space is capped, so a run-away on old code fails the test instead of the machine."""
+    stamp = time.monotonic_ns()
+    out, report = cwd / f"exited-{stamp}.log", cwd / f"exited-{stamp}.rss"
+    command = [sys.executable, "-c", _LAUNCHER, str(memory_cap_mb * 1024 * 1024), str(report),
+               sys.executable, "-m", "mockserver", *args]
     with out.open("w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "mockserver", *args], stdout=log, stderr=subprocess.STDOUT,
-                                   cwd=cwd, preexec_fn=cap)
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            process.returncode = os.waitstatus_to_exitcode(status)
-            return Exited(process.returncode, out.read_text(errors="replace"), usage.ru_maxrss / 1024)
-        if time.monotonic() > deadline:
-            process.kill()
-            process.wait()
-            raise AssertionError(f"still running after {timeout} s:\n{out.read_text(errors='replace')[-2000:]}")
-        time.sleep(0.05)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True)
+    try:
+        returncode = process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise AssertionError(f"still running after {timeout} s:\n{out.read_text(errors='replace')[-2000:]}") from None
+    return Exited(returncode, out.read_text(errors="replace"), int(report.read_text()) / 1024)

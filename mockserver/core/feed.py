@@ -30,7 +30,7 @@ LAGGED = "lagged"
 Encoder = Callable[[str, Any], Mapping[str, object] | None]
 
 
-@with_config(ConfigDict(extra="forbid", use_attribute_docstrings=True))
+@with_config(ConfigDict(extra="forbid"))
 class Lagged(TypedDict):
     """This follower fell behind: read the state afresh."""
 

@@ -11,6 +11,7 @@ the routes and the OpenAPI document from the same declarations.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hmac
 from datetime import datetime
@@ -116,7 +117,8 @@ async def openapi_document(request: Request) -> dict[str, Any]:
     routes need one on this server, its `security` says.
     """
     token = runtime_of(request).settings.admin_token is not None
-    return control_openapi(operations(), base_url(request), token)
+    # Built once (a few hundred milliseconds of pydantic), off the event loop: other requests go on.
+    return await asyncio.to_thread(control_openapi, operations(), base_url(request), token)
 
 
 async def health(request: Request) -> shapes.Health:

@@ -21,7 +21,8 @@ from typing_extensions import TypedDict, is_typeddict
 
 from .. import __version__
 from ..core import errors
-from . import events, shapes
+from . import control_requests, events, shapes
+from .field_docs import field_docs
 
 REF = "#/components/schemas/{model}"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -129,13 +130,13 @@ def _schemas(operations: tuple[Operation, ...]) -> tuple[dict[tuple[str, str], A
             inputs.append(((op.name, "path:" + name), "validation", TypeAdapter(tp)))
     found, defs = TypeAdapter.json_schemas(inputs, ref_template=REF, schema_generator=_Schemas)
     components: dict[str, Any] = defs.get("$defs", {})
+    _describe_fields(components)
     queries = {op.query.__name__ for op in operations if op.query is not None}
     schemas = {key: _inline(schema, components, queries) for (key, _), schema in found.items()}
     for name in queries:
         components.pop(name, None)
     odd = [name for name in components if "__" in name]
     assert not odd, f"two classes share a name: {odd}"
-    _inherit_descriptions(components)
     return schemas, dict(sorted(components.items()))
 
 
@@ -146,39 +147,40 @@ def _inline(schema: dict[str, Any], components: dict[str, Any], queries: set[str
     return dict(components[name]) if name in queries else schema
 
 
-def _shape_classes() -> dict[str, type]:
+def _classes() -> dict[str, type]:
     found: dict[str, type] = {}
-    for module in (shapes, events):
+    for module in (shapes, events, control_requests):
         for value in vars(module).values():
-            if isinstance(value, type) and is_typeddict(value):
+            if isinstance(value, type) and (is_typeddict(value) or issubclass(value, BaseModel)):
                 found[value.__name__] = value
     return found
 
 
-def _inherit_descriptions(components: dict[str, Any]) -> None:
-    """A field's description, stated where a shape declares it, holds in the shapes that extend
-    it too (pydantic reads a field's docstring only in the class that declares it)."""
-    classes = _shape_classes()
-
-    def described(cls: type, field: str) -> str | None:
-        for base in getattr(cls, "__orig_bases__", ()):
-            schema = components.get(getattr(base, "__name__", ""), {})
-            text = schema.get("properties", {}).get(field, {}).get("description")
-            if text is None and is_typeddict(base):
-                text = described(base, field)
-            if text is not None:
-                return str(text)
-        return None
-
+def _describe_fields(components: dict[str, Any]) -> None:
+    """Each field's docstring as its description, also in the shapes that inherit the field."""
+    classes = _classes()
     for name, schema in components.items():
         cls = classes.get(name)
         if cls is None:
             continue
+        docs = _docs_of(cls)
         for field, prop in schema.get("properties", {}).items():
-            if "description" not in prop:
-                text = described(cls, field)
-                if text is not None:
-                    prop["description"] = text
+            if field in docs and "description" not in prop:
+                prop["description"] = docs[field]
+
+
+def _docs_of(cls: type) -> dict[str, str]:
+    """Field docstrings by the name on the wire, the nearest class's first."""
+    if issubclass(cls, BaseModel):
+        docs: dict[str, str] = {}
+        for klass in reversed(cls.__mro__):
+            docs.update(field_docs(klass))
+        return {(info.alias or field): docs[field] for field, info in cls.model_fields.items() if field in docs}
+    inherited: dict[str, str] = {}
+    for base in reversed(getattr(cls, "__orig_bases__", ())):
+        if is_typeddict(base):
+            inherited.update(_docs_of(base))
+    return {**inherited, **field_docs(cls)}
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:

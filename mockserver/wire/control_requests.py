@@ -35,7 +35,7 @@ MAX_DELIVERY_WAIT = 60.0
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class NewAccountBody(_Body):
@@ -151,7 +151,7 @@ Comma = BeforeValidator(_split)
 
 
 class _Query(BaseModel):
-    model_config = ConfigDict(extra="ignore", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="ignore")
 
     @model_validator(mode="before")
     @classmethod

@@ -25,7 +25,7 @@ from ..core.webhooks import DeliveryState
 Header = tuple[str, str]
 
 
-@with_config(ConfigDict(extra="forbid", use_attribute_docstrings=True))
+@with_config(ConfigDict(extra="forbid"))
 class Shape(TypedDict):
     """What every wire shape is: a JSON object with exactly the keys its class declares."""
 
@@ -33,7 +33,7 @@ class Shape(TypedDict):
 # Errors: every surface's, in the document's format (`envelope` makes them)
 
 
-@with_config(ConfigDict(extra="allow", use_attribute_docstrings=True))
+@with_config(ConfigDict(extra="allow"))
 class ErrorExtensions(TypedDict):
     """`code` says what went wrong; some errors add more (`limit`, `retryAfter`, ...)."""
 
