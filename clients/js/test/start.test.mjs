@@ -103,12 +103,13 @@ test('a command that is not there, or never answers, is a StartError that says s
 
 for (const how of ['SIGINT', 'SIGTERM', 'SIGHUP', 'exit', 'throw']) {
   test(`a runner that ends by ${how} without stop() takes the server and its children with it`, async () => {
-    const runner = spawn(process.execPath, [RUNNER, how, PYTHON], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const runner = spawn(process.execPath, [RUNNER, how, PYTHON], { stdio: ['pipe', 'pipe', 'pipe'] });
     const [line] = await once(runner.stdout, 'data');
     const { baseUrl, pid } = JSON.parse(line.toString());
     assert.equal(await answers(baseUrl), true);  // served by the shell's child, the runner's grandchild
     const ended = once(runner, 'exit');
     if (how.startsWith('SIG')) runner.kill(how);
+    else runner.stdin.write('end now\n');
     const [code, signal] = await ended;
     if (how.startsWith('SIG')) assert.equal(signal, how);  // the signal still ends the runner as it would have
     else assert.equal(code, how === 'exit' ? 0 : 1);
