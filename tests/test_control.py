@@ -297,3 +297,25 @@ def test_the_generation_changes_with_a_fresh_state_and_survives_a_restart_with_t
     assert httpx.get(third.base_url + "/healthz").json()["generation"] == after_reset
     fresh = server_factory("--seed", "4", "--no-access-log")
     assert httpx.get(fresh.base_url + "/healthz").json()["generation"] not in (generation, after_reset)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content", "params"),
+    [
+        ("GET", "/_mock/requests", None, "since=0001-01-01T00:00:00"),
+        ("POST", "/_mock/accounts", '{"credits": ' + "1" * 5000 + "}", ""),
+        ("POST", "/v1/avatar", '{"service": "hedra", "text": "Hi", "avatarId": "professional-1", "n": ' + "9" * 5000 + "}", ""),
+        ("POST", "/graphql", '{"query": "{ __typename }", "variables": {"a": ' + "7" * 5000 + "}}", ""),
+        ("POST", "/_mock/faults", '{"status": 500, "extensions": {"n": 18446744073709551616}}', ""),
+        ("POST", "/_mock/faults", '{"status": 500, "extensions": {"n": ' + "[" * 300 + "]" * 300 + "}}", ""),
+        ("GET", "/_mock/requests", None, "status=503&status=400"),
+    ],
+    ids=["since-year-1", "huge-int-control", "huge-int-rest", "huge-int-graphql",
+         "extensions-past-64-bits", "extensions-nested-deep", "repeated-query-parameter"],
+)
+def test_careless_input_is_a_400_that_says_what_is_wrong_never_a_500(http, method, path, content, params):
+    headers = {"Content-Type": "application/json", **api_key(), **bearer()}
+    r = http.request(method, f"{path}?{params}", content=content, headers=headers)
+    assert r.status_code == 400, (r.status_code, r.text[:300])
+    error = r.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and error["message"], error

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -47,6 +48,8 @@ async def read_json(request: Request, max_bytes: int = MAX_BODY, absent: Callabl
         ) from None
     except RecursionError:
         raise BadUserInput("malformed JSON: nested too deeply") from None
+    except ValueError:  # Python's limit on the digits of an integer
+        raise BadUserInput(f"malformed JSON: a number has more than {sys.get_int_max_str_digits()} digits") from None
 
 
 async def _read_body(request: Request, max_bytes: int) -> bytes:

@@ -13,11 +13,12 @@ from __future__ import annotations
 import inspect
 import re
 import typing
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -93,7 +94,13 @@ def _path_value(name: str, adapter: TypeAdapter[Any], raw: str) -> Any:
         raise BadUserInput(f"path parameter {name!r}: {exc.errors()[0]['msg']} (got {raw!r})", field=name) from None
 
 
-def parse_query(model: type[BaseModel], params: Mapping[str, str]) -> Any:
+def parse_query(model: type[BaseModel], params: QueryParams) -> Any:
+    given = [name for name, _ in params.multi_items()]
+    repeated = sorted({name for name in given if given.count(name) > 1})
+    if repeated:
+        name = repeated[0]
+        raise BadUserInput(f"query parameter {name!r} is given more than once: give its values once, "
+                           f"separated by commas", field=name)
     data = dict(params)
     check_strings(data)
     try:

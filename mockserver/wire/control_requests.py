@@ -131,7 +131,11 @@ class NewFaultBody(_Body):
     def _extensions(cls, value: dict[str, Any]) -> dict[str, Any]:
         if "code" in value:
             raise ValueError("give the code as 'code', not inside 'extensions'")
-        if len(orjson.dumps(value)) > MAX_EXTENSIONS:
+        try:
+            size = len(orjson.dumps(value))
+        except TypeError:  # orjson's limits: whole numbers within 64 bits, 254 levels of nesting
+            raise ValueError("extensions must hold whole numbers within 64 bits, nested at most 254 deep") from None
+        if size > MAX_EXTENSIONS:
             raise ValueError(f"extensions must take at most {MAX_EXTENSIONS} bytes as JSON")
         retry = value.get("retryAfter")
         if retry is not None and (isinstance(retry, bool) or not isinstance(retry, int) or retry < 0):
@@ -196,6 +200,16 @@ class RequestsQuery(_Query):
     surface: Surface | None = None
     since: float | datetime | None = None
     """Unix seconds or an ISO 8601 time."""
+
+    @field_validator("since")
+    @classmethod
+    def _since(cls, value: float | datetime | None) -> float | datetime | None:
+        if isinstance(value, datetime):
+            try:
+                value.timestamp()
+            except (ValueError, OverflowError):
+                raise ValueError("since must be a time between the years 1 and 9999 in every time zone") from None
+        return value
     text: str | None = None
     """Searched in paths, operations, keys and both bodies."""
     job: str | None = None
