@@ -90,6 +90,7 @@ def test_controls(doitong_mock):
     m.clear_faults()
     assert httpx.get(f"{m.base_url}/v1/account", headers=m.rest_headers).status_code == 200
     assert [e["status"] for e in m.requests(path="/v1/account")] == [503, 503, 200, 200]
+    assert [e["status"] for e in m.requests(path="/v1/account", status=[503, "4xx"])] == [503, 503]
     other = m.new_account(plan="starter", credits=5)
     assert other["plan"]["id"] == "starter" and other["key"] != m.api_key
     m.reset()
