@@ -144,7 +144,8 @@ class _Control:
     def requests(self, **filters: Any) -> Any:
         """Journal entries of this test's key (filters: method, path, status, operation, surface, since, limit;
         a list, such as `status=[503, "4xx"]`, goes as the comma-separated values the control API takes)."""
-        given = {k: ",".join(map(str, v)) if isinstance(v, list | tuple) else v for k, v in filters.items() if v is not None}
+        given = {k: ",".join(map(str, v)) if isinstance(v, list | tuple) else v
+                 for k, v in filters.items() if v is not None}
         params = {"key": self.api_key, "limit": 1000, **given}
         return self._then(self._call("GET", "/_mock/requests", params=params), lambda r: r["requests"])
 
