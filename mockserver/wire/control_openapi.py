@@ -75,7 +75,7 @@ def _document(operations: tuple[Operation, ...], token: bool) -> dict[str, Any]:
     schemas, components = _schemas(operations)
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
-        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, schemas, token)
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, schemas, components, token)
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
@@ -187,7 +187,9 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _operation(op: Operation, schemas: dict[tuple[str, str], Any], token: bool) -> dict[str, Any]:
+def _operation(
+    op: Operation, schemas: dict[tuple[str, str], Any], components: dict[str, Any], token: bool
+) -> dict[str, Any]:
     out: dict[str, Any] = {"operationId": op.name, "summary": op.summary}
     if op.description:
         out["description"] = op.description
@@ -197,10 +199,13 @@ def _operation(op: Operation, schemas: dict[tuple[str, str], Any], token: bool) 
     if parameters:
         out["parameters"] = parameters
     if op.body is not None:
+        body = schemas[(op.name, "body")]
+        model = components.get(body.get("$ref", "").rsplit("/", 1)[-1], body)
+        needed = "required" in model or "oneOf" in model  # an empty body is a 400 naming what is missing
         out["requestBody"] = {
-            "required": False,
-            "description": "JSON; an empty body takes every default",
-            "content": {"application/json": {"schema": schemas[(op.name, "body")]}},
+            "required": needed,
+            "description": "JSON" if needed else "JSON; an empty body takes every default",
+            "content": {"application/json": {"schema": body}},
         }
     responses: dict[str, Any] = {}
     if op.raw is None:

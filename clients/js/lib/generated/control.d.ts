@@ -1883,8 +1883,8 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description JSON; an empty body takes every default */
-        requestBody?: {
+        /** @description JSON */
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ClockUpdateBody"];
             };
@@ -1987,8 +1987,8 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description JSON; an empty body takes every default */
-        requestBody?: {
+        /** @description JSON */
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["AdvanceBody"];
             };
@@ -2213,8 +2213,8 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description JSON; an empty body takes every default */
-        requestBody?: {
+        /** @description JSON */
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ClockUpdateBody"];
             };
@@ -2293,8 +2293,8 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description JSON; an empty body takes every default */
-        requestBody?: {
+        /** @description JSON */
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["AdvanceBody"];
             };
@@ -2719,8 +2719,8 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description JSON; an empty body takes every default */
-        requestBody?: {
+        /** @description JSON */
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["JobStateBody"];
             };
@@ -2885,8 +2885,8 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description JSON; an empty body takes every default */
-        requestBody?: {
+        /** @description JSON */
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["NewFaultBody"];
             };

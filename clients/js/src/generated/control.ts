@@ -1884,8 +1884,8 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description JSON; an empty body takes every default */
-        requestBody?: {
+        /** @description JSON */
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ClockUpdateBody"];
             };
@@ -1988,8 +1988,8 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description JSON; an empty body takes every default */
-        requestBody?: {
+        /** @description JSON */
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["AdvanceBody"];
             };
@@ -2214,8 +2214,8 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description JSON; an empty body takes every default */
-        requestBody?: {
+        /** @description JSON */
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ClockUpdateBody"];
             };
@@ -2294,8 +2294,8 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description JSON; an empty body takes every default */
-        requestBody?: {
+        /** @description JSON */
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["AdvanceBody"];
             };
@@ -2720,8 +2720,8 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description JSON; an empty body takes every default */
-        requestBody?: {
+        /** @description JSON */
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["JobStateBody"];
             };
@@ -2886,8 +2886,8 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description JSON; an empty body takes every default */
-        requestBody?: {
+        /** @description JSON */
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["NewFaultBody"];
             };
