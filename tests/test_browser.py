@@ -37,12 +37,21 @@ def server(server_factory, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the module (launching costs seconds); each test opens contexts of its own."""
+def chromium():
+    """One Chromium for the module (launching costs seconds)."""
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The module's Chromium, with every context a test opened closed after it, even one whose
+    test failed."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
 
 
 @pytest.fixture

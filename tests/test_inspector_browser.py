@@ -50,12 +50,21 @@ def server(server_factory, fixtures_dir):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the module (launching costs seconds); each test opens contexts of its own."""
+def chromium():
+    """One Chromium for the module (launching costs seconds)."""
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The module's Chromium, with every context a test opened closed after it (a page left open
+    keeps its event stream, or its reconnecting, going through the tests after it)."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
 
 
 def open_page(browser, base_url: str, width: int = 1280, height: int = 900, wait_live: bool = True,
