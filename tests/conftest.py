@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -33,8 +34,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """xdist schedules by node id: two tests with one id would run once between them."""
-    seen: set[str] = set()
-    repeated = sorted({item.nodeid for item in session.items if item.nodeid in seen or seen.add(item.nodeid)})
+    repeated = sorted(nodeid for nodeid, n in Counter(item.nodeid for item in session.items).items() if n > 1)
     if repeated:
         raise pytest.UsageError("tests share a node id, so xdist would run one of each: " + ", ".join(repeated[:5]))
 
